@@ -1,0 +1,57 @@
+"""The Tensor methods as functions, as in PyTorch: `ag.exp(x)`, `ag.sum(x, dim=1)`, ..."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .creation import as_tensor
+
+
+def _method(name: str, doc: str) -> Callable:
+    def function(input: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: A002
+        return getattr(as_tensor(input), name)(*args, **kwargs)
+
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = f"{doc} The function form of `Tensor.{name}`."
+    return function
+
+
+exp = _method("exp", "$e^x$.")
+log = _method("log", "Natural logarithm.")
+sqrt = _method("sqrt", "Square root.")
+sin = _method("sin", "Sine.")
+cos = _method("cos", "Cosine.")
+tanh = _method("tanh", "Hyperbolic tangent.")
+sigmoid = _method("sigmoid", "$1/(1+e^{-x})$.")
+relu = _method("relu", "$\\max(x, 0)$.")
+leaky_relu = _method("leaky_relu", "Leaky ReLU.")
+abs = _method("abs", "Absolute value.")
+clamp = _method("clamp", "Limit values to [min, max].")
+pow = _method("pow", "`input ** exponent`.")
+square = _method("square", "`x * x`.")
+sum = _method("sum", "Sum over `dim`.")
+mean = _method("mean", "Mean over `dim`.")
+var = _method("var", "Variance over `dim`.")
+std = _method("std", "Standard deviation over `dim`.")
+max = _method("max", "Maximum (or `(values, indices)` along `dim`).")
+min = _method("min", "Minimum (or `(values, indices)` along `dim`).")
+amax = _method("amax", "Maximum over `dim`.")
+amin = _method("amin", "Minimum over `dim`.")
+argmax = _method("argmax", "Index of the maximum.")
+argmin = _method("argmin", "Index of the minimum.")
+logsumexp = _method("logsumexp", "$\\log\\sum e^x$ over `dim`.")
+softmax = _method("softmax", "Softmax along `dim`.")
+log_softmax = _method("log_softmax", "Log-softmax along `dim`.")
+reshape = _method("reshape", "The same data in a new shape.")
+flatten = _method("flatten", "Merge dimensions into one.")
+transpose = _method("transpose", "Swap two dimensions.")
+permute = _method("permute", "Reorder the dimensions.")
+unsqueeze = _method("unsqueeze", "Insert a size-1 dimension.")
+squeeze = _method("squeeze", "Remove size-1 dimensions.")
+clone = _method("clone", "A differentiable copy.")
+clip = clamp
+
+__all__ = [
+    "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "leaky_relu", "abs", "clamp", "pow", "square", "sum", "mean", "var", "std", "max", "min", "amax", "amin", "argmax", "argmin", "logsumexp", "softmax", "log_softmax", "reshape", "flatten", "transpose", "permute", "unsqueeze", "squeeze", "clone", "clip"
+]

@@ -1,0 +1,222 @@
+"""The `autograd-lite` command line.
+
+`main` is a dispatcher: each subcommand adds its parser with a ``register_*`` function listed in
+`COMMANDS` and sets ``run`` to the function that carries it out, which returns the exit status.
+A user error is raised as `CommandError` and reported as ``autograd-lite: error: ...`` on stderr
+with exit status 2, as argparse reports its own errors; never as a traceback.
+
+    autograd-lite grad "(3*k + 8*m) * (5*m + 2)" --at k=1 m=3 [--explain] [--render graph.svg]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+import autograd_lite as ag
+from autograd_lite.expr import MAX_LENGTH, Expr, ExprError, parse
+
+__all__ = ["main", "build_parser", "CommandError", "COMMANDS"]
+
+PROG = "autograd-lite"
+USAGE_ERROR = 2
+
+
+class CommandError(Exception):
+    """A user error: its lines go to stderr after ``autograd-lite: error:``, exit status 2."""
+
+    def __init__(self, message: str, *detail: str) -> None:
+        super().__init__(message)
+        self.lines = [message, *detail]
+
+
+# --- grad -------------------------------------------------------------------------------------
+
+def register_grad(subparsers: Any) -> None:
+    """Add the ``grad`` subcommand: the value and partial derivatives of an expression."""
+    parser = subparsers.add_parser(
+        "grad",
+        help="value and partial derivatives of an expression",
+        description="Print the value of EXPR and its derivative with respect to every variable. "
+        "EXPR uses numbers, variables, + - * / ** and the functions exp log sin cos tanh "
+        "sigmoid relu sqrt abs sum mean.",
+        epilog='example: autograd-lite grad "(3*k + 8*m) * (5*m + 2)" --at k=1 m=3   '
+        '(an EXPR that starts with "-" needs a space in it, e.g. "-k * m")',
+    )
+    parser.add_argument("expr", metavar="EXPR", help=f"the expression (at most {MAX_LENGTH} "
+                        "characters)")
+    parser.add_argument("--at", metavar="NAME=VALUE", nargs="+", action="extend", default=[],
+                        help="the value of each variable: a number, or a vector as x=1,2,3")
+    parser.add_argument("--dtype", choices=("float64", "float32"), default="float64",
+                        help="floating-point type of the variables (default: float64)")
+    parser.add_argument("--explain", action="store_true",
+                        help="also print the backward pass as a step-by-step chain-rule trace")
+    parser.add_argument("--render", metavar="PATH",
+                        help="also draw the graph to PATH (.svg, .png, .pdf or .dot)")
+    parser.set_defaults(run=run_grad)
+
+
+def run_grad(args: argparse.Namespace) -> int:
+    """Carry out ``grad``: evaluate, run backward, print the value and the derivatives."""
+    expr = _parse_expr(args.expr)
+    values = _parse_assignments(args.at)
+    _check_variables(expr, values)
+    explain = _optional_feature("explain") if args.explain else None
+    save_graph = _optional_feature("save_graph") if args.render else None
+
+    leaves = {name: ag.tensor(values[name], dtype=args.dtype, requires_grad=True)
+              for name in expr.variables}
+    # inf and nan are legitimate answers here (exp(1000), log(0)), not warnings.
+    with np.errstate(all="ignore"):
+        root = _evaluate(expr, leaves)
+        if root.requires_grad:
+            # explain and render may read the graph's saved values after backward.
+            root.backward(retain_graph=bool(explain or save_graph))
+    print("\n".join(_report(expr, leaves, root)))
+
+    if explain is not None:
+        print(explain(root))
+    if save_graph is not None:
+        _render(save_graph, root, args.render, leaves)
+    return 0
+
+
+def _parse_expr(text: str) -> Expr:
+    try:
+        return parse(text)
+    except ExprError as exc:
+        raise CommandError(exc.message, *exc.caret_lines()) from None
+
+
+def _parse_assignments(items: Sequence[str]) -> dict[str, float | list[float]]:
+    """``["k=1", "x=1,2,3"]`` as ``{"k": 1.0, "x": [1.0, 2.0, 3.0]}``, in the order given."""
+    values: dict[str, float | list[float]] = {}
+    for item in items:
+        name, sep, text = item.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise CommandError(f"--at {item!r} is not NAME=VALUE (for example k=1 or x=1,2,3)")
+        if name in values:
+            raise CommandError(f"--at gives {name} more than once")
+        numbers = [_parse_number(name, part) for part in text.split(",")]
+        values[name] = numbers if len(numbers) > 1 else numbers[0]
+    return values
+
+
+def _parse_number(name: str, text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise CommandError(f"--at {name}: {text.strip()!r} is not a number "
+                           f"(write {name}=1.5, or {name}=1,2,3 for a vector)") from None
+
+
+def _check_variables(expr: Expr, values: dict[str, Any]) -> None:
+    missing = [name for name in expr.variables if name not in values]
+    if missing:
+        given = " ".join(f"{name}=VALUE" for name in missing)
+        raise CommandError(f"no value for {_names(missing)}: add {given} to --at")
+    extra = [name for name in values if name not in expr.variables]
+    if extra:
+        raise CommandError(f"--at gives {_names(extra)}, which "
+                           f"{'is' if len(extra) == 1 else 'are'} not in the expression")
+
+
+def _names(names: Sequence[str]) -> str:
+    return ", ".join(names)
+
+
+def _optional_feature(name: str) -> Callable[..., Any]:
+    """``ag.explain`` / ``ag.save_graph``, looked up only when asked for."""
+    feature = getattr(ag, name, None)
+    if feature is None:
+        option = "explain" if name == "explain" else "render"
+        raise CommandError(f"--{option}: {name} is not available in this version")
+    return feature
+
+
+def _evaluate(expr: Expr, leaves: dict[str, Any]) -> Any:
+    try:
+        root = expr.evaluate(leaves)
+    except (ValueError, ArithmeticError, RuntimeError) as exc:  # e.g. shapes that don't match
+        raise CommandError(f"cannot evaluate the expression: {exc}") from None
+    if root.ndim != 0:
+        raise CommandError(f"the expression's value has shape {tuple(root.shape)}, not a "
+                           "single number: wrap it in sum(...) or mean(...)")
+    return root
+
+
+def _report(expr: Expr, leaves: dict[str, Any], root: Any) -> list[str]:
+    """The lines ``f(k, m) = ...``, ``at k = 1, m = 3`` and the aligned results."""
+    names = expr.variables
+    lines = [f"f({', '.join(names)}) = {' '.join(expr.text.split())}"]
+    if names:
+        lines.append("at " + ", ".join(f"{name} = {format_value(leaves[name].data)}"
+                                       for name in names))
+    results = [("f", format_value(root.data))]
+    for name in names:
+        grad = leaves[name].grad
+        data = grad.data if grad is not None else np.zeros_like(leaves[name].data)
+        results.append((f"df/d{name}", format_value(data)))
+    width = max(len(label) for label, _ in results)
+    lines += [f"  {label:<{width}} = {value}" for label, value in results]
+    return lines
+
+
+def format_value(value: Any) -> str:
+    """A number with ``format(v, ".10g")``; an array as ``[a, b, c]`` (nested if need be)."""
+    array = np.asarray(value)
+    if array.ndim == 0:
+        return format(float(array), ".10g")
+    return "[" + ", ".join(format_value(row) for row in array) + "]"
+
+
+def _render(save_graph: Callable[..., Any], root: Any, path: str, leaves: dict[str, Any]) -> None:
+    try:
+        save_graph(root, path, params=leaves)
+    except (OSError, RuntimeError, ValueError) as exc:
+        raise CommandError(f"--render {path}: {exc}") from None
+    print(f"wrote {path}")
+
+
+# --- the dispatcher ---------------------------------------------------------------------------
+
+COMMANDS: list[Callable[[Any], None]] = [register_grad]
+"""The subcommands' ``register_*(subparsers)`` functions, in the order ``--help`` lists them."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand in `COMMANDS`."""
+    parser = argparse.ArgumentParser(
+        prog=PROG, description="autograd_lite: reverse-mode automatic differentiation on NumPy.")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for register in COMMANDS:
+        register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line with `argv` (default: ``sys.argv[1:]``); return the exit status."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse has printed its message (or --help)
+        return exc.code if isinstance(exc.code, int) else USAGE_ERROR
+    if args.command is None:
+        parser.print_usage(sys.stderr)
+        print(f"{PROG}: error: a command is required", file=sys.stderr)
+        return USAGE_ERROR
+    try:
+        return args.run(args)
+    except CommandError as exc:
+        first, *rest = exc.lines
+        print(f"{PROG}: error: {first}", *rest, sep="\n", file=sys.stderr)
+        return USAGE_ERROR
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,155 @@
+"""Making tensors: from data, filled, ranges, and random (seeded by a NumPy Generator)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .tensor import Tensor, _shape_args, as_array, get_default_dtype
+
+_generator = [np.random.default_rng()]
+
+
+def manual_seed(seed: int) -> np.random.Generator:
+    """Reseed the default random generator, so a seeded run is reproducible to the bit."""
+    _generator[0] = np.random.default_rng(seed)
+    return _generator[0]
+
+
+def default_generator() -> np.random.Generator:
+    """The generator that random functions use when none is given."""
+    return _generator[0]
+
+
+def _finish(data: np.ndarray, requires_grad: bool) -> Tensor:
+    t = Tensor._make(data, False, None)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _float_dtype(dtype: Any) -> Any:
+    return np.dtype(get_default_dtype() if dtype is None else dtype)
+
+
+def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """A new tensor holding a copy of `data` (numbers, nested lists, an array or a tensor).
+
+    Python floats become the default dtype (float32); a NumPy array keeps its dtype.
+
+    >>> ag.tensor([1., 2.], requires_grad=True)
+    tensor([1., 2.], requires_grad=True)
+    """
+    return _finish(as_array(data, dtype, copy=True), requires_grad)
+
+
+def from_numpy(array: np.ndarray) -> Tensor:
+    """A tensor that shares memory with `array` (no copy)."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy(): expected an np.ndarray, got {type(array).__name__}")
+    return Tensor._make(array, False, None)
+
+
+def as_tensor(data: Any, dtype: Any = None) -> Tensor:
+    """`data` as a tensor, without a copy when it already is one (or an array of `dtype`)."""
+    if isinstance(data, Tensor) and (dtype is None or np.dtype(dtype) == data.data.dtype):
+        return data
+    return Tensor._make(as_array(data, dtype, copy=False), False, None)
+
+
+def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of zeros of shape `size`."""
+    return _finish(np.zeros(_shape_args(size, "zeros"), _float_dtype(dtype)), requires_grad)
+
+
+def ones(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of ones of shape `size`."""
+    return _finish(np.ones(_shape_args(size, "ones"), _float_dtype(dtype)), requires_grad)
+
+
+def full(size: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of shape `size` filled with `fill_value` (its dtype follows the value, as in
+    PyTorch: a float gives the default dtype, an int int64, a bool bool)."""
+    shape = _shape_args((size,) if isinstance(size, int) else tuple(size), "full")
+    if dtype is None:
+        dtype = (np.bool_ if isinstance(fill_value, bool) else
+                 np.int64 if isinstance(fill_value, (int, np.integer)) else get_default_dtype())
+    return _finish(np.full(shape, fill_value, dtype=dtype), requires_grad)
+
+
+def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Zeros of `t`'s shape and dtype."""
+    return _finish(np.zeros(t.shape, dtype or t.data.dtype), requires_grad)
+
+
+def ones_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Ones of `t`'s shape and dtype."""
+    return _finish(np.ones(t.shape, dtype or t.data.dtype), requires_grad)
+
+
+def full_like(t: Tensor, fill_value: Any, dtype: Any = None,
+              requires_grad: bool = False) -> Tensor:
+    """`fill_value` in `t`'s shape and dtype."""
+    return _finish(np.full(t.shape, fill_value, dtype or t.data.dtype), requires_grad)
+
+
+def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None,
+           requires_grad: bool = False) -> Tensor:
+    """Values from `start` to `end` (exclusive) by `step`: int64 for ints, else the default
+    float dtype."""
+    if end is None:
+        start, end = 0, start
+    if step == 0:
+        raise RuntimeError("arange: step must be nonzero")
+    if dtype is None:
+        all_ints = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
+        dtype = np.int64 if all_ints else get_default_dtype()
+    return _finish(np.arange(start, end, step).astype(dtype), requires_grad)
+
+
+def linspace(start: float, end: float, steps: int, dtype: Any = None,
+             requires_grad: bool = False) -> Tensor:
+    """`steps` evenly spaced values from `start` to `end` inclusive."""
+    return _finish(np.linspace(start, end, steps, dtype=_float_dtype(dtype)), requires_grad)
+
+
+def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """The identity matrix of shape (n, m or n)."""
+    return _finish(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad)
+
+
+def randn(*size: Any, generator: np.random.Generator | None = None, dtype: Any = None,
+          requires_grad: bool = False) -> Tensor:
+    """Standard-normal samples of shape `size`."""
+    rng = generator or _generator[0]
+    dtype = _float_dtype(dtype)
+    return _finish(rng.standard_normal(_shape_args(size, "randn"), dtype=dtype), requires_grad)
+
+
+def rand(*size: Any, generator: np.random.Generator | None = None, dtype: Any = None,
+         requires_grad: bool = False) -> Tensor:
+    """Uniform samples in [0, 1) of shape `size`."""
+    rng = generator or _generator[0]
+    dtype = _float_dtype(dtype)
+    return _finish(rng.random(_shape_args(size, "rand"), dtype=dtype), requires_grad)
+
+
+def randint(low: int, high: int, size: Any, generator: np.random.Generator | None = None,
+            dtype: Any = np.int64) -> Tensor:
+    """Integers in [low, high) of shape `size`."""
+    rng = generator or _generator[0]
+    shape = (size,) if isinstance(size, int) else tuple(size)
+    return Tensor._make(rng.integers(low, high, shape).astype(dtype), False, None)
+
+
+def randn_like(t: Tensor, generator: np.random.Generator | None = None,
+               requires_grad: bool = False) -> Tensor:
+    """Standard-normal samples of `t`'s shape and dtype."""
+    return randn(*t.shape, generator=generator, dtype=t.data.dtype, requires_grad=requires_grad)
+
+
+def rand_like(t: Tensor, generator: np.random.Generator | None = None,
+              requires_grad: bool = False) -> Tensor:
+    """Uniform [0, 1) samples of `t`'s shape and dtype."""
+    return rand(*t.shape, generator=generator, dtype=t.data.dtype, requires_grad=requires_grad)

@@ -1,0 +1,252 @@
+"""The backward pass: the chain rule over the graph, in reverse topological order.
+
+Three steps a reader can find by name:
+- `count_dependencies`: walk the graph from the roots (an explicit stack, no recursion) and count,
+  for every node and leaf, how many edges bring it a gradient;
+- `backpropagate`: Kahn's order: a node runs once every gradient for it has arrived, so fan-out
+  is summed before it flows on;
+- `unbroadcast`: the one place where a gradient of a broadcast shape is summed back to its
+  input's shape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .function import Function, _mode
+from .tensor import Tensor
+
+
+def unbroadcast(grad: Any, shape: tuple, node: Function | None = None, index: int = 0) -> Any:
+    """Sum `grad` over the dimensions that broadcasting added or stretched, to get `shape`."""
+    extra = grad.ndim - len(shape)
+    if extra < 0 or any(n != 1 and n != g for n, g in zip(shape, grad.shape[extra:])):
+        where = f"{node.name()} returned" if node is not None else "got"
+        raise RuntimeError(
+            f"{where} a gradient of shape {tuple(grad.shape)} for its input {index}, which has "
+            f"shape {tuple(shape)}; a Function's backward must return one gradient per input, "
+            "of the input's shape (or a shape that broadcasts to it)")
+    axes = tuple(range(extra)) + tuple(
+        extra + i for i, n in enumerate(shape) if n == 1 and grad.shape[extra + i] != 1)
+    if axes:
+        grad = np.sum(grad, axis=axes, keepdims=True)
+    if extra or grad.shape != shape:
+        grad = np.reshape(grad, shape)
+    return grad
+
+
+def count_dependencies(roots: Sequence[Any]) -> dict:
+    """For each node and leaf reachable from `roots`, the number of edges that lead into it."""
+    dependencies: dict = {}
+    stack = [r for r in roots if isinstance(r, Function)]
+    seen = set(map(id, stack))
+    while stack:
+        node = stack.pop()
+        for parent in node.inputs:
+            if parent is None:
+                continue
+            dependencies[parent] = dependencies.get(parent, 0) + 1
+            if isinstance(parent, Function) and id(parent) not in seen:
+                seen.add(id(parent))
+                stack.append(parent)
+    return dependencies
+
+
+def backpropagate(
+    roots: Sequence[Tensor],
+    root_grads: Sequence[Any],
+    retain_graph: bool,
+    create_graph: bool,
+    inputs: Sequence[Tensor] | None = None,
+) -> list | None:
+    """Run the chain rule from `roots` (seeded with `root_grads`).
+
+    Without `inputs`, gradients accumulate into `.grad` of the leaves (and of tensors that
+    called `retain_grad()`); with `inputs`, they are returned for those tensors instead and
+    no `.grad` is touched (this is `autograd.grad`).
+    """
+    grads: dict = {}
+    keys = []
+    for root, grad in zip(roots, root_grads):
+        key = root.grad_fn if root.grad_fn is not None else root
+        grads[key] = grads[key] + grad if key in grads else grad
+        keys.append(key)
+    dependencies = count_dependencies(keys)
+    wanted = None
+    if inputs is not None:
+        wanted = {(t.grad_fn if t.grad_fn is not None else t): None for t in inputs}
+
+    previous = (_mode.grad_enabled, _mode.create_graph)
+    _mode.grad_enabled = _mode.create_graph = create_graph
+    check_finite = _mode.anomaly
+    try:
+        ready = [k for k in dict.fromkeys(keys) if not dependencies.get(k)]
+        while ready:
+            key = ready.pop()
+            grad = grads.pop(key)
+            if not isinstance(key, Tensor):
+                node = key
+                if node.hooks:
+                    grad = _run_hooks(node.hooks, grad, create_graph, capture=wanted is None)
+                if wanted is not None and node in wanted:
+                    wanted[node] = grad
+                node.out_grad = grad.data if create_graph else grad
+                outputs = _call_backward(node, grad, create_graph, check_finite)
+                if not retain_graph:
+                    node.release()
+                for index, (parent, parent_grad) in enumerate(zip(node.inputs, outputs)):
+                    if parent is None or parent_grad is None:
+                        continue
+                    if parent_grad.shape != node.input_shapes[index]:
+                        parent_grad = unbroadcast(
+                            parent_grad, node.input_shapes[index], node, index)
+                    if parent in grads:
+                        grads[parent] = grads[parent] + parent_grad
+                    else:
+                        grads[parent] = parent_grad
+                    left = dependencies[parent] - 1
+                    dependencies[parent] = left
+                    if left == 0:
+                        ready.append(parent)
+            elif wanted is not None:
+                if key in wanted:
+                    if key._hooks:
+                        grad = _run_hooks(key._hooks, grad, create_graph, capture=False)
+                    wanted[key] = grad
+            else:
+                accumulate(key, grad, create_graph)
+    finally:
+        _mode.grad_enabled, _mode.create_graph = previous
+    if wanted is None:
+        return None
+    return [wanted[(t.grad_fn if t.grad_fn is not None else t)] for t in inputs]
+
+
+def _call_backward(node: Function, grad: Any, create_graph: bool, check_finite: bool) -> tuple:
+    outputs = node.backward(node, grad)
+    if type(outputs) is not tuple:
+        outputs = (outputs,) if not isinstance(outputs, list) else tuple(outputs)
+    if len(outputs) != len(node.inputs):
+        raise RuntimeError(
+            f"{node.name()}: backward returned {len(outputs)} gradient(s) but forward took "
+            f"{len(node.inputs)} input(s); return one per input (None for those without one)")
+    converted = []
+    for g in outputs:
+        if g is not None and type(g) is not np.ndarray:
+            if create_graph:
+                g = g if isinstance(g, Tensor) else Tensor._make(np.asarray(g), False, None)
+            else:
+                g = g.data if isinstance(g, Tensor) else np.asarray(g)
+        converted.append(g)
+    if check_finite:
+        _check_finite(node, converted)
+    return converted
+
+
+def _check_finite(node: Function, outputs: list) -> None:
+    for index, g in enumerate(outputs):
+        data = g.data if isinstance(g, Tensor) else g
+        if g is not None and data.dtype.kind in "fc" and not np.isfinite(data).all():
+            kind = "nan" if np.isnan(data).any() else "inf"
+            where = "".join(node.trace or ["  (no forward trace: the op ran before anomaly "
+                                           "detection was enabled)\n"])
+            raise RuntimeError(
+                f"Function '{node.name()}' returned {kind} values in its {index}th output.\n"
+                f"The forward call that created it:\n{where}")
+
+
+def _run_hooks(hooks: list, grad: Any, create_graph: bool, capture: bool) -> Any:
+    for hook in hooks:
+        if isinstance(hook, _RetainGrad):
+            if capture:
+                hook.store(grad, create_graph)
+            continue
+        as_tensor = grad if create_graph else Tensor._make(grad, False, None)
+        result = hook(as_tensor)
+        if result is not None:
+            if not isinstance(result, Tensor):
+                raise TypeError(
+                    f"a gradient hook must return a Tensor or None, got {type(result).__name__}")
+            if result.shape != grad.shape:
+                raise RuntimeError(
+                    f"a gradient hook returned shape {result.shape} for a gradient of shape "
+                    f"{tuple(grad.shape)}; hooks must keep the shape")
+            grad = result if create_graph else result.data
+    return grad
+
+
+class _RetainGrad:
+    """The hook `retain_grad()` puts on a non-leaf tensor: keeps its gradient in `.grad`."""
+
+    __slots__ = ("tensor",)
+
+    def __init__(self, tensor: Tensor) -> None:
+        import weakref
+        self.tensor = weakref.ref(tensor)
+
+    def store(self, grad: Any, create_graph: bool) -> None:
+        tensor = self.tensor()
+        if tensor is not None:
+            accumulate(tensor, grad, create_graph)
+
+
+def accumulate(leaf: Tensor, grad: Any, create_graph: bool) -> None:
+    """Add `grad` into `leaf.grad`, after the leaf's hooks, in the leaf's dtype."""
+    if leaf._hooks:
+        grad = _run_hooks(leaf._hooks, grad, create_graph, capture=True)
+    if create_graph:
+        if grad.dtype != leaf.dtype:
+            grad = grad.to(leaf.dtype)
+        leaf.grad = grad if leaf.grad is None else leaf.grad + grad
+        return
+    if leaf.grad is None:
+        # a fresh, writable copy: the gradient array may be shared or a broadcast view
+        leaf.grad = Tensor._make(np.array(grad, dtype=leaf.data.dtype), False, None)
+    else:
+        existing = leaf.grad
+        if existing.requires_grad:  # left over from a create_graph pass: do not write into it
+            leaf.grad = Tensor._make(existing.data + grad, False, None)
+        else:
+            existing.data += grad
+            existing._version += 1
+
+
+def run_backward(
+    tensor: Tensor, gradient: Any = None, retain_graph: bool | None = None,
+    create_graph: bool = False,
+) -> None:
+    """`tensor.backward(...)`: check the arguments, then backpropagate into `.grad`."""
+    if not tensor.requires_grad:
+        raise RuntimeError(
+            "element 0 of tensors does not require grad and does not have a grad_fn: "
+            "nothing to differentiate. Create the inputs with requires_grad=True (or call "
+            ".requires_grad_()) before computing this tensor.")
+    root_grad = _root_grad(tensor, gradient, "backward()", create_graph)
+    if retain_graph is None:
+        retain_graph = create_graph
+    backpropagate([tensor], [root_grad], retain_graph, create_graph)
+
+
+def _root_grad(tensor: Tensor, gradient: Any, what: str, create_graph: bool) -> Any:
+    if gradient is None:
+        if tensor.data.size != 1:
+            raise RuntimeError(
+                f"{what}: grad can be implicitly created only for scalar outputs, but this "
+                f"tensor has shape {tuple(tensor.shape)}. Reduce it first (e.g. .sum()) or "
+                "pass gradient=, a tensor of the same shape.")
+        grad = np.ones(tensor.shape, dtype=tensor.data.dtype)
+        return Tensor._make(grad, False, None) if create_graph else grad
+    if isinstance(gradient, Tensor):
+        data = gradient.data
+    else:
+        data = np.asarray(gradient, dtype=tensor.data.dtype)
+    if data.shape != tensor.shape:
+        raise RuntimeError(
+            f"{what}: mismatch in shape: the gradient has shape {tuple(data.shape)} and the "
+            f"output has shape {tuple(tensor.shape)}; they must be equal")
+    if create_graph:
+        return gradient if isinstance(gradient, Tensor) else Tensor._make(data, False, None)
+    return data.astype(tensor.data.dtype, copy=False)

@@ -1,0 +1,346 @@
+"""`Function`: the one mechanism behind every op, built-in or user-defined.
+
+An op is a subclass with two static methods side by side::
+
+    class Cube(Function):
+        @staticmethod
+        def forward(ctx, x):             # x is an np.ndarray
+            ctx.save_for_backward(x)
+            return x ** 3
+
+        @staticmethod
+        def backward(ctx, grad):          # an ndarray, or a Tensor under create_graph
+            (x,) = ctx.saved_tensors
+            return grad * 3 * x ** 2
+
+`Cube.apply(t)` runs `forward` on the inputs' arrays and, when a gradient is needed, keeps the
+`ctx` as the output's `grad_fn`: the graph is made of these contexts. Derivatives are written with
+operators and NumPy functions, which `Tensor` also implements, so the same formula runs on plain
+arrays in a normal backward and records Tensor ops under `create_graph=True`.
+"""
+
+from __future__ import annotations
+
+import threading
+import traceback
+import weakref
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "Function",
+    "no_grad",
+    "enable_grad",
+    "set_grad_enabled",
+    "is_grad_enabled",
+    "set_detect_anomaly",
+    "detect_anomaly",
+    "is_anomaly_enabled",
+]
+
+
+# --- grad mode and anomaly mode (thread-local, as in PyTorch) -------------------------------
+
+class _Mode(threading.local):
+    grad_enabled = True
+    anomaly = False
+    create_graph = False  # True while a backward pass is being recorded
+
+
+_mode = _Mode()
+
+
+def is_grad_enabled() -> bool:
+    """Whether ops record the graph in this thread."""
+    return _mode.grad_enabled
+
+
+class set_grad_enabled:
+    """Context manager (and decorator) that sets grad mode on or off.
+
+    >>> with set_grad_enabled(False):
+    ...     y = x * 2          # not recorded
+    """
+
+    def __init__(self, mode: bool) -> None:
+        self.prev = _mode.grad_enabled
+        self.mode = bool(mode)
+        _mode.grad_enabled = self.mode  # like torch: takes effect on construction too
+
+    def __enter__(self) -> None:
+        _mode.grad_enabled = self.mode
+
+    def __exit__(self, *exc: object) -> None:
+        _mode.grad_enabled = self.prev
+
+    def __call__(self, fn: Callable) -> Callable:
+        mode = self.mode
+        _mode.grad_enabled = self.prev  # used as a decorator: do not leak the mode
+
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with set_grad_enabled(mode):
+                return fn(*args, **kwargs)
+
+        wrapper.__wrapped__ = fn
+        wrapper.__name__ = getattr(fn, "__name__", "wrapper")
+        wrapper.__doc__ = getattr(fn, "__doc__", None)
+        return wrapper
+
+
+class _GradModeContext:
+    mode = True
+
+    def __enter__(self) -> None:
+        self.prev = _mode.grad_enabled
+        _mode.grad_enabled = self.mode
+
+    def __exit__(self, *exc: object) -> None:
+        _mode.grad_enabled = self.prev
+
+    def __call__(self, fn: Callable) -> Callable:
+        cls = type(self)
+
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with cls():
+                return fn(*args, **kwargs)
+
+        wrapper.__wrapped__ = fn
+        wrapper.__name__ = getattr(fn, "__name__", "wrapper")
+        wrapper.__doc__ = getattr(fn, "__doc__", None)
+        return wrapper
+
+
+class no_grad(_GradModeContext):
+    """Context manager and decorator: ops inside do not record the graph.
+
+    >>> with ag.no_grad():
+    ...     w -= 0.1 * w.grad
+    """
+
+    mode = False
+
+
+class enable_grad(_GradModeContext):
+    """Context manager and decorator: turn graph recording back on inside `no_grad`."""
+
+    mode = True
+
+
+def set_detect_anomaly(mode: bool) -> None:
+    """Turn anomaly detection on or off: backward then raises at the first NaN/Inf gradient,
+    naming the op and showing where it was created in the forward pass."""
+    _mode.anomaly = bool(mode)
+
+
+def is_anomaly_enabled() -> bool:
+    """Whether anomaly detection is on in this thread."""
+    return _mode.anomaly
+
+
+class detect_anomaly:
+    """Context manager (and decorator) form of `set_detect_anomaly(True)`."""
+
+    def __enter__(self) -> None:
+        self.prev = _mode.anomaly
+        _mode.anomaly = True
+
+    def __exit__(self, *exc: object) -> None:
+        _mode.anomaly = self.prev
+
+    def __call__(self, fn: Callable) -> Callable:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with detect_anomaly():
+                return fn(*args, **kwargs)
+
+        wrapper.__wrapped__ = fn
+        return wrapper
+
+
+_tensor_type: Any = None  # set by tensor.py: Function and Tensor know each other
+
+
+def in_backward_formula(fn_cls: type, *args: Any) -> Any:
+    """Use op `fn_cls` inside a derivative: plain arrays run its forward directly, Tensors
+    (under create_graph) record it, so the derivative itself stays differentiable."""
+    if any(isinstance(a, _tensor_type) for a in args):
+        return fn_cls.apply(*args)
+    return fn_cls.forward(fn_cls(), *args)
+
+
+# --- Function --------------------------------------------------------------------------------
+
+class Function:
+    """Base class of every differentiable op; an instance is the `ctx` and the graph node.
+
+    Subclasses define `forward(ctx, *args)` on NumPy arrays (Tensor arguments arrive as their
+    `.data`; other arguments as they are) and `backward(ctx, grad)` returning one gradient per
+    forward argument (`None` where there is none; a single value when there is one argument).
+    Gradients may have the broadcast shape: the engine reduces them to each input's shape.
+    """
+
+    # The slots are the node: what the engine needs to walk the graph and what a picture shows.
+    __slots__ = (
+        "inputs",             # per forward argument: its grad_fn node, a leaf Tensor, or None
+        "input_shapes",
+        "needs_input_grad",
+        "_saved",             # arrays handed to save_for_backward
+        "_saved_sources",     # per saved array: (Tensor, version), (weakref to output,), or None
+        "out_data",           # the forward result, kept so the graph can be drawn and explained
+        "out_grad",           # the gradient that reached this node in the last backward
+        "hooks",              # hooks of the output tensor (register_hook / retain_grad)
+        "trace",              # forward-pass stack, recorded in anomaly mode
+        "__dict__",
+        "__weakref__",
+    )
+
+    label: str = ""  # the short name drawn in graph pictures ("*", "+", "relu", ...)
+
+    def __init__(self) -> None:
+        self._saved = ()
+        self._saved_sources = None
+        self.hooks = None
+        self.trace = None
+        self.out_grad = None
+
+    # ----- the user's side
+    @staticmethod
+    def forward(ctx: Function, *args: Any) -> np.ndarray:
+        raise NotImplementedError(
+            "a Function subclass must define `forward(ctx, *args)` as a @staticmethod")
+
+    @staticmethod
+    def backward(ctx: Function, grad: Any) -> Any:
+        raise NotImplementedError(
+            "a Function subclass must define `backward(ctx, grad)` as a @staticmethod")
+
+    def save_for_backward(self, *arrays: Any) -> None:
+        """Keep forward inputs or the forward output for `backward` (as `ctx.saved_tensors`).
+
+        Saved tensors are checked for in-place changes before backward uses them, freed after
+        backward unless `retain_graph=True`, and handed back as Tensors under `create_graph`.
+        """
+        self._saved = arrays
+
+    @property
+    def saved_tensors(self) -> tuple:
+        """What `save_for_backward` kept: arrays, or Tensors while recording a backward pass."""
+        saved = self._saved
+        if saved is None:
+            raise RuntimeError(
+                f"Trying to backward through the graph a second time (or to use the saved "
+                f"tensors of {self.name()} after they have been freed). Saved intermediate "
+                "values of the graph are freed when you call .backward() or autograd.grad(). "
+                "Specify retain_graph=True if you need to backward through the graph a second "
+                "time or if you need to access saved tensors after calling backward.")
+        sources = self._saved_sources
+        if sources is None:
+            return saved
+        self._check_versions()
+        if _mode.create_graph:
+            return tuple(self._as_tensor(a, s) for a, s in zip(saved, sources))
+        return saved
+
+    def mark_non_differentiable(self, *args: Any) -> None:
+        """Accepted for PyTorch compatibility; outputs of integer dtype never carry gradients."""
+
+    # ----- the engine's side
+    @classmethod
+    def apply(cls, *args: Any) -> Any:
+        """Run the op on Tensors (and plain values) and record it when a gradient is needed."""
+        Tensor = _tensor_type
+        arrays = []
+        requires_grad = False
+        for a in args:
+            if isinstance(a, Tensor):
+                arrays.append(a.data)
+                requires_grad = requires_grad or a.requires_grad
+            else:
+                arrays.append(a)
+        ctx = cls()
+        out = cls.forward(ctx, *arrays)
+        if type(out) is not np.ndarray:
+            if isinstance(out, tuple):
+                raise TypeError(
+                    f"{cls.__name__}.forward returned a tuple; autograd_lite Functions return "
+                    "one array (compute further outputs with separate ops)")
+            out = np.asarray(out)
+        if not (requires_grad and _mode.grad_enabled):
+            return Tensor._make(out, False, None)
+        if out.dtype.kind not in "fc":
+            return Tensor._make(out, False, None)
+
+        ctx.inputs = tuple(
+            (a.grad_fn or a) if isinstance(a, Tensor) and a.requires_grad else None
+            for a in args)
+        ctx.needs_input_grad = tuple(n is not None for n in ctx.inputs)
+        ctx.input_shapes = tuple(a.shape if isinstance(a, Tensor) else None for a in args)
+        ctx.out_data = out
+        result = Tensor._make(out, True, ctx)
+        if ctx._saved:
+            ctx._record_saved_sources(args, result)
+        if _mode.anomaly:
+            ctx.trace = traceback.format_stack()[:-2]
+        return result
+
+    def _record_saved_sources(self, args: tuple, result: Any) -> None:
+        Tensor = _tensor_type
+        sources = []
+        for array in self._saved:
+            source = None
+            if array is result.data:
+                source = (weakref.ref(result), result._version)
+            else:
+                for a in args:
+                    if isinstance(a, Tensor) and a.data is array:
+                        source = (a, a._version)
+                        break
+            sources.append(source)
+        self._saved_sources = sources
+
+    def _check_versions(self) -> None:
+        for index, source in enumerate(self._saved_sources):
+            if source is None:
+                continue
+            ref, version = source
+            tensor = ref() if isinstance(ref, weakref.ref) else ref
+            if tensor is not None and tensor._version != version:
+                raise RuntimeError(
+                    f"one of the variables needed for gradient computation has been modified "
+                    f"by an inplace operation: saved tensor {index} of {self.name()} (shape "
+                    f"{tuple(tensor.shape)}) is at version {tensor._version}; expected version "
+                    f"{version} instead. Do the in-place change on a copy (x = x * 2 instead "
+                    f"of x *= 2), or .clone() the tensor before the op that saves it.")
+
+    def _as_tensor(self, array: Any, source: Any) -> Any:
+        Tensor = _tensor_type
+        if source is None:  # a constant (a number or an array that is no input): as it is
+            return array
+        ref = source[0]
+        if isinstance(ref, weakref.ref):  # the op's own output: rebuild it pointing at this node
+            return Tensor._make(array, True, self)
+        return ref
+
+    def release(self) -> None:
+        """Free the saved buffers (after a backward without retain_graph)."""
+        if self._saved:
+            self._saved = None
+            self._saved_sources = None
+
+    # ----- naming and display
+    def name(self) -> str:
+        """The node's name as PyTorch prints it, e.g. `MulBackward`."""
+        return type(self).__name__ + "Backward"
+
+    @property
+    def next_functions(self) -> tuple:
+        """PyTorch-style view of the graph edges: (node or leaf, 0) per input."""
+        return tuple((n, 0) for n in getattr(self, "inputs", ()))
+
+    def register_hook(self, fn: Callable) -> Any:
+        """Not supported on nodes; use `Tensor.register_hook`."""
+        raise RuntimeError("register a hook on the tensor instead: tensor.register_hook(fn)")
+
+    def __repr__(self) -> str:
+        return f"<{self.name()}>"

@@ -1,0 +1,148 @@
+"""Gradient checking: analytical gradients against central finite differences, in float64."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from . import autograd
+from .function import no_grad
+from .tensor import Tensor
+
+__all__ = ["GradcheckError", "gradcheck", "gradgradcheck"]
+
+
+class GradcheckError(RuntimeError):
+    """Raised by `gradcheck` when analytical and numerical gradients disagree; the message
+    tables the worst entries."""
+
+
+def _outputs(fn: Callable, inputs: tuple) -> tuple:
+    out = fn(*inputs)
+    outs = out if isinstance(out, (tuple, list)) else (out,)
+    return tuple(o for o in outs if isinstance(o, Tensor) and o.data.dtype.kind in "fc")
+
+
+def _numerical(fn: Callable, inputs: tuple, wrt: list, eps: float) -> list:
+    """Per output, per input: the Jacobian of shape (output.size, input.size)."""
+    with no_grad():
+        outs = _outputs(fn, inputs)
+    jac = [[np.zeros((o.data.size, t.data.size)) for t in wrt] for o in outs]
+    for j, t in enumerate(wrt):
+        flat = t.data.reshape(-1)  # a view: perturb in place, then restore
+        if not np.shares_memory(flat, t.data):
+            raise ValueError("gradcheck: inputs must be contiguous arrays")
+        for k in range(flat.size):
+            original = flat[k]
+            with no_grad():
+                flat[k] = original + eps
+                plus = [o.data.astype(np.float64).ravel() for o in _outputs(fn, inputs)]
+                flat[k] = original - eps
+                minus = [o.data.astype(np.float64).ravel() for o in _outputs(fn, inputs)]
+            flat[k] = original
+            for i in range(len(outs)):
+                jac[i][j][:, k] = (plus[i] - minus[i]) / (2 * eps)
+    return jac
+
+
+def _analytical(fn: Callable, inputs: tuple, wrt: list) -> list:
+    outs = _outputs(fn, inputs)
+    jac = [[np.zeros((o.data.size, t.data.size)) for t in wrt] for o in outs]
+    for i, out in enumerate(outs):
+        if not out.requires_grad:
+            continue
+        for r in range(out.data.size):
+            seed = np.zeros(out.data.size, dtype=out.data.dtype)
+            seed[r] = 1
+            grads = autograd.grad(out, wrt, Tensor._make(seed.reshape(out.shape), False, None),
+                                  retain_graph=True, allow_unused=True)
+            for j, g in enumerate(grads):
+                if g is not None:
+                    jac[i][j][r, :] = g.data.astype(np.float64).ravel()
+    return jac
+
+
+def gradcheck(fn: Callable, inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
+              rtol: float = 1e-3, raise_exception: bool = True) -> bool:
+    """Check `fn`'s analytical gradients against central finite differences.
+
+    `inputs` is a Tensor or a tuple of them (and other values); those with
+    `requires_grad=True` are checked. Use float64 inputs: float32 finite differences are too
+    coarse. Returns True, or raises `GradcheckError` tabling the worst mismatches.
+
+    >>> x = ag.randn(3, dtype=ag.float64, requires_grad=True)
+    >>> ag.gradcheck(lambda x: (x * x.sin()).sum(), (x,))
+    True
+    """
+    inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+    wrt = [t for t in inputs if isinstance(t, Tensor) and t.requires_grad]
+    if not wrt:
+        raise ValueError("gradcheck: no input requires grad; pass tensors with "
+                         "requires_grad=True")
+    for n, t in enumerate(wrt):
+        if t.data.dtype != np.float64:
+            warnings.warn(
+                f"gradcheck: input {n} is {t.data.dtype.name}, not float64; finite differences "
+                "in lower precision are unreliable", UserWarning, stacklevel=2)
+    numerical = _numerical(fn, inputs, wrt, eps)
+    analytical = _analytical(fn, inputs, wrt)
+    rows = []
+    for i, (num_row, ana_row) in enumerate(zip(numerical, analytical)):
+        for j, (num, ana) in enumerate(zip(num_row, ana_row)):
+            bad = ~(np.abs(ana - num) <= atol + rtol * np.abs(num))
+            for r, k in zip(*np.nonzero(bad)):
+                rows.append((abs(ana[r, k] - num[r, k]), i, j, r, k, ana[r, k], num[r, k]))
+    if not rows:
+        return True
+    if not raise_exception:
+        return False
+    rows.sort(reverse=True)
+    lines = [f"gradcheck: {len(rows)} Jacobian entries differ (atol={atol}, rtol={rtol}); "
+             "the worst:",
+             f"  {'output':>6} {'input':>5} {'out idx':>7} {'in idx':>6} "
+             f"{'analytical':>14} {'numerical':>14} {'|diff|':>10}"]
+    for diff, i, j, r, k, a, n in rows[:10]:
+        lines.append(f"  {i:>6} {j:>5} {r:>7} {k:>6} {a:>14.6g} {n:>14.6g} {diff:>10.3g}")
+    raise GradcheckError("\n".join(lines))
+
+
+def gradgradcheck(fn: Callable, inputs: Any, grad_outputs: Sequence[Tensor] | None = None,
+                  eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
+                  seed: int = 0) -> bool:
+    """Check second-order gradients: `gradcheck` of the vector-Jacobian product of `fn`
+    (with random `grad_outputs` unless given), which runs backward with `create_graph`."""
+    inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+    wrt = [t for t in inputs if isinstance(t, Tensor) and t.requires_grad]
+    with no_grad():
+        outs = _outputs(fn, inputs)
+    if grad_outputs is None:
+        rng = np.random.default_rng(seed)
+        grad_outputs = [Tensor._make(rng.standard_normal(o.shape).astype(o.data.dtype), True,
+                                     None) for o in outs]
+    grad_outputs = list(grad_outputs)
+    count = len(inputs)
+
+    def vjp_of_fn(*args: Any) -> tuple:
+        pairs = [(o, v) for o, v in zip(_outputs(fn, args[:count]), args[count:])
+                 if o.requires_grad]
+        if not pairs:
+            return ()
+        grads = autograd.grad([o for o, _ in pairs], [a for a in args[:count] if a in wrt_ids],
+                              [v for _, v in pairs], create_graph=True, allow_unused=True)
+        return tuple(g for g in grads if g is not None)
+
+    wrt_ids = _IdentitySet(wrt)
+    return gradcheck(vjp_of_fn, tuple(inputs) + tuple(grad_outputs), eps, atol, rtol)
+
+
+class _IdentitySet:
+    """Membership by identity (Tensor's == is elementwise)."""
+
+    def __init__(self, items: list) -> None:
+        self.ids = {id(x) for x in items}
+
+    def __contains__(self, item: Any) -> bool:
+        return id(item) in self.ids

@@ -1,0 +1,365 @@
+"""Elementwise ops: each forward, and right below it, its derivative.
+
+Derivatives use operators and NumPy functions on `grad`, the saved inputs and the saved output
+(`ans`), so they run on arrays in a normal backward and on Tensors under `create_graph`.
+Broadcasting is undone by the engine, once, for every op.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..function import Function
+
+
+class Add(Function):
+    """$f(a, b) = a + b$"""
+    label = "+"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a + b
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, grad
+
+
+class Sub(Function):
+    """$f(a, b) = a - b$"""
+    label = "-"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a - b
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, (-grad if ctx.needs_input_grad[1] else None)
+
+
+class Mul(Function):
+    """$f(a, b) = a b$"""
+    label = "*"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a * b
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        return (grad * b if need_a else None), (grad * a if need_b else None)
+
+
+class Div(Function):
+    """$f(a, b) = a / b$"""
+    label = "/"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a / b
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        return (grad / b if need_a else None), (-grad * a / (b * b) if need_b else None)
+
+
+class Neg(Function):
+    """$f(a) = -a$"""
+    label = "neg"
+
+    @staticmethod
+    def forward(ctx, a):
+        return -a
+
+    @staticmethod
+    def backward(ctx, grad):
+        return -grad
+
+
+class Pow(Function):
+    """$f(a, b) = a^b$; the exponent may be a number or a tensor."""
+    label = "**"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ans = a ** b
+        ctx.save_for_backward(a, b, ans)
+        return ans
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b, ans = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        grad_a = grad_b = None
+        if need_a:
+            if isinstance(b, (int, float)) and b == 0:
+                grad_a = grad * 0.0
+            else:
+                grad_a = grad * b * a ** (b - 1)
+        if need_b:  # d(a^b)/db = a^b log a, taken as 0 where a = 0 and b >= 0, as PyTorch does
+            safe_log = np.log(np.where(a == 0, 1.0, a))
+            grad_b = grad * np.where((a == 0) & (b >= 0), 0.0, ans * safe_log)
+        return grad_a, grad_b
+
+
+class Exp(Function):
+    """$f(a) = e^a$, so $f' = f$"""
+    label = "exp"
+
+    @staticmethod
+    def forward(ctx, a):
+        ans = np.exp(a)
+        ctx.save_for_backward(ans)
+        return ans
+
+    @staticmethod
+    def backward(ctx, grad):
+        (ans,) = ctx.saved_tensors
+        return grad * ans
+
+
+class Log(Function):
+    """$f(a) = \\ln a$, so $f' = 1 / a$"""
+    label = "log"
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return grad / a
+
+
+class Sqrt(Function):
+    """$f(a) = \\sqrt a$, so $f' = 1 / (2 f)$"""
+    label = "sqrt"
+
+    @staticmethod
+    def forward(ctx, a):
+        with np.errstate(invalid="ignore"):
+            ans = np.sqrt(a)
+        ctx.save_for_backward(ans)
+        return ans
+
+    @staticmethod
+    def backward(ctx, grad):
+        (ans,) = ctx.saved_tensors
+        return grad / (2 * ans)
+
+
+class Sin(Function):
+    """$f(a) = \\sin a$, so $f' = \\cos a$"""
+    label = "sin"
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.sin(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return grad * np.cos(a)
+
+
+class Cos(Function):
+    """$f(a) = \\cos a$, so $f' = -\\sin a$"""
+    label = "cos"
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.cos(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return -grad * np.sin(a)
+
+
+class Tanh(Function):
+    """$f(a) = \\tanh a$, so $f' = 1 - f^2$"""
+    label = "tanh"
+
+    @staticmethod
+    def forward(ctx, a):
+        ans = np.tanh(a)
+        ctx.save_for_backward(ans)
+        return ans
+
+    @staticmethod
+    def backward(ctx, grad):
+        (ans,) = ctx.saved_tensors
+        return grad * (1 - ans * ans)
+
+
+class Sigmoid(Function):
+    """$f(a) = 1 / (1 + e^{-a})$, so $f' = f (1 - f)$"""
+    label = "sigmoid"
+
+    @staticmethod
+    def forward(ctx, a):
+        # exp of a non-positive number only: no overflow for large |a|
+        e = np.exp(-np.abs(a))
+        ans = np.where(a >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype, copy=False)
+        ctx.save_for_backward(ans)
+        return ans
+
+    @staticmethod
+    def backward(ctx, grad):
+        (ans,) = ctx.saved_tensors
+        return grad * ans * (1 - ans)
+
+
+class Relu(Function):
+    """$f(a) = \\max(a, 0)$, so $f' = [a > 0]$"""
+    label = "relu"
+
+    @staticmethod
+    def forward(ctx, a):
+        ans = np.maximum(a, 0)
+        ctx.save_for_backward(ans)
+        return ans
+
+    @staticmethod
+    def backward(ctx, grad):
+        (ans,) = ctx.saved_tensors
+        return grad * (ans > 0)
+
+
+class LeakyRelu(Function):
+    """$f(a) = a$ for $a > 0$, else $s a$"""
+    label = "leaky_relu"
+
+    @staticmethod
+    def forward(ctx, a, negative_slope):
+        ctx.save_for_backward(a)
+        ctx.negative_slope = negative_slope
+        return np.where(a > 0, a, a * negative_slope)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return np.where(a > 0, grad, grad * ctx.negative_slope), None
+
+
+class Abs(Function):
+    """$f(a) = |a|$, so $f' = \\mathrm{sign}(a)$ (0 at 0)"""
+    label = "abs"
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.abs(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return grad * np.sign(a)
+
+
+class Clamp(Function):
+    """$f(a) = \\min(\\max(a, lo), hi)$; the gradient passes where $lo \\le a \\le hi$."""
+    label = "clamp"
+
+    @staticmethod
+    def forward(ctx, a, lo, hi):
+        inside = np.ones(a.shape, dtype=bool)
+        if lo is not None:
+            inside &= a >= lo
+        if hi is not None:
+            inside &= a <= hi
+        ctx.inside = inside
+        return np.clip(a, lo, hi)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * ctx.inside, None, None
+
+
+class Maximum(Function):
+    """$f(a, b) = \\max(a, b)$; a tie sends half the gradient each way, as PyTorch does."""
+    label = "maximum"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.maximum(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        grad_a = np.where(a > b, grad, np.where(a == b, grad * 0.5, 0.0))
+        return grad_a, grad - grad_a
+
+
+class Minimum(Function):
+    """$f(a, b) = \\min(a, b)$; a tie sends half the gradient each way, as PyTorch does."""
+    label = "minimum"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.minimum(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        grad_a = np.where(a < b, grad, np.where(a == b, grad * 0.5, 0.0))
+        return grad_a, grad - grad_a
+
+
+class Where(Function):
+    """$f(c, a, b) = a$ where $c$, else $b$"""
+    label = "where"
+
+    @staticmethod
+    def forward(ctx, cond, a, b):
+        ctx.cond = cond
+        return np.where(cond, a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        cond = ctx.cond
+        need_a, need_b = ctx.needs_input_grad[1:]
+        return (None,
+                np.where(cond, grad, 0.0) if need_a else None,
+                np.where(cond, 0.0, grad) if need_b else None)
+
+
+class Cast(Function):
+    """$f(a) = a$ in another dtype; the gradient is cast back."""
+    label = "to"
+
+    @staticmethod
+    def forward(ctx, a, dtype):
+        ctx.in_dtype = a.dtype
+        return a.astype(dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.to(ctx.in_dtype) if hasattr(grad, "to") else grad.astype(ctx.in_dtype), None
+
+
+class Clone(Function):
+    """$f(a) = a$, a copy"""
+    label = "clone"
+
+    @staticmethod
+    def forward(ctx, a):
+        return a.copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad

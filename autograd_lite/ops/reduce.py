@@ -1,0 +1,160 @@
+"""Reductions over `axis` (a tuple of non-negative ints, or None for all) with `keepdims`.
+
+Each derivative spreads the output gradient back over the reduced axes: `_keep` puts the reduced
+axes back as size 1, and broadcasting against the input does the rest.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..function import Function
+
+
+def _keep(grad, axis, keepdims, ndim):
+    """`grad` with the reduced axes restored as size-1 dims."""
+    if keepdims or axis is None and ndim == 0:
+        return grad
+    if axis is None:
+        return np.reshape(grad, (1,) * ndim)
+    return np.expand_dims(grad, axis)
+
+
+class Sum(Function):
+    """$f(a) = \\sum_i a_i$, so $\\partial f / \\partial a_i = 1$"""
+    label = "sum"
+
+    @staticmethod
+    def forward(ctx, a, axis, keepdims):
+        ctx.shape, ctx.axis, ctx.keepdims = a.shape, axis, keepdims
+        return np.sum(a, axis=axis, keepdims=keepdims)
+
+    @staticmethod
+    def backward(ctx, grad):
+        grad = _keep(grad, ctx.axis, ctx.keepdims, len(ctx.shape))
+        return np.broadcast_to(grad, ctx.shape), None, None
+
+
+class Mean(Function):
+    """$f(a) = \\frac1n \\sum_i a_i$, so $\\partial f / \\partial a_i = 1/n$"""
+    label = "mean"
+
+    @staticmethod
+    def forward(ctx, a, axis, keepdims):
+        ctx.shape, ctx.axis, ctx.keepdims = a.shape, axis, keepdims
+        ans = np.mean(a, axis=axis, keepdims=keepdims)
+        ctx.count = a.size // max(np.size(ans), 1) if a.size else 0
+        return ans
+
+    @staticmethod
+    def backward(ctx, grad):
+        grad = _keep(grad, ctx.axis, ctx.keepdims, len(ctx.shape))
+        return np.broadcast_to(grad / ctx.count, ctx.shape), None, None
+
+
+class Amax(Function):
+    """$f(a) = \\max_i a_i$ over `axis`; ties share the gradient evenly, as PyTorch's
+    `amax` and full `max()` do."""
+    label = "max"
+
+    @staticmethod
+    def forward(ctx, a, axis, keepdims, reduce=np.max):
+        ans = reduce(a, axis=axis, keepdims=True)
+        ctx.hit = a == ans
+        ctx.axis, ctx.keepdims, ctx.ndim = axis, keepdims, a.ndim
+        return ans if keepdims else np.squeeze(ans, axis=axis)
+
+    @staticmethod
+    def backward(ctx, grad):
+        hit = ctx.hit
+        count = np.sum(hit, axis=ctx.axis, keepdims=True)
+        grad = _keep(grad, ctx.axis, ctx.keepdims, ctx.ndim)
+        return grad * (hit / count).astype(ctx.out_data.dtype), None, None
+
+
+class Amin(Amax):
+    """$f(a) = \\min_i a_i$ over `axis`; ties share the gradient evenly."""
+    label = "min"
+
+    @staticmethod
+    def forward(ctx, a, axis, keepdims):
+        return Amax.forward(ctx, a, axis, keepdims, reduce=np.min)
+
+
+class MaxAlong(Function):
+    """The values of `max(dim)`: the gradient goes to the one element that was picked."""
+    label = "max"
+
+    @staticmethod
+    def forward(ctx, a, axis, keepdims, indices):
+        picked = np.expand_dims(indices, axis) if not keepdims else indices
+        ctx.mask = np.zeros(a.shape, dtype=bool)
+        np.put_along_axis(ctx.mask, picked, True, axis=axis)
+        ctx.axis, ctx.keepdims = axis, keepdims
+        values = np.take_along_axis(a, picked, axis=axis)
+        return values if keepdims else np.squeeze(values, axis=axis)
+
+    @staticmethod
+    def backward(ctx, grad):
+        if not ctx.keepdims:
+            grad = np.expand_dims(grad, ctx.axis)
+        return grad * ctx.mask, None, None, None
+
+
+class LogSumExp(Function):
+    """$f(a) = \\log \\sum_i e^{a_i}$, so $\\partial f / \\partial a_i = e^{a_i - f}$
+    (the softmax)"""
+    label = "logsumexp"
+
+    @staticmethod
+    def forward(ctx, a, axis, keepdims):
+        peak = np.max(a, axis=axis, keepdims=True)
+        peak = np.where(np.isfinite(peak), peak, 0)
+        ans = np.log(np.sum(np.exp(a - peak), axis=axis, keepdims=True)) + peak
+        ans = ans if keepdims else np.squeeze(ans, axis=axis)
+        ctx.save_for_backward(a, ans)
+        ctx.axis, ctx.keepdims = axis, keepdims
+        return ans
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, ans = ctx.saved_tensors
+        ndim = len(ctx.input_shapes[0])
+        grad = _keep(grad, ctx.axis, ctx.keepdims, ndim)
+        return grad * np.exp(a - _keep(ans, ctx.axis, ctx.keepdims, ndim)), None, None
+
+
+class Softmax(Function):
+    """$s_i = e^{a_i} / \\sum_j e^{a_j}$, so the vjp is $s (g - \\sum_j g_j s_j)$"""
+    label = "softmax"
+
+    @staticmethod
+    def forward(ctx, a, axis):
+        e = np.exp(a - np.max(a, axis=axis, keepdims=True))
+        ans = e / np.sum(e, axis=axis, keepdims=True)
+        ctx.save_for_backward(ans)
+        ctx.axis = axis
+        return ans
+
+    @staticmethod
+    def backward(ctx, grad):
+        (ans,) = ctx.saved_tensors
+        return ans * (grad - np.sum(grad * ans, axis=ctx.axis, keepdims=True)), None
+
+
+class LogSoftmax(Function):
+    """$l_i = a_i - \\log \\sum_j e^{a_j}$, so the vjp is $g - e^{l} \\sum_j g_j$"""
+    label = "log_softmax"
+
+    @staticmethod
+    def forward(ctx, a, axis):
+        shifted = a - np.max(a, axis=axis, keepdims=True)
+        ans = shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+        ctx.save_for_backward(ans)
+        ctx.axis = axis
+        return ans
+
+    @staticmethod
+    def backward(ctx, grad):
+        (ans,) = ctx.saved_tensors
+        return grad - np.exp(ans) * np.sum(grad, axis=ctx.axis, keepdims=True), None

@@ -1,0 +1,1267 @@
+"""`Tensor`: a NumPy array with a gradient and a link to the op that made it.
+
+Methods are thin: they check arguments (so a mistake is reported with the op's name and the
+shapes at fault), then hand the arrays to an op in `ops/`. Composite ops (var, stack, outer, ...)
+are written here as Tensor code over the primitives.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from . import function as _function
+from .function import _mode
+from .ops import (
+    Abs,
+    Add,
+    Amax,
+    Amin,
+    Cast,
+    Cat,
+    Clamp,
+    Clone,
+    Cos,
+    Div,
+    Exp,
+    Expand,
+    Index,
+    LeakyRelu,
+    Log,
+    LogSoftmax,
+    LogSumExp,
+    MatMul,
+    MaxAlong,
+    Maximum,
+    Mean,
+    Minimum,
+    Mul,
+    Neg,
+    Pad,
+    Permute,
+    Pow,
+    Relu,
+    Reshape,
+    Sigmoid,
+    Sin,
+    Softmax,
+    Sqrt,
+    Sub,
+    Sum,
+    Tanh,
+    Where,
+)
+
+__all__ = ["Tensor", "get_default_dtype", "set_default_dtype"]
+
+_default_dtype = [np.float32]
+
+ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
+
+
+def get_default_dtype() -> type:
+    """The dtype of tensors made from Python floats (`float32` unless changed)."""
+    return _default_dtype[0]
+
+
+def set_default_dtype(dtype: Any) -> None:
+    """Set the dtype of tensors made from Python floats: `float32` or `float64`."""
+    resolved = np.dtype(dtype).type
+    if resolved not in (np.float16, np.float32, np.float64):
+        raise TypeError(f"set_default_dtype: only floating dtypes are allowed, got {dtype!r}")
+    _default_dtype[0] = resolved
+
+
+def as_array(data: Any, dtype: Any = None, copy: bool = True, what: str = "tensor") -> np.ndarray:
+    """Turn `data` into an ndarray by the contract's rules: Python floats get the default
+    dtype, a NumPy array keeps its own."""
+    if isinstance(data, Tensor):
+        data = data.data
+    from_numpy = isinstance(data, (np.ndarray, np.generic))
+    try:
+        if dtype is not None:
+            dtype = np.dtype(dtype)
+        array = np.array(data, dtype=dtype, copy=copy) if from_numpy else np.array(data, dtype)
+    except ValueError as e:
+        raise ValueError(
+            f"{what}(): cannot make a tensor from this data ({e}). Give numbers, nested lists "
+            "of one regular shape, or a NumPy array.") from None
+    except TypeError as e:
+        raise TypeError(f"{what}(): cannot make a tensor from {type(data).__name__}: {e}") from None
+    if array.dtype.kind not in "biufc":
+        raise TypeError(
+            f"{what}(): data must be numbers or booleans, got dtype {array.dtype} "
+            f"from {type(data).__name__}")
+    if dtype is None and not from_numpy and array.dtype == np.float64:
+        array = array.astype(_default_dtype[0])
+    return array
+
+
+def _dtype_name(dtype: Any) -> str:
+    return np.dtype(dtype).name
+
+
+def _normalize_dim(dim: int, ndim: int, op: str) -> int:
+    low = -ndim if ndim else -1
+    high = ndim - 1 if ndim else 0
+    if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):
+        raise TypeError(f"{op}(): dim must be an int, got {type(dim).__name__}")
+    if not low <= dim <= high:
+        raise IndexError(
+            f"{op}(): Dimension out of range (expected to be in range of [{low}, {high}], "
+            f"but got {dim})")
+    return int(dim) % ndim if ndim else 0
+
+
+def _reduce_axes(dim: Any, ndim: int, op: str) -> tuple | None:
+    """PyTorch's `dim` (None, an int, or a sequence) as NumPy's `axis`."""
+    if dim is None:
+        return None
+    dims = dim if isinstance(dim, (tuple, list)) else (dim,)
+    axes = tuple(_normalize_dim(d, ndim, op) for d in dims)
+    if len(set(axes)) != len(axes):
+        raise RuntimeError(f"{op}(): dim {tuple(dims)} appears multiple times in the list of dims")
+    return axes if ndim else None
+
+
+def _shape_args(shape: tuple, op: str) -> tuple:
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    for s in shape:
+        if not isinstance(s, (int, np.integer)) or isinstance(s, bool):
+            raise TypeError(f"{op}(): sizes must be ints, got {shape!r}")
+    return tuple(int(s) for s in shape)
+
+
+def _operand(x: Any) -> Any:
+    """The other side of a binary op: Tensors and Python numbers as they are, NumPy scalars
+    as Python numbers (so float32 stays float32, as in PyTorch), arrays and lists as arrays."""
+    if isinstance(x, (Tensor, int, float)):
+        return x
+    if isinstance(x, np.generic):
+        return x.item()
+    if isinstance(x, np.ndarray):
+        return x
+    if isinstance(x, (list, tuple)):
+        return as_array(x)
+    return NotImplemented
+
+
+def _shape_of(x: Any) -> tuple:
+    return tuple(np.shape(x.data if isinstance(x, Tensor) else x))
+
+
+def _binary(op: type, a: Any, b: Any, name: str) -> Any:
+    try:
+        return op.apply(a, b)
+    except ValueError as e:
+        shape_a, shape_b = _shape_of(a), _shape_of(b)
+        if "broadcast" not in str(e):
+            raise
+        raise ValueError(
+            f"{name}: the shapes {shape_a} and {shape_b} cannot be broadcast together: "
+            "each dimension, from the last, must be equal or 1. "
+            "Reshape one operand (e.g. with unsqueeze) so they line up.") from None
+
+
+def _true_div_operands(a: Any, b: Any) -> tuple:
+    """Integer / integer divides as floats, in the default dtype, as PyTorch does."""
+    def is_int(x: Any) -> bool:
+        if isinstance(x, Tensor):
+            return x.data.dtype.kind in "biu"
+        return isinstance(x, (int, np.integer)) or (
+            isinstance(x, np.ndarray) and x.dtype.kind in "biu")
+
+    if is_int(a) and is_int(b):
+        dtype = _default_dtype[0]
+        a = a.to(dtype) if isinstance(a, Tensor) else np.asarray(a, dtype=dtype)
+    return a, b
+
+
+def _index_arg(index: Any) -> Any:
+    """Tensors and lists inside an index become arrays."""
+    if isinstance(index, tuple):
+        return tuple(_index_arg(i) for i in index)
+    if isinstance(index, Tensor):
+        return index.data
+    if isinstance(index, list):
+        return np.asarray([i.item() if isinstance(i, Tensor) else i for i in index])
+    return index
+
+
+class RemovableHandle:
+    """Returned by `register_hook`; `remove()` takes the hook off."""
+
+    def __init__(self, hooks: list, hook: Callable) -> None:
+        self.hooks, self.hook = hooks, hook
+
+    def remove(self) -> None:
+        if self.hook in self.hooks:
+            self.hooks.remove(self.hook)
+
+
+class Tensor:
+    """An n-dimensional array that records the ops applied to it, for reverse-mode autodiff.
+
+    >>> x = ag.tensor([[1., 2.], [3., 4.]], requires_grad=True)
+    >>> (x * x).sum().backward()
+    >>> x.grad
+    tensor([[2., 4.],
+            [6., 8.]])
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "_version", "_hooks",
+                 "__weakref__")
+    __array_priority__ = 1000
+
+    def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> None:
+        self.data = as_array(data, dtype, copy=True, what="Tensor")
+        self.grad = None
+        self.grad_fn = None
+        self._version = 0
+        self._hooks = None
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @staticmethod
+    def _make(data: np.ndarray, requires_grad: bool, grad_fn: Any) -> Tensor:
+        """The fast constructor the ops use: no checks, no copy."""
+        t = object.__new__(Tensor)
+        t.data = data
+        t.grad = None
+        t.requires_grad = requires_grad
+        t.grad_fn = grad_fn
+        t._version = 0
+        t._hooks = None
+        return t
+
+    # ----- attributes
+    @property
+    def shape(self) -> tuple:
+        """The shape, a tuple of ints."""
+        return self.data.shape
+
+    @property
+    def dtype(self) -> type:
+        """The element type, a NumPy scalar type (`ag.float32 is np.float32`)."""
+        return self.data.dtype.type
+
+    @property
+    def ndim(self) -> int:
+        """The number of dimensions."""
+        return self.data.ndim
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors not made by a recorded op (their `.grad` is filled by backward)."""
+        return self.grad_fn is None
+
+    @property
+    def T(self) -> Tensor:
+        """The tensor with its dimensions reversed."""
+        return self.permute(*range(self.ndim - 1, -1, -1))
+
+    @property
+    def mT(self) -> Tensor:
+        """The last two dimensions transposed."""
+        return self.transpose(-2, -1)
+
+    def size(self, dim: int | None = None) -> Any:
+        """The shape, or the length of dimension `dim` (as `torch.Tensor.size`)."""
+        if dim is None:
+            return self.data.shape
+        return self.data.shape[_normalize_dim(dim, self.ndim, "size")]
+
+    def numel(self) -> int:
+        """The number of elements."""
+        return self.data.size
+
+    def dim(self) -> int:
+        """The number of dimensions."""
+        return self.data.ndim
+
+    def __len__(self) -> int:
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return len(self.data)
+
+    def __iter__(self):
+        if self.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(len(self.data)))
+
+    __hash__ = object.__hash__
+
+    # ----- autograd
+    def backward(self, gradient: Any = None, retain_graph: bool | None = None,
+                 create_graph: bool = False) -> None:
+        """Compute the gradient of this tensor with respect to the graph leaves.
+
+        Gradients accumulate into `.grad` of leaves with `requires_grad=True` (and of tensors
+        that called `retain_grad()`). A non-scalar tensor needs `gradient`, the vector of the
+        vector-Jacobian product. Saved buffers are freed unless `retain_graph=True`;
+        `create_graph=True` records this backward pass, for gradients of gradients.
+        """
+        from .engine import run_backward
+        run_backward(self, gradient, retain_graph, create_graph)
+
+    def detach(self) -> Tensor:
+        """A tensor sharing this one's data, cut off from the graph."""
+        return Tensor._make(self.data, False, None)
+
+    def detach_(self) -> Tensor:
+        """Cut this tensor off from the graph, in place."""
+        self.grad_fn = None
+        self.requires_grad = False
+        return self
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set whether gradients are computed for this leaf tensor; returns it."""
+        if not self.is_leaf:
+            if not requires_grad:
+                raise RuntimeError(
+                    "you can only change requires_grad flags of leaf variables. If you want to "
+                    "use a computed variable in a subgraph that doesn't require differentiation "
+                    "use var_no_grad = var.detach().")
+            return self
+        if requires_grad and self.data.dtype.kind not in "fc":
+            raise RuntimeError(
+                f"Only Tensors of floating point dtype can require gradients, but this one is "
+                f"{_dtype_name(self.data.dtype)}. Make it float first, e.g. "
+                "ag.tensor(data, dtype=ag.float32, requires_grad=True).")
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def retain_grad(self) -> None:
+        """Keep this non-leaf tensor's gradient in `.grad` during backward."""
+        from .engine import _RetainGrad
+        if not self.requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self.is_leaf:
+            return
+        hooks = self.grad_fn.hooks
+        if hooks is None:
+            hooks = self.grad_fn.hooks = []
+        if not any(isinstance(h, _RetainGrad) and h.tensor() is self for h in hooks):
+            hooks.append(_RetainGrad(self))
+
+    @property
+    def retains_grad(self) -> bool:
+        """Whether `retain_grad()` was called on this non-leaf tensor."""
+        from .engine import _RetainGrad
+        hooks = self.grad_fn.hooks if self.grad_fn is not None else None
+        return bool(hooks) and any(isinstance(h, _RetainGrad) and h.tensor() is self
+                                   for h in hooks)
+
+    def register_hook(self, hook: Callable) -> RemovableHandle:
+        """Call `hook(grad)` with the gradient flowing into this tensor during backward; a
+        Tensor it returns replaces the gradient. Returns a handle with `remove()`.
+
+        >>> x.register_hook(lambda g: g * 2)
+        """
+        if not self.requires_grad:
+            raise RuntimeError(
+                "cannot register a hook on a tensor that doesn't require gradient")
+        if self.is_leaf:
+            if self._hooks is None:
+                self._hooks = []
+            hooks = self._hooks
+        else:
+            if self.grad_fn.hooks is None:
+                self.grad_fn.hooks = []
+            hooks = self.grad_fn.hooks
+        hooks.append(hook)
+        return RemovableHandle(hooks, hook)
+
+    # ----- conversion
+    def item(self) -> Any:
+        """The value of a one-element tensor as a Python number."""
+        if self.data.size != 1:
+            raise RuntimeError(
+                f"a Tensor with {self.data.size} elements cannot be converted to Scalar; "
+                "item() needs exactly one element")
+        return self.data.item()
+
+    def numpy(self) -> np.ndarray:
+        """The data as an ndarray, sharing memory (as `torch.Tensor.numpy`)."""
+        if self.requires_grad:
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. "
+                "Use tensor.detach().numpy() instead.")
+        return self.data
+
+    def tolist(self) -> Any:
+        """The data as (nested) Python lists of numbers."""
+        return self.data.tolist()
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        array = self.numpy()
+        return array if dtype is None else array.astype(dtype)
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self.data.dtype.kind not in "iu" or self.data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.data.item())
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise RuntimeError(
+                f"Boolean value of Tensor with more than one value is ambiguous "
+                f"(shape {tuple(self.shape)}); use .any() or .all()")
+        return bool(self.data.item())
+
+    def to(self, dtype: Any) -> Tensor:
+        """This tensor in another dtype (a differentiable cast; itself if already that)."""
+        if isinstance(dtype, str) and dtype == "cpu":
+            return self
+        target = np.dtype(dtype)
+        if target == self.data.dtype:
+            return self
+        return Cast.apply(self, target)
+
+    def float(self) -> Tensor:
+        """This tensor as float32."""
+        return self.to(np.float32)
+
+    def double(self) -> Tensor:
+        """This tensor as float64."""
+        return self.to(np.float64)
+
+    def long(self) -> Tensor:
+        """This tensor as int64 (not differentiable)."""
+        return Tensor._make(self.data.astype(np.int64), False, None)
+
+    def int(self) -> Tensor:
+        """This tensor as int32 (not differentiable)."""
+        return Tensor._make(self.data.astype(np.int32), False, None)
+
+    def bool(self) -> Tensor:
+        """This tensor as booleans (not differentiable)."""
+        return Tensor._make(self.data.astype(bool), False, None)
+
+    def clone(self) -> Tensor:
+        """A copy that stays in the graph (its gradient flows back to this tensor)."""
+        return Clone.apply(self)
+
+    def contiguous(self) -> Tensor:
+        """This tensor (NumPy arrays need no contiguity for the ops here)."""
+        return self
+
+    def cpu(self) -> Tensor:
+        """This tensor (everything lives on the CPU)."""
+        return self
+
+    # ----- display
+    def __repr__(self) -> str:
+        from .display import tensor_repr
+        return tensor_repr(self)
+
+    __str__ = __repr__
+
+    # ----- arithmetic operators
+    def __add__(self, other: Any) -> Tensor:
+        other = _operand(other)
+        if other is NotImplemented:
+            return other
+        return _binary(Add, self, other, "add")
+
+    def __radd__(self, other: Any) -> Tensor:
+        other = _operand(other)
+        if other is NotImplemented:
+            return other
+        return _binary(Add, other, self, "add")
+
+    def __sub__(self, other: Any) -> Tensor:
+        other = _operand(other)
+        if other is NotImplemented:
+            return other
+        return _binary(Sub, self, other, "sub")
+
+    def __rsub__(self, other: Any) -> Tensor:
+        other = _operand(other)
+        if other is NotImplemented:
+            return other
+        return _binary(Sub, other, self, "sub")
+
+    def __mul__(self, other: Any) -> Tensor:
+        other = _operand(other)
+        if other is NotImplemented:
+            return other
+        return _binary(Mul, self, other, "mul")
+
+    def __rmul__(self, other: Any) -> Tensor:
+        other = _operand(other)
+        if other is NotImplemented:
+            return other
+        return _binary(Mul, other, self, "mul")
+
+    def __truediv__(self, other: Any) -> Tensor:
+        other = _operand(other)
+        if other is NotImplemented:
+            return other
+        return _binary(Div, *_true_div_operands(self, other), "div")
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        other = _operand(other)
+        if other is NotImplemented:
+            return other
+        return _binary(Div, *_true_div_operands(other, self), "div")
+
+    def __pow__(self, other: Any) -> Tensor:
+        other = _operand(other)
+        if other is NotImplemented:
+            return other
+        return _binary(Pow, self, other, "pow")
+
+    def __rpow__(self, other: Any) -> Tensor:
+        other = _operand(other)
+        if other is NotImplemented:
+            return other
+        return _binary(Pow, other, self, "pow")
+
+    def __matmul__(self, other: Any) -> Tensor:
+        other = _operand(other)
+        if other is NotImplemented:
+            return other
+        return matmul(self, other)
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        other = _operand(other)
+        if other is NotImplemented:
+            return other
+        return matmul(other, self)
+
+    def __neg__(self) -> Tensor:
+        return Neg.apply(self)
+
+    def __pos__(self) -> Tensor:
+        return self
+
+    def __abs__(self) -> Tensor:
+        return Abs.apply(self)
+
+    # ----- comparisons (no gradient, boolean result)
+    def _compare(self, other: Any, compare: Callable) -> Tensor:
+        other = _operand(other)
+        if other is NotImplemented:
+            return other
+        other = other.data if isinstance(other, Tensor) else other
+        try:
+            return Tensor._make(np.asarray(compare(self.data, other)), False, None)
+        except ValueError:
+            raise ValueError(
+                f"comparison: the shapes {tuple(self.shape)} and {_shape_of(other)} cannot be "
+                "broadcast together") from None
+
+    def __lt__(self, other: Any) -> Tensor:
+        return self._compare(other, np.less)
+
+    def __le__(self, other: Any) -> Tensor:
+        return self._compare(other, np.less_equal)
+
+    def __gt__(self, other: Any) -> Tensor:
+        return self._compare(other, np.greater)
+
+    def __ge__(self, other: Any) -> Tensor:
+        return self._compare(other, np.greater_equal)
+
+    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return self._compare(other, np.equal)
+
+    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return self._compare(other, np.not_equal)
+
+    def __and__(self, other: Any) -> Tensor:
+        return self._compare(other, np.logical_and)
+
+    def __or__(self, other: Any) -> Tensor:
+        return self._compare(other, np.logical_or)
+
+    __rand__ = __and__
+    __ror__ = __or__
+
+    def __invert__(self) -> Tensor:
+        if self.data.dtype != np.bool_:
+            return Tensor._make(np.invert(self.data), False, None)
+        return Tensor._make(np.logical_not(self.data), False, None)
+
+    def eq(self, other: Any) -> Tensor:
+        """Elementwise `==`."""
+        return self == other
+
+    def any(self) -> Tensor:
+        """Whether any element is true."""
+        return Tensor._make(np.asarray(self.data.any()), False, None)
+
+    def all(self) -> Tensor:
+        """Whether every element is true."""
+        return Tensor._make(np.asarray(self.data.all()), False, None)
+
+    # ----- in-place ops
+    def _inplace(self, op: type, other: Any, name: str) -> Tensor:
+        other = _operand(other)
+        if other is NotImplemented:
+            raise TypeError(f"{name}: unsupported operand type {type(other).__name__}")
+        other_grad = isinstance(other, Tensor) and other.requires_grad
+        if _mode.grad_enabled and (self.requires_grad or other_grad):
+            if self.requires_grad and self.is_leaf:
+                raise RuntimeError(
+                    f"{name}: a leaf Variable that requires grad is being used in an in-place "
+                    "operation. Do it under `with ag.no_grad():` (e.g. a parameter update), "
+                    "or use the out-of-place form (x = x + y).")
+            out = _binary(op, self, other, name)
+            if out.shape != self.shape:
+                raise RuntimeError(
+                    f"{name}: output with shape {tuple(self.shape)} doesn't match the broadcast "
+                    f"shape {tuple(out.shape)}")
+            # the op's result becomes this tensor's history; the old array stays intact for
+            # any op that saved it, and the version bump tells them it changed
+            self.data, self.grad_fn, self.requires_grad = out.data, out.grad_fn, True
+        else:
+            ufunc = _INPLACE_UFUNCS[op]
+            value = other.data if isinstance(other, Tensor) else other
+            try:
+                ufunc(self.data, value, out=self.data)
+            except (ValueError, TypeError) as e:
+                raise RuntimeError(
+                    f"{name}: cannot update a tensor of shape {tuple(self.shape)} and dtype "
+                    f"{_dtype_name(self.data.dtype)} in place with an operand of shape "
+                    f"{_shape_of(value)}: {e}") from None
+        self._version += 1
+        return self
+
+    def __iadd__(self, other: Any) -> Tensor:
+        return self._inplace(Add, other, "add_")
+
+    def __isub__(self, other: Any) -> Tensor:
+        return self._inplace(Sub, other, "sub_")
+
+    def __imul__(self, other: Any) -> Tensor:
+        return self._inplace(Mul, other, "mul_")
+
+    def __itruediv__(self, other: Any) -> Tensor:
+        return self._inplace(Div, other, "div_")
+
+    def add_(self, other: Any, alpha: float = 1) -> Tensor:
+        """`self += alpha * other`, in place."""
+        return self._inplace(Add, other if alpha == 1 else other * alpha, "add_")
+
+    def sub_(self, other: Any, alpha: float = 1) -> Tensor:
+        """`self -= alpha * other`, in place."""
+        return self._inplace(Sub, other if alpha == 1 else other * alpha, "sub_")
+
+    def mul_(self, other: Any) -> Tensor:
+        """`self *= other`, in place."""
+        return self._inplace(Mul, other, "mul_")
+
+    def div_(self, other: Any) -> Tensor:
+        """`self /= other`, in place."""
+        return self._inplace(Div, other, "div_")
+
+    def _overwrite(self, value: Any, name: str) -> Tensor:
+        if self.requires_grad and _mode.grad_enabled:
+            raise RuntimeError(
+                f"{name}: a Tensor that requires grad is being overwritten in place; "
+                "do it under `with ag.no_grad():`")
+        self.data[...] = value
+        self._version += 1
+        return self
+
+    def zero_(self) -> Tensor:
+        """Fill with zeros, in place."""
+        return self._overwrite(0, "zero_")
+
+    def fill_(self, value: float) -> Tensor:
+        """Fill with `value`, in place."""
+        return self._overwrite(value, "fill_")
+
+    def copy_(self, src: Any) -> Tensor:
+        """Copy `src` (broadcast to this shape) into this tensor, in place."""
+        value = src.data if isinstance(src, Tensor) else np.asarray(src)
+        try:
+            np.broadcast_to(value, self.shape)
+        except ValueError:
+            raise RuntimeError(
+                f"copy_: the source of shape {tuple(value.shape)} cannot be broadcast to "
+                f"this tensor's shape {tuple(self.shape)}") from None
+        return self._overwrite(value, "copy_")
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        self._overwrite_at(_index_arg(index), value.data if isinstance(value, Tensor) else value)
+
+    def _overwrite_at(self, index: Any, value: Any) -> None:
+        if self.requires_grad and _mode.grad_enabled:
+            raise RuntimeError(
+                "tensor[...] = value: a Tensor that requires grad cannot be assigned into in "
+                "place while the graph is recorded; do it under `with ag.no_grad():`, or build "
+                "the new tensor with ag.where / ag.cat")
+        self.data[index] = value
+        self._version += 1
+
+    # ----- elementwise math
+    def exp(self) -> Tensor:
+        """$e^x$"""
+        return Exp.apply(self)
+
+    def log(self) -> Tensor:
+        """Natural logarithm."""
+        return Log.apply(self)
+
+    def sqrt(self) -> Tensor:
+        """Square root."""
+        return Sqrt.apply(self)
+
+    def sin(self) -> Tensor:
+        """Sine."""
+        return Sin.apply(self)
+
+    def cos(self) -> Tensor:
+        """Cosine."""
+        return Cos.apply(self)
+
+    def tanh(self) -> Tensor:
+        """Hyperbolic tangent."""
+        return Tanh.apply(self)
+
+    def sigmoid(self) -> Tensor:
+        """$1 / (1 + e^{-x})$"""
+        return Sigmoid.apply(self)
+
+    def relu(self) -> Tensor:
+        """$\\max(x, 0)$"""
+        return Relu.apply(self)
+
+    def leaky_relu(self, negative_slope: float = 0.01) -> Tensor:
+        """$x$ where positive, else `negative_slope * x`."""
+        return LeakyRelu.apply(self, negative_slope)
+
+    def abs(self) -> Tensor:
+        """Absolute value."""
+        return Abs.apply(self)
+
+    def pow(self, exponent: Any) -> Tensor:
+        """`self ** exponent`."""
+        return self ** exponent
+
+    def square(self) -> Tensor:
+        """`self * self`."""
+        return self * self
+
+    def clamp(self, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
+        """Limit values to [min, max]; the gradient passes where min <= x <= max."""
+        if min is None and max is None:
+            raise RuntimeError("clamp(): at least one of 'min' or 'max' must not be None")
+        min, max = (v.item() if isinstance(v, Tensor) else v for v in (min, max))
+        return Clamp.apply(self, min, max)
+
+    clip = clamp
+
+    def maximum(self, other: Any) -> Tensor:
+        """Elementwise maximum (ties share the gradient)."""
+        return maximum(self, other)
+
+    def minimum(self, other: Any) -> Tensor:
+        """Elementwise minimum (ties share the gradient)."""
+        return minimum(self, other)
+
+    # ----- reductions
+    def sum(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
+            keepdims: bool | None = None) -> Tensor:
+        """Sum over `dim` (an int, a tuple, or None for all)."""
+        dim, keepdim = (axis if dim is None else dim), (keepdim if keepdims is None else keepdims)
+        return Sum.apply(self, _reduce_axes(dim, self.ndim, "sum"), bool(keepdim))
+
+    def mean(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
+             keepdims: bool | None = None) -> Tensor:
+        """Mean over `dim` (an int, a tuple, or None for all)."""
+        dim, keepdim = (axis if dim is None else dim), (keepdim if keepdims is None else keepdims)
+        if self.data.dtype.kind not in "fc":
+            raise RuntimeError(
+                f"mean(): could not infer output dtype. Input dtype must be either a floating "
+                f"point or complex dtype. Got: {_dtype_name(self.data.dtype)}; "
+                "use .float() first")
+        return Mean.apply(self, _reduce_axes(dim, self.ndim, "mean"), bool(keepdim))
+
+    def var(self, dim: Any = None, unbiased: bool = True, keepdim: bool = False, *,
+            correction: float | None = None) -> Tensor:
+        """Variance over `dim`, divided by n - 1 (`unbiased`) or n; `correction` sets the
+        subtrahend directly, as in PyTorch."""
+        axes = _reduce_axes(dim, self.ndim, "var")
+        count = self.data.size if axes is None else int(np.prod([self.shape[a] for a in axes]))
+        correction = (1 if unbiased else 0) if correction is None else correction
+        centered = self - self.mean(dim=axes, keepdim=True)
+        return (centered * centered).sum(dim=axes, keepdim=keepdim) / max(count - correction, 0)
+
+    def std(self, dim: Any = None, unbiased: bool = True, keepdim: bool = False, *,
+            correction: float | None = None) -> Tensor:
+        """Standard deviation: the square root of `var`."""
+        return self.var(dim, unbiased, keepdim, correction=correction).sqrt()
+
+    def _extremum(self, dim: Any, keepdim: bool, name: str, op: type, pick: Callable) -> Any:
+        if isinstance(dim, Tensor):
+            return maximum(self, dim) if name == "max" else minimum(self, dim)
+        if self.data.size == 0:
+            raise RuntimeError(
+                f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
+                "Specify the reduction dim with the 'dim' argument.")
+        if dim is None:
+            return op.apply(self, None, False)
+        axis = _normalize_dim(dim, self.ndim, name)
+        indices = pick(self.data, axis=axis, keepdims=keepdim) if self.ndim else \
+            np.zeros((), dtype=np.int64)
+        values = MaxAlong.apply(self, axis, keepdim, indices) if self.ndim else \
+            op.apply(self, None, False)
+        return ValuesIndices(values, Tensor._make(np.asarray(indices, dtype=np.int64), False,
+                                                  None))
+
+    def max(self, dim: Any = None, keepdim: bool = False) -> Any:
+        """The maximum: of all elements; or `(values, indices)` along `dim`; or, given a
+        tensor, the elementwise maximum."""
+        return self._extremum(dim, keepdim, "max", Amax, np.argmax)
+
+    def min(self, dim: Any = None, keepdim: bool = False) -> Any:
+        """The minimum: of all elements; or `(values, indices)` along `dim`; or, given a
+        tensor, the elementwise minimum."""
+        return self._extremum(dim, keepdim, "min", Amin, np.argmin)
+
+    def amax(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        """The maximum over `dim` (ties share the gradient evenly)."""
+        return Amax.apply(self, _reduce_axes(dim, self.ndim, "amax"), keepdim)
+
+    def amin(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        """The minimum over `dim` (ties share the gradient evenly)."""
+        return Amin.apply(self, _reduce_axes(dim, self.ndim, "amin"), keepdim)
+
+    def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        """Index of the maximum (of the flattened tensor when `dim` is None); no gradient."""
+        if dim is None:
+            return Tensor._make(np.asarray(np.argmax(self.data), dtype=np.int64), False, None)
+        axis = _normalize_dim(dim, self.ndim, "argmax")
+        return Tensor._make(np.argmax(self.data, axis=axis, keepdims=keepdim).astype(np.int64),
+                            False, None)
+
+    def argmin(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        """Index of the minimum; no gradient."""
+        if dim is None:
+            return Tensor._make(np.asarray(np.argmin(self.data), dtype=np.int64), False, None)
+        axis = _normalize_dim(dim, self.ndim, "argmin")
+        return Tensor._make(np.argmin(self.data, axis=axis, keepdims=keepdim).astype(np.int64),
+                            False, None)
+
+    def logsumexp(self, dim: Any, keepdim: bool = False) -> Tensor:
+        """$\\log \\sum e^x$ over `dim`, computed without overflow."""
+        return LogSumExp.apply(self, _reduce_axes(dim, self.ndim, "logsumexp"), keepdim)
+
+    def softmax(self, dim: int) -> Tensor:
+        """$e^{x_i} / \\sum_j e^{x_j}$ along `dim`."""
+        axis = _normalize_dim(dim, self.ndim, "softmax")
+        return Softmax.apply(self, axis)
+
+    def log_softmax(self, dim: int) -> Tensor:
+        """$x_i - \\log \\sum_j e^{x_j}$ along `dim`, computed stably."""
+        axis = _normalize_dim(dim, self.ndim, "log_softmax")
+        return LogSoftmax.apply(self, axis)
+
+    # ----- shape
+    def reshape(self, *shape: Any) -> Tensor:
+        """The same data in a new shape (one dimension may be -1)."""
+        shape = _shape_args(shape, "reshape")
+        size = self.data.size
+        known = int(np.prod([s for s in shape if s != -1]))
+        if (shape.count(-1) > 1 or any(s < -1 for s in shape)
+                or (-1 in shape and (known == 0 or size % known))
+                or (-1 not in shape and known != size)):
+            raise RuntimeError(
+                f"shape '{list(shape)}' is invalid for input of size {size} "
+                f"(shape {tuple(self.shape)})")
+        if -1 in shape:
+            shape = tuple(size // known if s == -1 else s for s in shape)
+        if shape == self.shape:
+            return self
+        return Reshape.apply(self, shape)
+
+    view = reshape
+
+    def view_as(self, other: Tensor) -> Tensor:
+        """`reshape` to `other`'s shape."""
+        return self.reshape(other.shape)
+
+    reshape_as = view_as
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+        """Merge dimensions `start_dim`..`end_dim` into one."""
+        if self.ndim == 0:
+            return self.reshape(1)
+        start = _normalize_dim(start_dim, self.ndim, "flatten")
+        end = _normalize_dim(end_dim, self.ndim, "flatten")
+        if start > end:
+            raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+        shape = self.shape
+        return self.reshape(shape[:start] + (-1 if self.numel() else 0,) + shape[end + 1:])
+
+    def permute(self, *dims: Any) -> Tensor:
+        """The dimensions reordered: dimension i of the result is `dims[i]` of this one."""
+        dims = _shape_args(dims, "permute")
+        axes = tuple(_normalize_dim(d, self.ndim, "permute") for d in dims)
+        if sorted(axes) != list(range(self.ndim)):
+            raise RuntimeError(
+                f"permute(): dims {dims} must be a permutation of the {self.ndim} dimensions "
+                f"of a tensor of shape {tuple(self.shape)}")
+        if axes == tuple(range(self.ndim)):
+            return self
+        return Permute.apply(self, axes)
+
+    def transpose(self, dim0: int, dim1: int) -> Tensor:
+        """Swap two dimensions."""
+        if self.ndim == 0:
+            return self
+        a = _normalize_dim(dim0, self.ndim, "transpose")
+        b = _normalize_dim(dim1, self.ndim, "transpose")
+        axes = list(range(self.ndim))
+        axes[a], axes[b] = axes[b], axes[a]
+        return self.permute(*axes)
+
+    def t(self) -> Tensor:
+        """Transpose of a tensor of at most 2 dimensions."""
+        if self.ndim > 2:
+            raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is "
+                               f"{self.ndim}D; use transpose(dim0, dim1) or permute")
+        return self.T
+
+    def unsqueeze(self, dim: int) -> Tensor:
+        """Insert a dimension of size 1 at `dim`."""
+        axis = _normalize_dim(dim, self.ndim + 1, "unsqueeze")
+        return Reshape.apply(self, self.shape[:axis] + (1,) + self.shape[axis:])
+
+    def squeeze(self, dim: Any = None) -> Tensor:
+        """Remove dimensions of size 1 (all, or only `dim` if it has size 1)."""
+        if dim is None:
+            shape = tuple(s for s in self.shape if s != 1)
+        else:
+            axes = _reduce_axes(dim, self.ndim, "squeeze") or ()
+            shape = tuple(s for i, s in enumerate(self.shape) if not (i in axes and s == 1))
+        if shape == self.shape:
+            return self
+        return Reshape.apply(self, shape)
+
+    def expand(self, *sizes: Any) -> Tensor:
+        """Broadcast to `sizes` (-1 keeps a dimension) without copying."""
+        sizes = _shape_args(sizes, "expand")
+        extra = len(sizes) - self.ndim
+        if extra < 0:
+            raise RuntimeError(
+                f"expand: the number of sizes provided ({len(sizes)}) must be greater or equal "
+                f"to the number of dimensions in the tensor ({self.ndim})")
+        target = []
+        for i, size in enumerate(sizes):
+            have = self.shape[i - extra] if i >= extra else None
+            if size == -1:
+                if have is None:
+                    raise RuntimeError(
+                        "expand: -1 is not allowed in a leading, non-existing dimension")
+                size = have
+            elif have is not None and have != 1 and have != size:
+                raise RuntimeError(
+                    f"The expanded size of the tensor ({size}) must match the existing size "
+                    f"({have}) at non-singleton dimension {i}.  Target sizes: {list(sizes)}.  "
+                    f"Tensor sizes: {list(self.shape)}")
+            target.append(size)
+        target = tuple(target)
+        if target == self.shape:
+            return self
+        return Expand.apply(self, target)
+
+    def expand_as(self, other: Tensor) -> Tensor:
+        """`expand` to `other`'s shape."""
+        return self.expand(*other.shape)
+
+    def __getitem__(self, index: Any) -> Tensor:
+        index = _index_arg(index)
+        try:
+            return Index.apply(self, index)
+        except IndexError as e:
+            raise IndexError(f"tensor of shape {tuple(self.shape)}[{_describe(index)}]: {e}") \
+                from None
+
+    # ----- linear algebra
+    def matmul(self, other: Any) -> Tensor:
+        """Matrix product with NumPy's rules (1-D, 2-D, batched)."""
+        return matmul(self, other)
+
+    def dot(self, other: Tensor) -> Tensor:
+        """Inner product of two 1-D tensors."""
+        return dot(self, other)
+
+    def outer(self, other: Tensor) -> Tensor:
+        """Outer product of two 1-D tensors."""
+        return outer(self, other)
+
+
+def _describe(index: Any) -> str:
+    items = index if isinstance(index, tuple) else (index,)
+    out = []
+    for i in items:
+        if isinstance(i, slice):
+            out.append(":" if i == slice(None) else
+                       f"{'' if i.start is None else i.start}:{'' if i.stop is None else i.stop}"
+                       + ("" if i.step is None else f":{i.step}"))
+        elif i is Ellipsis:
+            out.append("...")
+        elif isinstance(i, np.ndarray):
+            out.append(f"<{i.dtype} array of shape {i.shape}>")
+        else:
+            out.append(repr(i))
+    return ", ".join(out)
+
+
+_INPLACE_UFUNCS = {Add: np.add, Sub: np.subtract, Mul: np.multiply, Div: np.true_divide}
+
+
+# ----- functions over several tensors ---------------------------------------------------------
+
+def _as_tensor(x: Any) -> Tensor:
+    if isinstance(x, Tensor):
+        return x
+    return Tensor._make(as_array(x), False, None)
+
+
+def matmul(a: Any, b: Any) -> Tensor:
+    """Matrix product with NumPy's rules: 1-D operands are vectors, batch dims broadcast."""
+    shape_a, shape_b = _shape_of(a), _shape_of(b)
+    if not shape_a or not shape_b:
+        raise RuntimeError(
+            f"matmul: both arguments need to be at least 1D, but they are "
+            f"{len(shape_a)}D and {len(shape_b)}D (shapes {shape_a} and {shape_b}); "
+            "use * for a product with a scalar")
+    k_a = shape_a[-1]
+    k_b = shape_b[0] if len(shape_b) == 1 else shape_b[-2]
+    if k_a != k_b:
+        raise RuntimeError(
+            f"matmul: shapes {shape_a} and {shape_b} cannot be multiplied "
+            f"({k_a} != {k_b}): the last dimension of the first must equal the "
+            f"{'only' if len(shape_b) == 1 else 'second-to-last'} dimension of the second")
+    try:
+        return MatMul.apply(a, b)
+    except ValueError:
+        raise RuntimeError(
+            f"matmul: the batch dimensions of {shape_a} and {shape_b} cannot be broadcast "
+            "together") from None
+
+
+def dot(a: Tensor, b: Tensor) -> Tensor:
+    """Inner product of two 1-D tensors of the same length."""
+    a, b = _as_tensor(a), _as_tensor(b)
+    if a.ndim != 1 or b.ndim != 1:
+        raise RuntimeError(
+            f"dot: 1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors; "
+            "use matmul for matrices")
+    if a.shape != b.shape:
+        raise RuntimeError(
+            f"dot: inconsistent tensor size, expected tensor [{a.shape[0]}] and src "
+            f"[{b.shape[0]}] to have the same number of elements")
+    return MatMul.apply(a, b)
+
+
+def outer(a: Tensor, b: Tensor) -> Tensor:
+    """Outer product of two 1-D tensors: `a[i] * b[j]`."""
+    a, b = _as_tensor(a), _as_tensor(b)
+    if a.ndim != 1 or b.ndim != 1:
+        raise RuntimeError(f"outer: 1D tensors expected, but got {a.ndim}D and {b.ndim}D")
+    return a.unsqueeze(1) * b.unsqueeze(0)
+
+
+def maximum(a: Any, b: Any) -> Tensor:
+    """Elementwise maximum; ties send half the gradient to each side."""
+    return _binary(Maximum, _operand(a), _operand(b), "maximum")
+
+
+def minimum(a: Any, b: Any) -> Tensor:
+    """Elementwise minimum; ties send half the gradient to each side."""
+    return _binary(Minimum, _operand(a), _operand(b), "minimum")
+
+
+def where(condition: Any, a: Any, b: Any) -> Tensor:
+    """`a` where `condition` is true, else `b` (both broadcast); no gradient to `condition`."""
+    cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    if cond.dtype != np.bool_:
+        raise TypeError(f"where: the condition must be boolean, got {_dtype_name(cond.dtype)}")
+    a, b = _operand(a), _operand(b)
+    try:
+        return Where.apply(cond, a, b)
+    except ValueError:
+        raise ValueError(
+            f"where: the shapes of condition {cond.shape}, input {_shape_of(a)} and other "
+            f"{_shape_of(b)} cannot be broadcast together") from None
+
+
+def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    """Join tensors along an existing dimension `dim`."""
+    tensors = [_as_tensor(t) for t in tensors]
+    if not tensors:
+        raise RuntimeError("cat(): expected a non-empty list of Tensors")
+    first = tensors[0]
+    axis = _normalize_dim(dim, first.ndim, "cat") if first.ndim else None
+    if axis is None:
+        raise RuntimeError("cat(): zero-dimensional tensor (at position 0) cannot be "
+                           "concatenated; use stack")
+    for i, t in enumerate(tensors):
+        if t.ndim != first.ndim:
+            raise RuntimeError(
+                f"cat(): Tensors must have same number of dimensions: got {first.ndim} and "
+                f"{t.ndim} (tensor {i} has shape {tuple(t.shape)})")
+        for d in range(first.ndim):
+            if d != axis and t.shape[d] != first.shape[d]:
+                raise RuntimeError(
+                    f"cat(): Sizes of tensors must match except in dimension {axis}. Expected "
+                    f"size {first.shape[d]} but got size {t.shape[d]} for tensor number {i} in "
+                    "the list.")
+    return Cat.apply(axis, *tensors)
+
+
+def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    """Join tensors of equal shape along a new dimension `dim`."""
+    tensors = [_as_tensor(t) for t in tensors]
+    if not tensors:
+        raise RuntimeError("stack(): expected a non-empty list of Tensors")
+    for i, t in enumerate(tensors):
+        if t.shape != tensors[0].shape:
+            raise RuntimeError(
+                f"stack expects each tensor to be equal size, but got {list(tensors[0].shape)} "
+                f"at entry 0 and {list(t.shape)} at entry {i}")
+    axis = _normalize_dim(dim, tensors[0].ndim + 1, "stack")
+    return Cat.apply(axis, *(t.unsqueeze(axis) for t in tensors))
+
+
+def pad(x: Tensor, pad: Sequence[int], value: float = 0.0) -> Tensor:
+    """Pad with a constant; `pad` is PyTorch's `F.pad` order: last dimension first,
+    `(left, right, top, bottom, ...)`."""
+    x = _as_tensor(x)
+    pad = tuple(int(p) for p in pad)
+    if len(pad) % 2 or len(pad) // 2 > x.ndim:
+        raise RuntimeError(
+            f"pad: the padding length must be even and at most twice the number of dimensions "
+            f"({x.ndim}); got {len(pad)} values {pad}")
+    if any(p < 0 for p in pad):
+        raise RuntimeError(f"pad: negative padding is not supported, got {pad}")
+    widths = [(0, 0)] * x.ndim
+    for i in range(len(pad) // 2):
+        widths[x.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
+    return Pad.apply(x, tuple(widths), value)
+
+
+_function._tensor_type = Tensor
+
+
+# ----- NumPy interoperability: np.exp(t), np.sum(t, axis=...), array + tensor, ... -----------
+# This is what lets one derivative formula serve both a plain backward (arrays) and a recorded
+# one (Tensors, under create_graph).
+
+def _np_reduce(op_name: str) -> Callable:
+    def reduce(a: Any, axis: Any = None, keepdims: bool = False, **kwargs: Any) -> Tensor:
+        return getattr(_as_tensor(a), op_name)(axis, keepdims)
+    return reduce
+
+
+_UFUNCS: dict = {
+    np.add: lambda a, b: _binary(Add, a, b, "add"),
+    np.subtract: lambda a, b: _binary(Sub, a, b, "sub"),
+    np.multiply: lambda a, b: _binary(Mul, a, b, "mul"),
+    np.true_divide: lambda a, b: _binary(Div, a, b, "div"),
+    np.power: lambda a, b: _binary(Pow, a, b, "pow"),
+    np.matmul: matmul,
+    np.maximum: maximum,
+    np.minimum: minimum,
+    np.negative: lambda a: Neg.apply(a),
+    np.exp: lambda a: Exp.apply(a),
+    np.log: lambda a: Log.apply(a),
+    np.sqrt: lambda a: Sqrt.apply(a),
+    np.sin: lambda a: Sin.apply(a),
+    np.cos: lambda a: Cos.apply(a),
+    np.tanh: lambda a: Tanh.apply(a),
+    np.absolute: lambda a: Abs.apply(a),
+    np.square: lambda a: _binary(Mul, a, a, "mul"),
+}
+
+_FUNCTIONS: dict = {
+    np.sum: _np_reduce("sum"),
+    np.mean: _np_reduce("mean"),
+    np.max: _np_reduce("amax"),
+    np.min: _np_reduce("amin"),
+    np.reshape: lambda a, shape, *args, **kw: _as_tensor(a).reshape(
+        shape if isinstance(shape, (tuple, list)) else (shape,)),
+    np.transpose: lambda a, axes=None: _as_tensor(a).permute(
+        *(axes if axes is not None else range(_as_tensor(a).ndim - 1, -1, -1))),
+    np.swapaxes: lambda a, axis1, axis2: _as_tensor(a).transpose(axis1, axis2),
+    np.expand_dims: lambda a, axis: Reshape.apply(_as_tensor(a), np.expand_dims(
+        np.broadcast_to(np.empty((), dtype=np.bool_), _as_tensor(a).shape), axis).shape),
+    np.squeeze: lambda a, axis=None: _as_tensor(a).squeeze(axis),
+    np.broadcast_to: lambda a, shape, **kw: _as_tensor(a).expand(*shape),
+    np.where: lambda cond, a, b: where(cond, a, b),
+    np.concatenate: lambda arrays, axis=0, **kw: cat(arrays, axis),
+    np.stack: lambda arrays, axis=0, **kw: stack(arrays, axis),
+    np.clip: lambda a, a_min=None, a_max=None, **kw: _as_tensor(a).clamp(a_min, a_max),
+    np.dot: lambda a, b: matmul(a, b),
+    np.outer: outer,
+}
+
+_NON_DIFFERENTIABLE_UFUNCS = {
+    np.sign, np.greater, np.greater_equal, np.less, np.less_equal, np.equal, np.not_equal,
+    np.isfinite, np.isnan, np.isinf, np.floor, np.ceil, np.rint, np.logical_and, np.logical_or,
+    np.logical_not, np.logical_xor, np.signbit,
+}
+
+
+def _strip(x: Any) -> Any:
+    if isinstance(x, Tensor):
+        return x.data
+    if isinstance(x, (list, tuple)):
+        return type(x)(_strip(i) for i in x)
+    return x
+
+
+def _needs_grad(args: Any) -> bool:
+    if isinstance(args, Tensor):
+        return args.requires_grad
+    if isinstance(args, (list, tuple)):
+        return any(_needs_grad(a) for a in args)
+    return False
+
+
+def _array_ufunc(self: Tensor, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+    handler = _UFUNCS.get(ufunc)
+    if handler is not None and method == "__call__" and not kwargs:
+        return handler(*inputs)
+    if (_mode.grad_enabled and _needs_grad(inputs)
+            and ufunc not in _NON_DIFFERENTIABLE_UFUNCS):
+        raise TypeError(
+            f"np.{ufunc.__name__} is not differentiable in autograd_lite (no gradient is "
+            "defined for it). Use the Tensor method (e.g. x.exp()), write an ag.Function, "
+            "or apply it to x.detach().numpy().")
+    result = getattr(ufunc, method)(*_strip(inputs), **_strip(kwargs))
+    return result
+
+
+def _array_function(self: Tensor, func: Any, types: Any, args: tuple, kwargs: dict) -> Any:
+    handler = _FUNCTIONS.get(func)
+    if handler is not None:
+        return handler(*args, **kwargs)
+    if _mode.grad_enabled and (_needs_grad(args) or _needs_grad(tuple(kwargs.values()))):
+        raise TypeError(
+            f"np.{func.__name__} is not differentiable in autograd_lite. Use the Tensor "
+            "methods and ag functions, write an ag.Function, or call it on "
+            "x.detach().numpy().")
+    return func(*_strip(args), **{k: _strip(v) for k, v in kwargs.items()})
+
+
+Tensor.__array_ufunc__ = _array_ufunc
+Tensor.__array_function__ = _array_function
