@@ -40,12 +40,12 @@ def register_grad(subparsers: Any) -> None:
     """Add the ``grad`` subcommand: the value and partial derivatives of an expression."""
     parser = subparsers.add_parser(
         "grad",
+        allow_abbrev=False,  # "--e" is an expression, not short for --explain
         help="value and partial derivatives of an expression",
         description="Print the value of EXPR and its derivative with respect to every variable. "
         "EXPR uses numbers, variables, + - * / ** and the functions exp log sin cos tanh "
         "sigmoid relu sqrt abs sum mean.",
-        epilog='example: autograd-lite grad "(3*k + 8*m) * (5*m + 2)" --at k=1 m=3   '
-        '(an EXPR that starts with "-" needs a space in it, e.g. "-k * m")',
+        epilog='example: autograd-lite grad "(3*k + 8*m) * (5*m + 2)" --at k=1 m=3',
     )
     parser.add_argument("expr", metavar="EXPR", help=f"the expression (at most {MAX_LENGTH} "
                         "characters)")
@@ -83,6 +83,37 @@ def run_grad(args: argparse.Namespace) -> int:
     if save_graph is not None:
         _render(save_graph, root, args.render, leaves)
     return 0
+
+
+_GRAD_OPTIONS = {"-h", "--help", "--at", "--dtype", "--explain", "--render"}
+_GRAD_OPTIONS_WITH_A_VALUE = {"--dtype", "--render"}
+
+
+def _shield_expression(argv: list[str]) -> list[str]:
+    """`argv` with an EXPR that starts with "-" (``grad -k*m``) prefixed by a space.
+
+    argparse would read such an EXPR as an unknown option; with a leading space it reads it as
+    the positional argument, and `parse` ignores leading blanks.
+    """
+    if not argv or argv[0] != "grad":
+        return argv
+    argv = list(argv)
+    in_at = expects_value = False
+    for index in range(1, len(argv)):
+        token = argv[index]
+        if token == "--":
+            break
+        if expects_value:
+            expects_value = False
+        elif token.partition("=")[0] in _GRAD_OPTIONS:
+            in_at = token == "--at"
+            expects_value = token in _GRAD_OPTIONS_WITH_A_VALUE
+        elif token.startswith("-"):
+            argv[index] = " " + token
+            break
+        elif not in_at:
+            break  # EXPR is already there: leave any later "-x" to argparse
+    return argv
 
 
 def _parse_expr(text: str) -> Expr:
@@ -202,6 +233,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with `argv` (default: ``sys.argv[1:]``); return the exit status."""
     parser = build_parser()
+    argv = _shield_expression(sys.argv[1:] if argv is None else list(argv))
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse has printed its message (or --help)

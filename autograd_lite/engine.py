@@ -41,17 +41,19 @@ def unbroadcast(grad: Any, shape: tuple, node: Function | None = None, index: in
 def count_dependencies(roots: Sequence[Any]) -> dict:
     """For each node and leaf reachable from `roots`, the number of edges that lead into it."""
     dependencies: dict = {}
-    stack = [r for r in roots if isinstance(r, Function)]
-    seen = set(map(id, stack))
+    stack = [r for r in roots if not isinstance(r, Tensor)]
+    root_ids = {id(r) for r in stack}
     while stack:
         node = stack.pop()
         for parent in node.inputs:
             if parent is None:
                 continue
-            dependencies[parent] = dependencies.get(parent, 0) + 1
-            if isinstance(parent, Function) and id(parent) not in seen:
-                seen.add(id(parent))
-                stack.append(parent)
+            if parent in dependencies:
+                dependencies[parent] += 1
+            else:
+                dependencies[parent] = 1
+                if not isinstance(parent, Tensor) and id(parent) not in root_ids:
+                    stack.append(parent)
     return dependencies
 
 
@@ -82,42 +84,54 @@ def backpropagate(
     previous = (_mode.grad_enabled, _mode.create_graph)
     _mode.grad_enabled = _mode.create_graph = create_graph
     check_finite = _mode.anomaly
+    ndarray = np.ndarray
     try:
         ready = [k for k in dict.fromkeys(keys) if not dependencies.get(k)]
         while ready:
-            key = ready.pop()
-            grad = grads.pop(key)
-            if not isinstance(key, Tensor):
-                node = key
-                if node.hooks:
-                    grad = _run_hooks(node.hooks, grad, create_graph, capture=wanted is None)
-                if wanted is not None and node in wanted:
+            node = ready.pop()
+            grad = grads.pop(node)
+            if isinstance(node, Tensor):  # a leaf
+                if wanted is None:
+                    accumulate(node, grad, create_graph)
+                elif node in wanted:
+                    if node._hooks:
+                        grad = _run_hooks(node._hooks, grad, create_graph, capture=False)
                     wanted[node] = grad
-                node.out_grad = grad.data if create_graph else grad
-                outputs = _call_backward(node, grad, create_graph, check_finite)
-                if not retain_graph:
-                    node.release()
-                for index, (parent, parent_grad) in enumerate(zip(node.inputs, outputs)):
-                    if parent is None or parent_grad is None:
-                        continue
-                    if parent_grad.shape != node.input_shapes[index]:
-                        parent_grad = unbroadcast(
-                            parent_grad, node.input_shapes[index], node, index)
-                    if parent in grads:
-                        grads[parent] = grads[parent] + parent_grad
-                    else:
-                        grads[parent] = parent_grad
-                    left = dependencies[parent] - 1
-                    dependencies[parent] = left
-                    if left == 0:
-                        ready.append(parent)
-            elif wanted is not None:
-                if key in wanted:
-                    if key._hooks:
-                        grad = _run_hooks(key._hooks, grad, create_graph, capture=False)
-                    wanted[key] = grad
-            else:
-                accumulate(key, grad, create_graph)
+                continue
+            if node.hooks:
+                grad = _run_hooks(node.hooks, grad, create_graph, capture=wanted is None)
+            if wanted is not None and node in wanted:
+                wanted[node] = grad
+            node.out_grad = grad.data if create_graph else grad
+
+            outputs = node.backward(node, grad)
+            if type(outputs) is not tuple:
+                outputs = tuple(outputs) if isinstance(outputs, list) else (outputs,)
+            if len(outputs) != len(node.inputs):
+                raise RuntimeError(
+                    f"{node.name()}: backward returned {len(outputs)} gradient(s) but forward "
+                    f"took {len(node.inputs)} input(s); return one per input (None for those "
+                    "without one)")
+            if check_finite:
+                _check_finite(node, outputs)
+            if not retain_graph:
+                node.release()
+
+            for parent, parent_grad, shape in zip(node.inputs, outputs, node.input_shapes):
+                if parent is None or parent_grad is None:
+                    continue
+                if type(parent_grad) is not ndarray:
+                    parent_grad = _as_gradient(parent_grad, create_graph)
+                if parent_grad.shape != shape:
+                    parent_grad = unbroadcast(parent_grad, shape, node, node.inputs.index(parent))
+                if parent in grads:
+                    grads[parent] = grads[parent] + parent_grad
+                else:
+                    grads[parent] = parent_grad
+                left = dependencies[parent] - 1
+                dependencies[parent] = left
+                if not left:
+                    ready.append(parent)
     finally:
         _mode.grad_enabled, _mode.create_graph = previous
     if wanted is None:
@@ -125,25 +139,12 @@ def backpropagate(
     return [wanted[(t.grad_fn if t.grad_fn is not None else t)] for t in inputs]
 
 
-def _call_backward(node: Function, grad: Any, create_graph: bool, check_finite: bool) -> tuple:
-    outputs = node.backward(node, grad)
-    if type(outputs) is not tuple:
-        outputs = (outputs,) if not isinstance(outputs, list) else tuple(outputs)
-    if len(outputs) != len(node.inputs):
-        raise RuntimeError(
-            f"{node.name()}: backward returned {len(outputs)} gradient(s) but forward took "
-            f"{len(node.inputs)} input(s); return one per input (None for those without one)")
-    converted = []
-    for g in outputs:
-        if g is not None and type(g) is not np.ndarray:
-            if create_graph:
-                g = g if isinstance(g, Tensor) else Tensor._make(np.asarray(g), False, None)
-            else:
-                g = g.data if isinstance(g, Tensor) else np.asarray(g)
-        converted.append(g)
-    if check_finite:
-        _check_finite(node, converted)
-    return converted
+def _as_gradient(grad: Any, create_graph: bool) -> Any:
+    """A gradient a backward returned, as the pass needs it: a Tensor when recording, else an
+    ndarray (user Functions may return Tensors, NumPy scalars or numbers)."""
+    if create_graph:
+        return grad if isinstance(grad, Tensor) else Tensor._make(np.asarray(grad), False, None)
+    return grad.data if isinstance(grad, Tensor) else np.asarray(grad)
 
 
 def _check_finite(node: Function, outputs: list) -> None:

@@ -221,8 +221,7 @@ def _check_text(text: str) -> None:
                         f"the limit is {MAX_LENGTH:,})", text)
     if not text.strip():
         raise ExprError("the expression is empty", text)
-    newline = re.search(r"[\r\n]", text)
-    if newline:
+    if "\n" in text or "\r" in text:
         raise ExprError("the expression must be on one line", text)
     depth = 0
     for index, char in enumerate(text):

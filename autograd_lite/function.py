@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import threading
 import traceback
-import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -171,6 +170,18 @@ def in_backward_formula(fn_cls: type, *args: Any) -> Any:
 
 # --- Function --------------------------------------------------------------------------------
 
+_clock = [0]  # bumped by every in-place change; lets backward skip version checks when 0 happened
+
+
+def mark_modified(tensor: Any) -> None:
+    """Record an in-place change of `tensor`, so a backward that saved it can tell."""
+    _clock[0] += 1
+    tensor._version += 1
+    tensor._modified_at = _clock[0]
+    if tensor.grad_fn is not None:  # the op that produced it saved a now-stale output
+        tensor.grad_fn._output_modified_at = _clock[0]
+
+
 class Function:
     """Base class of every differentiable op; an instance is the `ctx` and the graph node.
 
@@ -182,27 +193,21 @@ class Function:
 
     # The slots are the node: what the engine needs to walk the graph and what a picture shows.
     __slots__ = (
-        "inputs",             # per forward argument: its grad_fn node, a leaf Tensor, or None
+        "inputs",            # per forward argument: its grad_fn node, a leaf Tensor, or None
+        "args",              # the forward arguments as given (Tensors and constants), to draw
         "input_shapes",
         "needs_input_grad",
-        "_saved",             # arrays handed to save_for_backward
-        "_saved_sources",     # per saved array: (Tensor, version), (weakref to output,), or None
-        "out_data",           # the forward result, kept so the graph can be drawn and explained
-        "out_grad",           # the gradient that reached this node in the last backward
-        "hooks",              # hooks of the output tensor (register_hook / retain_grad)
-        "trace",              # forward-pass stack, recorded in anomaly mode
+        "out_data",          # the forward result, kept so the graph can be drawn and explained
         "__dict__",
         "__weakref__",
     )
 
-    label: str = ""  # the short name drawn in graph pictures ("*", "+", "relu", ...)
-
-    def __init__(self) -> None:
-        self._saved = ()
-        self._saved_sources = None
-        self.hooks = None
-        self.trace = None
-        self.out_grad = None
+    label: str = ""          # the short name drawn in graph pictures ("*", "+", "relu", ...)
+    _saved: tuple | None = ()  # what save_for_backward kept; None once freed
+    out_grad: Any = None     # the gradient that reached this node in the last backward
+    hooks: list | None = None  # hooks of the output tensor (register_hook, retain_grad)
+    trace: list | None = None  # the forward-pass stack, recorded in anomaly mode
+    _output_modified_at = 0
 
     # ----- the user's side
     @staticmethod
@@ -234,12 +239,12 @@ class Function:
                 "values of the graph are freed when you call .backward() or autograd.grad(). "
                 "Specify retain_graph=True if you need to backward through the graph a second "
                 "time or if you need to access saved tensors after calling backward.")
-        sources = self._saved_sources
-        if sources is None:
+        if not saved:
             return saved
-        self._check_versions()
+        if self._clock != _clock[0]:
+            self._check_versions()
         if _mode.create_graph:
-            return tuple(self._as_tensor(a, s) for a, s in zip(saved, sources))
+            return tuple(self._as_tensor(a) for a in saved)
         return saved
 
     def mark_non_differentiable(self, *args: Any) -> None:
@@ -250,15 +255,24 @@ class Function:
     def apply(cls, *args: Any) -> Any:
         """Run the op on Tensors (and plain values) and record it when a gradient is needed."""
         Tensor = _tensor_type
-        arrays = []
+        arrays, inputs, shapes, needs = [], [], [], []
         requires_grad = False
         for a in args:
             if isinstance(a, Tensor):
                 arrays.append(a.data)
-                requires_grad = requires_grad or a.requires_grad
+                shapes.append(a.data.shape)
+                if a.requires_grad:
+                    requires_grad = True
+                    inputs.append(a.grad_fn or a)
+                    needs.append(True)
+                    continue
             else:
                 arrays.append(a)
+                shapes.append(None)
+            inputs.append(None)
+            needs.append(False)
         ctx = cls()
+        ctx.needs_input_grad = needs
         out = cls.forward(ctx, *arrays)
         if type(out) is not np.ndarray:
             if isinstance(out, tuple):
@@ -266,67 +280,57 @@ class Function:
                     f"{cls.__name__}.forward returned a tuple; autograd_lite Functions return "
                     "one array (compute further outputs with separate ops)")
             out = np.asarray(out)
-        if not (requires_grad and _mode.grad_enabled):
+        if not requires_grad or not _mode.grad_enabled or out.dtype.kind not in "fc":
             return Tensor._make(out, False, None)
-        if out.dtype.kind not in "fc":
-            return Tensor._make(out, False, None)
-
-        ctx.inputs = tuple(
-            (a.grad_fn or a) if isinstance(a, Tensor) and a.requires_grad else None
-            for a in args)
-        ctx.needs_input_grad = tuple(n is not None for n in ctx.inputs)
-        ctx.input_shapes = tuple(a.shape if isinstance(a, Tensor) else None for a in args)
+        ctx.inputs = inputs
+        ctx.args = args
+        ctx.input_shapes = shapes
         ctx.out_data = out
-        result = Tensor._make(out, True, ctx)
         if ctx._saved:
-            ctx._record_saved_sources(args, result)
+            ctx._clock = _clock[0]
+            ctx._arrays = arrays
         if _mode.anomaly:
             ctx.trace = traceback.format_stack()[:-2]
-        return result
+        return Tensor._make(out, True, ctx)
 
-    def _record_saved_sources(self, args: tuple, result: Any) -> None:
-        Tensor = _tensor_type
-        sources = []
-        for array in self._saved:
-            source = None
-            if array is result.data:
-                source = (weakref.ref(result), result._version)
-            else:
-                for a in args:
-                    if isinstance(a, Tensor) and a.data is array:
-                        source = (a, a._version)
-                        break
-            sources.append(source)
-        self._saved_sources = sources
+    def _source(self, array: Any) -> Any:
+        """Which forward input (a Tensor) or output (`self`) a saved array is, if any."""
+        if array is self.out_data:
+            return self
+        for arg, forward_array in zip(self.args, self._arrays):
+            if forward_array is array and isinstance(arg, _tensor_type):
+                return arg
+        return None
 
     def _check_versions(self) -> None:
-        for index, source in enumerate(self._saved_sources):
-            if source is None:
+        for index, array in enumerate(self._saved):
+            source = self._source(array)
+            if source is self:
+                stamp, what = self._output_modified_at, f"the output of {self.name()}"
+            elif source is not None:
+                stamp = getattr(source, "_modified_at", 0)
+                what = f"an input of {self.name()}"
+            else:
                 continue
-            ref, version = source
-            tensor = ref() if isinstance(ref, weakref.ref) else ref
-            if tensor is not None and tensor._version != version:
+            if stamp > self._clock:
                 raise RuntimeError(
                     f"one of the variables needed for gradient computation has been modified "
-                    f"by an inplace operation: saved tensor {index} of {self.name()} (shape "
-                    f"{tuple(tensor.shape)}) is at version {tensor._version}; expected version "
-                    f"{version} instead. Do the in-place change on a copy (x = x * 2 instead "
-                    f"of x *= 2), or .clone() the tensor before the op that saves it.")
+                    f"by an inplace operation: saved tensor {index} of {self.name()} ({what}, "
+                    f"shape {tuple(np.shape(array))}) was changed in place after the forward "
+                    "pass used it. Do the in-place change on a copy (x = x * 2 instead of "
+                    "x *= 2), or .clone() the tensor before the op that saves it.")
 
-    def _as_tensor(self, array: Any, source: Any) -> Any:
-        Tensor = _tensor_type
-        if source is None:  # a constant (a number or an array that is no input): as it is
-            return array
-        ref = source[0]
-        if isinstance(ref, weakref.ref):  # the op's own output: rebuild it pointing at this node
-            return Tensor._make(array, True, self)
-        return ref
+    def _as_tensor(self, array: Any) -> Any:
+        source = self._source(array)
+        if source is self:  # the op's own output: rebuilt as a Tensor pointing at this node
+            return _tensor_type._make(array, True, self)
+        return array if source is None else source
 
     def release(self) -> None:
         """Free the saved buffers (after a backward without retain_graph)."""
         if self._saved:
             self._saved = None
-            self._saved_sources = None
+            self._arrays = None
 
     # ----- naming and display
     def name(self) -> str:
@@ -337,10 +341,6 @@ class Function:
     def next_functions(self) -> tuple:
         """PyTorch-style view of the graph edges: (node or leaf, 0) per input."""
         return tuple((n, 0) for n in getattr(self, "inputs", ()))
-
-    def register_hook(self, fn: Callable) -> Any:
-        """Not supported on nodes; use `Tensor.register_hook`."""
-        raise RuntimeError("register a hook on the tensor instead: tensor.register_hook(fn)")
 
     def __repr__(self) -> str:
         return f"<{self.name()}>"

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from . import function as _function
-from .function import _mode
+from .function import _mode, mark_modified
 from .ops import (
     Abs,
     Add,
@@ -213,8 +213,9 @@ class Tensor:
             [6., 8.]])
     """
 
+    # _modified_at is set only by in-place ops (read with a default): creation stays cheap
     __slots__ = ("data", "grad", "requires_grad", "grad_fn", "_version", "_hooks",
-                 "__weakref__")
+                 "_modified_at", "__weakref__")
     __array_priority__ = 1000
 
     def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> None:
@@ -619,14 +620,17 @@ class Tensor:
                     f"{name}: a leaf Variable that requires grad is being used in an in-place "
                     "operation. Do it under `with ag.no_grad():` (e.g. a parameter update), "
                     "or use the out-of-place form (x = x + y).")
-            out = _binary(op, self, other, name)
+            previous = Tensor._make(self.data, self.requires_grad, self.grad_fn)  # no cycle
+            out = _binary(op, previous, other, name)
             if out.shape != self.shape:
                 raise RuntimeError(
                     f"{name}: output with shape {tuple(self.shape)} doesn't match the broadcast "
                     f"shape {tuple(out.shape)}")
             # the op's result becomes this tensor's history; the old array stays intact for
-            # any op that saved it, and the version bump tells them it changed
+            # any op that saved it, and mark_modified tells them it changed
+            mark_modified(self)
             self.data, self.grad_fn, self.requires_grad = out.data, out.grad_fn, True
+            return self
         else:
             ufunc = _INPLACE_UFUNCS[op]
             value = other.data if isinstance(other, Tensor) else other
@@ -637,7 +641,7 @@ class Tensor:
                     f"{name}: cannot update a tensor of shape {tuple(self.shape)} and dtype "
                     f"{_dtype_name(self.data.dtype)} in place with an operand of shape "
                     f"{_shape_of(value)}: {e}") from None
-        self._version += 1
+        mark_modified(self)
         return self
 
     def __iadd__(self, other: Any) -> Tensor:
@@ -674,7 +678,7 @@ class Tensor:
                 f"{name}: a Tensor that requires grad is being overwritten in place; "
                 "do it under `with ag.no_grad():`")
         self.data[...] = value
-        self._version += 1
+        mark_modified(self)
         return self
 
     def zero_(self) -> Tensor:
@@ -706,7 +710,7 @@ class Tensor:
                 "place while the graph is recorded; do it under `with ag.no_grad():`, or build "
                 "the new tensor with ag.where / ag.cat")
         self.data[index] = value
-        self._version += 1
+        mark_modified(self)
 
     # ----- elementwise math
     def exp(self) -> Tensor:

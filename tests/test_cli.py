@@ -1,0 +1,215 @@
+"""The `autograd-lite` command line: exact output, one-line errors, and no way to run code."""
+
+import builtins
+import contextlib
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import autograd_lite as ag
+from autograd_lite.cli import main
+from autograd_lite.expr import parse
+
+ROOT = Path(__file__).resolve().parents[1]
+
+EXAMPLE = ["grad", "(3*k + 8*m) * (5*m + 2)", "--at", "k=1", "m=3"]
+EXAMPLE_OUTPUT = """\
+f(k, m) = (3*k + 8*m) * (5*m + 2)
+at k = 1, m = 3
+  f     = 459
+  df/dk = 51
+  df/dm = 271
+"""
+
+
+def run(argv):
+    """Run main quietly: (exit status, stdout, stderr)."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        status = main(argv)
+    return status, out.getvalue(), err.getvalue()
+
+
+def test_grad_prints_the_value_and_every_partial_derivative(capsys):
+    assert main(EXAMPLE) == 0
+    captured = capsys.readouterr()
+    assert captured.out == EXAMPLE_OUTPUT
+    assert captured.err == ""
+
+
+def test_python_dash_m_runs_the_same_command():
+    path = os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])
+    env = {**os.environ, "PYTHONPATH": path}
+    done = subprocess.run([sys.executable, "-m", "autograd_lite", *EXAMPLE], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout, done.stderr) == (0, EXAMPLE_OUTPUT, "")
+
+
+def test_vectors_are_given_with_commas_and_printed_in_brackets():
+    status, out, _ = run(["grad", "sum(x * x) + y", "--at", "x=1,2,3", "--at", "y=0.5"])
+    assert status == 0
+    assert out.splitlines()[1:] == [
+        "at x = [1, 2, 3], y = 0.5",
+        "  f     = 14.5",
+        "  df/dx = [2, 4, 6]",
+        "  df/dy = 1",
+    ]
+
+
+def test_numbers_are_printed_to_ten_significant_digits():
+    status, out, _ = run(["grad", "k / 3", "--at", "k=1"])
+    assert status == 0
+    assert "  f     = 0.3333333333" in out.splitlines()
+
+
+@pytest.mark.parametrize("text", ["-k * m", "-k*m", "--k*m", "-exp(k)*m"])
+def test_an_expression_may_start_with_a_minus(text):
+    status, out, err = run(["grad", text, "--at", "k=1", "m=3"])
+    assert (status, err) == (0, "")
+    assert f"f(k, m) = {text.strip()}" in out
+
+
+def test_an_unknown_option_after_the_expression_is_still_an_argparse_error():
+    status, _, err = run(["grad", "k", "--at", "k=1", "-x"])
+    assert status == 2
+    assert "unrecognized arguments: -x" in err
+
+
+def test_an_expression_without_variables_just_has_a_value():
+    assert run(["grad", "2 ** 10"]) == (0, "f() = 2 ** 10\n  f = 1024\n", "")
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["grad", "k * m", "--at", "k=1"], "no value for m: add m=VALUE to --at"),
+        (["grad", "k * m * n"], "no value for k, m, n: add k=VALUE m=VALUE n=VALUE to --at"),
+        (["grad", "k", "--at", "k=1", "z=2"], "--at gives z, which is not in the expression"),
+        (["grad", "k", "--at", "k1"], "--at 'k1' is not NAME=VALUE"),
+        (["grad", "k", "--at", "=1"], "--at '=1' is not NAME=VALUE"),
+        (["grad", "k", "--at", "k=one"], "--at k: 'one' is not a number"),
+        (["grad", "k", "--at", "k=1,"], "--at k: '' is not a number"),
+        (["grad", "k", "--at", "k=1", "k=2"], "--at gives k more than once"),
+        (["grad", "x * 2", "--at", "x=1,2"], "wrap it in sum(...) or mean(...)"),
+        (["grad", "x + y", "--at", "x=1,2", "y=1,2,3"], "cannot evaluate the expression"),
+    ],
+)
+def test_variable_mistakes_are_one_line_with_status_2(argv, message):
+    status, out, err = run(argv)
+    assert status == 2
+    assert out == ""
+    assert err.startswith("autograd-lite: error: ")
+    assert message in err
+    assert err.count("\n") == 1
+
+
+def test_an_expression_error_points_at_the_offending_part():
+    status, _, err = run(["grad", "(3*k).__class__", "--at", "k=1"])
+    assert status == 2
+    assert err == (
+        "autograd-lite: error: attribute access is not allowed\n"
+        "  (3*k).__class__\n"
+        "       ^^^^^^^^^^\n"
+    )
+
+
+def test_argparse_errors_and_a_missing_command_return_2():
+    assert run([])[0] == 2
+    assert run(["grad"])[0] == 2
+    assert run(["grad", "k", "--dtype", "int8", "--at", "k=1"])[0] == 2
+    assert run(["--help"])[0] == 0
+
+
+def test_explain_prints_the_trace_when_available(monkeypatch):
+    monkeypatch.setattr(ag, "explain", lambda root: f"trace of {root.item():g}", raising=False)
+    status, out, _ = run([*EXAMPLE, "--explain"])
+    assert status == 0
+    assert out == EXAMPLE_OUTPUT + "trace of 459\n"
+
+
+def test_render_saves_the_graph_with_the_variables_as_params(monkeypatch, tmp_path):
+    calls = []
+    monkeypatch.setattr(ag, "save_graph", lambda root, path, params: calls.append(
+        (root.item(), path, sorted(params))), raising=False)
+    target = str(tmp_path / "graph.svg")
+    status, out, _ = run([*EXAMPLE, "--render", target])
+    assert status == 0
+    assert calls == [(459.0, target, ["k", "m"])]
+    assert out == EXAMPLE_OUTPUT + f"wrote {target}\n"
+
+
+@pytest.mark.parametrize("option, feature", [("--explain", "explain"),
+                                             ("--render=g.svg", "save_graph")])
+def test_a_missing_feature_is_one_line_with_status_2(monkeypatch, option, feature):
+    monkeypatch.delattr(ag, feature, raising=False)
+    status, out, err = run([*EXAMPLE, option])
+    assert (status, out) == (2, "")
+    flag = option.split("=")[0]
+    assert err == f"autograd-lite: error: {flag}: {feature} is not available in this version\n"
+
+
+def test_eval_exec_and_code_compilation_are_never_used(monkeypatch):
+    run(EXAMPLE)  # import everything first: imports may legitimately compile code
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("eval/exec must not be called")
+
+    real_compile = builtins.compile
+
+    def ast_only_compile(source, filename, mode, flags=0, *args, **kwargs):
+        import ast
+
+        assert flags & ast.PyCF_ONLY_AST, "compile() may only build a syntax tree"
+        return real_compile(source, filename, mode, flags, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "eval", forbidden)
+    monkeypatch.setattr(builtins, "exec", forbidden)
+    monkeypatch.setattr(builtins, "compile", ast_only_compile)
+    assert run(EXAMPLE) == (0, EXAMPLE_OUTPUT, "")
+    assert run(["grad", "__import__('os').system('echo hi')"])[0] == 2
+
+
+# --- fuzzing: any text gives 0 or 2, quickly, without an exception -------------------------
+
+TOKENS = ["k", "m", "(", ")", "+", "-", "*", "/", "**", "exp(", "log(", "sum(", ".", "__", "[",
+          "]", "lambda", ",", ":", "1e308", "2", "0", "'x'", "if", "else", "<", "=", " ", "@",
+          "__class__", "__import__(", "x", "j", "\\", '"', "{", "}"]
+
+token_soup = st.tuples(st.lists(st.sampled_from(TOKENS), max_size=40),
+                       st.sampled_from(["", " "])).map(lambda pair: pair[1].join(pair[0]))
+
+
+@settings(deadline=2000, max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(st.text(max_size=200), token_soup))
+def test_any_text_gives_status_0_or_2(text):
+    status, _, err = run(["grad", text, "--at", "k=1", "m=3"])
+    assert status in (0, 2)
+    assert "Traceback" not in err
+
+
+FUNCTIONS = ["exp", "log", "sin", "cos", "tanh", "sigmoid", "relu", "sqrt", "abs"]
+expressions = st.recursive(
+    st.sampled_from(["k", "m", "0", "2", "0.5", "1e308", "1e-308"]),
+    lambda inner: st.one_of(
+        st.tuples(inner, st.sampled_from(["+", "-", "*", "/", "**"]), inner).map(
+            lambda t: f"({t[0]} {t[1]} {t[2]})"),
+        inner.map(lambda x: f"-{x}"),
+        st.tuples(st.sampled_from(FUNCTIONS), inner).map(lambda t: f"{t[0]}({t[1]})"),
+    ),
+    max_leaves=30,
+)
+
+
+@settings(deadline=2000, max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(expressions)
+def test_any_well_formed_expression_is_differentiated(text):
+    names = parse(text).variables
+    status, out, err = run(["grad", text, *(["--at", *(f"{n}=1" for n in names)] if names else [])])
+    assert (status, err) == (0, "")
+    assert len(out.splitlines()) == (3 + len(names) if names else 2)
