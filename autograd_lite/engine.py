@@ -20,11 +20,12 @@ from .function import Function, _mode
 from .tensor import Tensor
 
 
-def unbroadcast(grad: Any, shape: tuple, node: Function | None = None, index: int = 0) -> Any:
+def unbroadcast(grad: Any, shape: tuple, node: Function | None = None, arg: Any = None) -> Any:
     """Sum `grad` over the dimensions that broadcasting added or stretched, to get `shape`."""
     extra = grad.ndim - len(shape)
     if extra < 0 or any(n != 1 and n != g for n, g in zip(shape, grad.shape[extra:])):
         where = f"{node.name()} returned" if node is not None else "got"
+        index = next((i for i, a in enumerate(node.args) if a is arg), 0) if node else 0
         raise RuntimeError(
             f"{where} a gradient of shape {tuple(grad.shape)} for its input {index}, which has "
             f"shape {tuple(shape)}; a Function's backward must return one gradient per input, "
@@ -85,6 +86,9 @@ def backpropagate(
     _mode.grad_enabled = _mode.create_graph = create_graph
     check_finite = _mode.anomaly
     ndarray = np.ndarray
+    # inf and nan flow on silently, as in PyTorch (anomaly mode is the way to catch them)
+    errstate = np.errstate(divide="ignore", invalid="ignore", over="ignore")
+    errstate.__enter__()
     try:
         ready = [k for k in dict.fromkeys(keys) if not dependencies.get(k)]
         while ready:
@@ -114,16 +118,16 @@ def backpropagate(
                     "without one)")
             if check_finite:
                 _check_finite(node, outputs)
-            if not retain_graph:
+            if not retain_graph and node._saved:
                 node.release()
 
-            for parent, parent_grad, shape in zip(node.inputs, outputs, node.input_shapes):
+            for parent, parent_grad, arg in zip(node.inputs, outputs, node.args):
                 if parent is None or parent_grad is None:
                     continue
                 if type(parent_grad) is not ndarray:
                     parent_grad = _as_gradient(parent_grad, create_graph)
-                if parent_grad.shape != shape:
-                    parent_grad = unbroadcast(parent_grad, shape, node, node.inputs.index(parent))
+                if parent_grad.shape != arg.data.shape:
+                    parent_grad = unbroadcast(parent_grad, arg.data.shape, node, arg)
                 if parent in grads:
                     grads[parent] = grads[parent] + parent_grad
                 else:
@@ -134,6 +138,7 @@ def backpropagate(
                     ready.append(parent)
     finally:
         _mode.grad_enabled, _mode.create_graph = previous
+        errstate.__exit__(None, None, None)
     if wanted is None:
         return None
     return [wanted[(t.grad_fn if t.grad_fn is not None else t)] for t in inputs]

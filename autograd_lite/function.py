@@ -195,7 +195,6 @@ class Function:
     __slots__ = (
         "inputs",            # per forward argument: its grad_fn node, a leaf Tensor, or None
         "args",              # the forward arguments as given (Tensors and constants), to draw
-        "input_shapes",
         "needs_input_grad",
         "out_data",          # the forward result, kept so the graph can be drawn and explained
         "__dict__",
@@ -255,12 +254,11 @@ class Function:
     def apply(cls, *args: Any) -> Any:
         """Run the op on Tensors (and plain values) and record it when a gradient is needed."""
         Tensor = _tensor_type
-        arrays, inputs, shapes, needs = [], [], [], []
+        arrays, inputs, needs = [], [], []
         requires_grad = False
         for a in args:
             if isinstance(a, Tensor):
                 arrays.append(a.data)
-                shapes.append(a.data.shape)
                 if a.requires_grad:
                     requires_grad = True
                     inputs.append(a.grad_fn or a)
@@ -268,7 +266,6 @@ class Function:
                     continue
             else:
                 arrays.append(a)
-                shapes.append(None)
             inputs.append(None)
             needs.append(False)
         ctx = cls()
@@ -284,7 +281,6 @@ class Function:
             return Tensor._make(out, False, None)
         ctx.inputs = inputs
         ctx.args = args
-        ctx.input_shapes = shapes
         ctx.out_data = out
         if ctx._saved:
             ctx._clock = _clock[0]
@@ -292,6 +288,11 @@ class Function:
         if _mode.anomaly:
             ctx.trace = traceback.format_stack()[:-2]
         return Tensor._make(out, True, ctx)
+
+    @property
+    def input_shapes(self) -> list:
+        """The shape of each Tensor argument (None for constants)."""
+        return [a.data.shape if isinstance(a, _tensor_type) else None for a in self.args]
 
     def _source(self, array: Any) -> Any:
         """Which forward input (a Tensor) or output (`self`) a saved array is, if any."""

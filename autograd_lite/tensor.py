@@ -154,17 +154,20 @@ def _shape_of(x: Any) -> tuple:
     return tuple(np.shape(x.data if isinstance(x, Tensor) else x))
 
 
+def _broadcast_error(name: str, a: Any, b: Any, error: ValueError) -> Exception:
+    if "broadcast" not in str(error):
+        return error
+    return RuntimeError(
+        f"{name}: the shapes {_shape_of(a)} and {_shape_of(b)} cannot be broadcast together: "
+        "each dimension, from the last, must be equal or 1. "
+        "Reshape one operand (e.g. with unsqueeze) so they line up.")
+
+
 def _binary(op: type, a: Any, b: Any, name: str) -> Any:
     try:
         return op.apply(a, b)
     except ValueError as e:
-        shape_a, shape_b = _shape_of(a), _shape_of(b)
-        if "broadcast" not in str(e):
-            raise
-        raise ValueError(
-            f"{name}: the shapes {shape_a} and {shape_b} cannot be broadcast together: "
-            "each dimension, from the last, must be equal or 1. "
-            "Reshape one operand (e.g. with unsqueeze) so they line up.") from None
+        raise _broadcast_error(name, a, b, e) from None
 
 
 def _true_div_operands(a: Any, b: Any) -> tuple:
@@ -469,79 +472,7 @@ class Tensor:
 
     __str__ = __repr__
 
-    # ----- arithmetic operators
-    def __add__(self, other: Any) -> Tensor:
-        other = _operand(other)
-        if other is NotImplemented:
-            return other
-        return _binary(Add, self, other, "add")
-
-    def __radd__(self, other: Any) -> Tensor:
-        other = _operand(other)
-        if other is NotImplemented:
-            return other
-        return _binary(Add, other, self, "add")
-
-    def __sub__(self, other: Any) -> Tensor:
-        other = _operand(other)
-        if other is NotImplemented:
-            return other
-        return _binary(Sub, self, other, "sub")
-
-    def __rsub__(self, other: Any) -> Tensor:
-        other = _operand(other)
-        if other is NotImplemented:
-            return other
-        return _binary(Sub, other, self, "sub")
-
-    def __mul__(self, other: Any) -> Tensor:
-        other = _operand(other)
-        if other is NotImplemented:
-            return other
-        return _binary(Mul, self, other, "mul")
-
-    def __rmul__(self, other: Any) -> Tensor:
-        other = _operand(other)
-        if other is NotImplemented:
-            return other
-        return _binary(Mul, other, self, "mul")
-
-    def __truediv__(self, other: Any) -> Tensor:
-        other = _operand(other)
-        if other is NotImplemented:
-            return other
-        return _binary(Div, *_true_div_operands(self, other), "div")
-
-    def __rtruediv__(self, other: Any) -> Tensor:
-        other = _operand(other)
-        if other is NotImplemented:
-            return other
-        return _binary(Div, *_true_div_operands(other, self), "div")
-
-    def __pow__(self, other: Any) -> Tensor:
-        other = _operand(other)
-        if other is NotImplemented:
-            return other
-        return _binary(Pow, self, other, "pow")
-
-    def __rpow__(self, other: Any) -> Tensor:
-        other = _operand(other)
-        if other is NotImplemented:
-            return other
-        return _binary(Pow, other, self, "pow")
-
-    def __matmul__(self, other: Any) -> Tensor:
-        other = _operand(other)
-        if other is NotImplemented:
-            return other
-        return matmul(self, other)
-
-    def __rmatmul__(self, other: Any) -> Tensor:
-        other = _operand(other)
-        if other is NotImplemented:
-            return other
-        return matmul(other, self)
-
+    # ----- arithmetic operators: made by _binary_operator below, from one op class each
     def __neg__(self) -> Tensor:
         return Neg.apply(self)
 
@@ -1009,6 +940,55 @@ class Tensor:
     def outer(self, other: Tensor) -> Tensor:
         """Outer product of two 1-D tensors."""
         return outer(self, other)
+
+
+_PLAIN_OPERANDS = frozenset({Tensor, float, int})
+
+
+def _binary_operator(op: type, name: str, reflected: bool = False) -> Callable:
+    """`Tensor.__mul__` and friends: normalise the other operand, then apply `op`."""
+    def operator(self: Tensor, other: Any) -> Any:
+        if type(other) not in _PLAIN_OPERANDS:
+            other = _operand(other)
+            if other is NotImplemented:
+                return NotImplemented
+        a, b = (other, self) if reflected else (self, other)
+        try:
+            return op.apply(a, b)
+        except ValueError as e:
+            raise _broadcast_error(name, a, b, e) from None
+    operator.__name__ = f"__{'r' if reflected else ''}{name}__"
+    return operator
+
+
+def _true_divide(reflected: bool) -> Callable:
+    def operator(self: Tensor, other: Any) -> Any:
+        other = _operand(other)
+        if other is NotImplemented:
+            return NotImplemented
+        a, b = (other, self) if reflected else (self, other)
+        return _binary(Div, *_true_div_operands(a, b), "div")
+    return operator
+
+
+for _name, _op in (("add", Add), ("sub", Sub), ("mul", Mul), ("pow", Pow)):
+    setattr(Tensor, f"__{_name}__", _binary_operator(_op, _name))
+    setattr(Tensor, f"__r{_name}__", _binary_operator(_op, _name, reflected=True))
+Tensor.__truediv__ = _true_divide(reflected=False)
+Tensor.__rtruediv__ = _true_divide(reflected=True)
+
+
+def _matmul_operator(reflected: bool) -> Callable:
+    def operator(self: Tensor, other: Any) -> Any:
+        other = _operand(other)
+        if other is NotImplemented:
+            return NotImplemented
+        return matmul(other, self) if reflected else matmul(self, other)
+    return operator
+
+
+Tensor.__matmul__ = _matmul_operator(reflected=False)
+Tensor.__rmatmul__ = _matmul_operator(reflected=True)
 
 
 def _describe(index: Any) -> str:

@@ -113,13 +113,13 @@ class LogSumExp(Function):
         ans = np.log(np.sum(np.exp(a - peak), axis=axis, keepdims=True)) + peak
         ans = ans if keepdims else np.squeeze(ans, axis=axis)
         ctx.save_for_backward(a, ans)
-        ctx.axis, ctx.keepdims = axis, keepdims
+        ctx.axis, ctx.keepdims, ctx.ndim = axis, keepdims, a.ndim
         return ans
 
     @staticmethod
     def backward(ctx, grad):
         a, ans = ctx.saved_tensors
-        ndim = len(ctx.input_shapes[0])
+        ndim = ctx.ndim
         grad = _keep(grad, ctx.axis, ctx.keepdims, ndim)
         return grad * np.exp(a - _keep(ans, ctx.axis, ctx.keepdims, ndim)), None, None
 

@@ -13,11 +13,12 @@ class Reshape(Function):
 
     @staticmethod
     def forward(ctx, a, shape):
+        ctx.in_shape = a.shape
         return np.reshape(a, shape)
 
     @staticmethod
     def backward(ctx, grad):
-        return np.reshape(grad, ctx.input_shapes[0]), None
+        return np.reshape(grad, ctx.in_shape), None
 
 
 class Permute(Function):
@@ -53,12 +54,12 @@ class Index(Function):
 
     @staticmethod
     def forward(ctx, a, index):
-        ctx.index = index
+        ctx.in_shape, ctx.index = a.shape, index
         return a[index]
 
     @staticmethod
     def backward(ctx, grad):
-        return in_backward_formula(IndexAdd, grad, ctx.input_shapes[0], ctx.index), None
+        return in_backward_formula(IndexAdd, grad, ctx.in_shape, ctx.index), None
 
 
 class IndexAdd(Function):

@@ -1,0 +1,417 @@
+"""Autograd semantics: accumulation, retain_graph, create_graph, hooks, no_grad, versions,
+anomaly mode, custom Functions and memory."""
+
+import gc
+import sys
+import threading
+import weakref
+
+import numpy as np
+import pytest
+
+import autograd_lite as ag
+
+
+def leaf(values, dtype=ag.float64):
+    return ag.tensor(values, dtype=dtype, requires_grad=True)
+
+
+# ----- accumulation -------------------------------------------------------------------------
+
+def test_fan_out_accumulates_before_flowing_on():
+    x = leaf(2.0)
+    y = x * x              # used twice below
+    z = y * 3 + y.exp()
+    z.backward()
+    # dz/dx = (3 + e^y) * 2x
+    assert x.grad.item() == pytest.approx((3 + np.exp(4.0)) * 4.0)
+
+
+def test_grad_accumulates_across_backward_calls_and_zero_resets():
+    x = leaf([1.0, 2.0])
+    (x * x).sum().backward()
+    (x * x).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [4.0, 8.0])
+    x.grad.zero_()
+    (3 * x).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [3.0, 3.0])
+
+
+def test_gradient_is_reduced_to_a_broadcast_inputs_shape():
+    a = leaf(np.ones((3, 1)))
+    b = leaf(np.ones((4,)))
+    (a * b).sum().backward()
+    assert a.grad.shape == (3, 1) and b.grad.shape == (4,)
+    np.testing.assert_array_equal(a.grad.numpy(), np.full((3, 1), 4.0))
+    np.testing.assert_array_equal(b.grad.numpy(), np.full((4,), 3.0))
+
+
+def test_leaf_grads_do_not_alias_each_other():
+    a, b = leaf([1.0, 2.0]), leaf([3.0, 4.0])
+    (a + b).sum().backward()          # Add passes the same array to both inputs
+    a.grad += 10
+    np.testing.assert_array_equal(b.grad.numpy(), [1.0, 1.0])
+
+
+def test_nonscalar_backward_with_gradient_is_a_vjp():
+    x = leaf([1.0, 2.0, 3.0])
+    y = x * x
+    y.backward(gradient=ag.tensor([1.0, 0.5, 0.0], dtype=ag.float64))
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0, 2.0, 0.0])
+
+
+def test_grad_dtype_follows_the_leaf():
+    x = ag.tensor([1.0, 2.0], requires_grad=True)       # float32
+    (x * np.float64(3.0)).sum().backward()
+    assert x.grad.dtype is ag.float32
+    w = leaf([1.0, 1.0])                                   # float64 mixed with float32
+    (x * w).sum().backward()
+    assert x.grad.dtype is ag.float32 and w.grad.dtype is ag.float64
+
+
+# ----- retain_graph and freeing -------------------------------------------------------------
+
+def test_second_backward_through_a_freed_graph_says_retain_graph():
+    x = leaf(2.0)
+    y = (x * x).exp()
+    y.backward()
+    with pytest.raises(RuntimeError, match="retain_graph=True"):
+        y.backward()
+
+
+def test_retain_graph_allows_a_second_backward():
+    x = leaf(2.0)
+    y = x * x * x
+    y.backward(retain_graph=True)
+    y.backward()
+    assert x.grad.item() == 24.0
+
+
+def test_saved_buffers_are_freed_after_backward():
+    x = leaf(np.ones(1000))
+    y = x.exp()
+    node = y.grad_fn
+    assert node._saved
+    y.sum().backward()
+    assert node._saved is None
+
+
+# ----- create_graph: gradients of gradients ---------------------------------------------------
+
+def test_second_and_third_derivatives_are_exact():
+    x = leaf(2.0)
+    y = x ** 4
+    (g1,) = ag.autograd.grad(y, x, create_graph=True)     # 4x^3 = 32
+    (g2,) = ag.autograd.grad(g1, x, create_graph=True)    # 12x^2 = 48
+    (g3,) = ag.autograd.grad(g2, x)                       # 24x = 48
+    assert (g1.item(), g2.item(), g3.item()) == (32.0, 48.0, 48.0)
+
+
+def test_gradient_penalty_backward_through_a_gradient():
+    w = leaf([1.0, -2.0])
+    x = ag.tensor([0.5, 3.0], dtype=ag.float64, requires_grad=True)
+    out = (w * x).tanh().sum()
+    (gx,) = ag.autograd.grad(out, x, create_graph=True)
+    penalty = (gx * gx).sum()
+    penalty.backward()
+    # closed form: gx = w (1 - t^2), t = tanh(w x); d/dw of sum(gx^2)
+    t = np.tanh(w.data * x.data)
+    s = 1 - t ** 2
+    expected = 2 * w.data * s ** 2 + 2 * (w.data * s) * w.data * (-2 * t * s) * x.data
+    np.testing.assert_allclose(w.grad.numpy(), expected, rtol=1e-12)
+
+
+def test_backward_with_create_graph_leaves_a_differentiable_grad():
+    x = leaf(3.0)
+    (x ** 3).backward(create_graph=True)
+    assert x.grad.requires_grad
+    (g2,) = ag.autograd.grad(x.grad, x)
+    assert g2.item() == 18.0
+
+
+# ----- autograd.grad ----------------------------------------------------------------------------
+
+def test_autograd_grad_does_not_touch_dot_grad():
+    x, w = leaf([1.0, 2.0]), leaf([3.0, 4.0])
+    gx, gw = ag.autograd.grad((x * w).sum(), [x, w])
+    np.testing.assert_array_equal(gx.numpy(), [3.0, 4.0])
+    np.testing.assert_array_equal(gw.numpy(), [1.0, 2.0])
+    assert x.grad is None and w.grad is None
+
+
+def test_autograd_grad_of_an_intermediate_tensor():
+    x = leaf(2.0)
+    h = x * 3
+    y = h * h
+    (gh,) = ag.autograd.grad(y, h)
+    assert gh.item() == 12.0
+
+
+def test_autograd_grad_unused_input():
+    x, unused = leaf(1.0), leaf(1.0)
+    with pytest.raises(RuntimeError, match="allow_unused=True"):
+        ag.autograd.grad(x * 2, [x, unused])
+    gx, gu = ag.autograd.grad(x * 2, [x, unused], allow_unused=True)
+    assert gx.item() == 2.0 and gu is None
+
+
+# ----- hooks and retain_grad --------------------------------------------------------------------
+
+def test_hook_sees_and_may_replace_the_gradient():
+    x = leaf([1.0, 2.0])
+    seen = []
+    x.register_hook(lambda g: seen.append(g.numpy().copy()))
+    y = x * 3
+    y.register_hook(lambda g: g * 10)
+    y.sum().backward()
+    np.testing.assert_array_equal(seen[0], [30.0, 30.0])
+    np.testing.assert_array_equal(x.grad.numpy(), [30.0, 30.0])
+
+
+def test_hook_handle_removes_the_hook():
+    x = leaf(1.0)
+    handle = x.register_hook(lambda g: g * 0)
+    handle.remove()
+    (x * 2).backward()
+    assert x.grad.item() == 2.0
+
+
+def test_leaf_hook_runs_once_with_the_summed_gradient():
+    x = leaf(1.0)
+    calls = []
+    x.register_hook(lambda g: calls.append(g.item()))
+    (x * 2 + x * 3).backward()
+    assert calls == [5.0]
+
+
+def test_retain_grad_keeps_a_non_leaf_gradient():
+    x = leaf(2.0)
+    h = x * x
+    h.retain_grad()
+    assert h.retains_grad
+    (h * 3).backward()
+    assert h.grad.item() == 3.0
+    y = x * 5
+    (y * 2).backward()
+    assert y.grad is None
+
+
+def test_register_hook_on_a_tensor_without_grad_raises():
+    with pytest.raises(RuntimeError, match="doesn't require gradient"):
+        ag.tensor(1.0).register_hook(lambda g: g)
+
+
+# ----- no_grad, detach ----------------------------------------------------------------------------
+
+def test_no_grad_records_nothing_and_restores_the_mode():
+    x = leaf(1.0)
+    with ag.no_grad():
+        y = x * 2
+        with ag.enable_grad():
+            z = x * 2
+    assert not y.requires_grad and y.grad_fn is None
+    assert z.requires_grad
+    assert ag.is_grad_enabled()
+
+
+def test_no_grad_as_a_decorator():
+    @ag.no_grad()
+    def double(t):
+        return t * 2
+
+    assert not double(leaf(1.0)).requires_grad
+    assert ag.is_grad_enabled()
+
+
+def test_grad_mode_is_thread_local():
+    seen = []
+    with ag.no_grad():
+        thread = threading.Thread(target=lambda: seen.append(ag.is_grad_enabled()))
+        thread.start()
+        thread.join()
+    assert seen == [True]
+
+
+def test_detach_cuts_the_graph_and_shares_data():
+    x = leaf([1.0, 2.0])
+    d = (x * 2).detach()
+    assert not d.requires_grad and d.grad_fn is None
+    y = x.detach()
+    y.data[0] = 7.0
+    assert x.data[0] == 7.0
+
+
+# ----- version counters -----------------------------------------------------------------------
+
+def test_inplace_change_of_a_saved_output_is_detected():
+    x = leaf([1.0, 2.0])
+    y = x.exp()
+    y += 1
+    with pytest.raises(RuntimeError, match="modified by an inplace operation.*ExpBackward"):
+        y.sum().backward()
+
+
+def test_inplace_change_of_a_saved_input_is_detected():
+    x = leaf([1.0, 2.0])
+    w = ag.tensor([3.0, 4.0], dtype=ag.float64)
+    y = x * w                       # Mul saves w for x's gradient
+    w += 1
+    with pytest.raises(RuntimeError, match="MulBackward"):
+        y.sum().backward()
+
+
+def test_inplace_change_of_an_unsaved_tensor_is_fine():
+    x = leaf([1.0, 2.0])
+    h = x * 2
+    y = h * 3                        # h is not saved: its gradient needs only the 3
+    h.add_(1)
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [6.0, 6.0])
+
+
+def test_inplace_on_a_non_leaf_is_recorded():
+    x = leaf([1.0, 2.0])
+    y = x * 2
+    y *= y                           # y = (2x)^2
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [8.0, 16.0])
+
+
+def test_inplace_on_a_leaf_that_requires_grad_raises_except_under_no_grad():
+    w = leaf([1.0])
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+        w -= 1
+    with ag.no_grad():
+        w -= 1
+    assert w.data[0] == 0.0 and w.is_leaf and w.requires_grad
+
+
+def test_version_counter_counts_inplace_ops():
+    t = ag.zeros(2)
+    assert t._version == 0
+    t += 1
+    t.mul_(2)
+    assert t._version == 2
+
+
+# ----- anomaly mode -----------------------------------------------------------------------------
+
+def test_anomaly_mode_names_the_op_and_the_forward_line():
+    x = leaf([0.0, 1.0])
+    with ag.detect_anomaly():
+        y = x.sqrt()                 # d sqrt / dx at 0 is inf
+        with pytest.raises(RuntimeError) as info:
+            y.sum().backward()
+    message = str(info.value)
+    assert "SqrtBackward" in message and "inf" in message
+    assert "test_autograd.py" in message and "x.sqrt()" in message
+    assert not ag.is_anomaly_enabled()
+
+
+def test_without_anomaly_mode_nan_flows_silently_like_pytorch():
+    x = leaf([0.0])
+    x.sqrt().sum().backward()
+    assert np.isinf(x.grad.numpy()[0])
+
+
+# ----- custom Functions -----------------------------------------------------------------------
+
+class Cube(ag.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x ** 3
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * 3 * x ** 2
+
+
+def test_custom_function_first_and_second_order():
+    t = leaf([1.0, 2.0])
+    y = Cube.apply(t)
+    assert y.grad_fn.name() == "CubeBackward"
+    (g,) = ag.autograd.grad(y.sum(), t, create_graph=True)
+    np.testing.assert_array_equal(g.detach().numpy(), [3.0, 12.0])
+    (g2,) = ag.autograd.grad(g.sum(), t)
+    np.testing.assert_array_equal(g2.numpy(), [6.0, 12.0])
+    assert ag.gradcheck(Cube.apply, (t,))
+    assert ag.gradgradcheck(Cube.apply, (t,))
+
+
+def test_custom_function_with_a_wrong_gradient_fails_gradcheck():
+    class BadSquare(ag.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * x
+
+        @staticmethod
+        def backward(ctx, grad):
+            (x,) = ctx.saved_tensors
+            return grad * x          # missing the factor 2
+
+    with pytest.raises(ag.GradcheckError, match="analytical"):
+        ag.gradcheck(BadSquare.apply, (leaf([1.0, 2.0]),))
+
+
+def test_custom_function_returning_the_wrong_count_or_shape_is_reported():
+    class TwoGrads(ag.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad, grad
+
+    with pytest.raises(RuntimeError, match="TwoGradsBackward: backward returned 2"):
+        TwoGrads.apply(leaf([1.0])).sum().backward()
+
+    class WrongShape(ag.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad):
+            return np.ones(5)
+
+    with pytest.raises(RuntimeError, match=r"WrongShapeBackward returned a gradient of shape"):
+        WrongShape.apply(leaf([1.0, 2.0])).sum().backward()
+
+
+# ----- the graph is iterative and leaves nothing behind ---------------------------------------
+
+def test_a_200k_node_chain_backpropagates_without_recursion():
+    x = leaf(1.0)
+    y = x
+    for _ in range(200_000):
+        y = y * 1.0
+    limit = sys.getrecursionlimit()
+    y.backward()
+    assert x.grad.item() == 1.0 and sys.getrecursionlimit() == limit
+
+
+@pytest.mark.slow
+def test_a_million_node_chain():
+    x = leaf(1.0)
+    y = x
+    for _ in range(1_000_000):
+        y = y + 1.0
+    y.backward()
+    assert x.grad.item() == 1.0 and y.item() == 1_000_001.0
+
+
+def test_the_graph_is_freed_by_reference_counting_alone():
+    gc.disable()
+    try:
+        x = leaf(np.ones(10))
+        y = ((x * 2).exp() + x).tanh().sum()
+        node = weakref.ref(y.grad_fn)
+        y.backward()
+        del y
+        assert node() is None      # no reference cycle kept the graph alive
+    finally:
+        gc.enable()
