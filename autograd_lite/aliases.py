@@ -53,5 +53,8 @@ clone = _method("clone", "A differentiable copy.")
 clip = clamp
 
 __all__ = [
-    "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "leaky_relu", "abs", "clamp", "pow", "square", "sum", "mean", "var", "std", "max", "min", "amax", "amin", "argmax", "argmin", "logsumexp", "softmax", "log_softmax", "reshape", "flatten", "transpose", "permute", "unsqueeze", "squeeze", "clone", "clip"
+    "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "leaky_relu", "abs", "clamp",
+    "pow", "square", "sum", "mean", "var", "std", "max", "min", "amax", "amin", "argmax",
+    "argmin", "logsumexp", "softmax", "log_softmax", "reshape", "flatten", "transpose",
+    "permute", "unsqueeze", "squeeze", "clone", "clip",
 ]

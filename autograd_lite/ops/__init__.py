@@ -29,8 +29,8 @@ from .reduce import Amax, Amin, LogSoftmax, LogSumExp, MaxAlong, Mean, Softmax, 
 from .shape import Cat, Expand, Index, IndexAdd, Pad, Permute, Reshape
 
 __all__ = [
-    "Abs", "Add", "Cast", "Clamp", "Clone", "Cos", "Div", "Exp", "LeakyRelu", "Log", "Maximum", "Minimum", "Mul",
-    "Neg", "Pow", "Relu", "Sigmoid", "Sin", "Sqrt", "Sub", "Tanh", "Where", "MatMul", "Amax",
-    "Amin", "LogSoftmax", "LogSumExp", "MaxAlong", "Mean", "Softmax", "Sum", "Cat", "Expand",
-    "Index", "IndexAdd", "Pad", "Permute", "Reshape",
+    "Abs", "Add", "Cast", "Clamp", "Clone", "Cos", "Div", "Exp", "LeakyRelu", "Log", "Maximum",
+    "Minimum", "Mul", "Neg", "Pow", "Relu", "Sigmoid", "Sin", "Sqrt", "Sub", "Tanh", "Where",
+    "MatMul", "Amax", "Amin", "LogSoftmax", "LogSumExp", "MaxAlong", "Mean", "Softmax", "Sum",
+    "Cat", "Expand", "Index", "IndexAdd", "Pad", "Permute", "Reshape",
 ]
