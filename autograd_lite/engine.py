@@ -86,6 +86,7 @@ def backpropagate(
     _mode.grad_enabled = _mode.create_graph = create_graph
     check_finite = _mode.anomaly
     ndarray = np.ndarray
+    owned: set = set()
     # inf and nan flow on silently, as in PyTorch (anomaly mode is the way to catch them)
     errstate = np.errstate(divide="ignore", invalid="ignore", over="ignore")
     errstate.__enter__()
@@ -96,7 +97,7 @@ def backpropagate(
             grad = grads.pop(node)
             if isinstance(node, Tensor):  # a leaf
                 if wanted is None:
-                    accumulate(node, grad, create_graph)
+                    accumulate(node, grad, create_graph, owned)
                 elif node in wanted:
                     if node._hooks:
                         grad = _run_hooks(node._hooks, grad, create_graph, capture=False)
@@ -199,18 +200,28 @@ class _RetainGrad:
             accumulate(tensor, grad, create_graph)
 
 
-def accumulate(leaf: Tensor, grad: Any, create_graph: bool) -> None:
-    """Add `grad` into `leaf.grad`, after the leaf's hooks, in the leaf's dtype."""
+def accumulate(leaf: Tensor, grad: Any, create_graph: bool, owned: set | None = None) -> None:
+    """Add `grad` into `leaf.grad`, after the leaf's hooks, in the leaf's dtype.
+
+    `owned` holds the ids of arrays this backward pass already handed to a `.grad`: an array
+    the pass made itself and gave to no one else is kept as it is, any other is copied.
+    """
     if leaf._hooks:
         grad = _run_hooks(leaf._hooks, grad, create_graph, capture=True)
+        owned = None  # a hook may return an array that lives elsewhere
     if create_graph:
         if grad.dtype != leaf.dtype:
             grad = grad.to(leaf.dtype)
         leaf.grad = grad if leaf.grad is None else leaf.grad + grad
         return
     if leaf.grad is None:
-        # a fresh, writable copy: the gradient array may be shared or a broadcast view
-        leaf.grad = Tensor._make(np.array(grad, dtype=leaf.data.dtype), False, None)
+        if (owned is not None and type(grad) is np.ndarray and grad.flags.owndata
+                and grad.flags.writeable and grad.dtype == leaf.data.dtype
+                and id(grad) not in owned):
+            owned.add(id(grad))
+        else:  # shared, a broadcast view, or another dtype: take a copy of our own
+            grad = np.array(grad, dtype=leaf.data.dtype)
+        leaf.grad = Tensor._make(grad, False, None)
     else:
         existing = leaf.grad
         if existing.requires_grad:  # left over from a create_graph pass: do not write into it
@@ -255,4 +266,4 @@ def _root_grad(tensor: Tensor, gradient: Any, what: str, create_graph: bool) -> 
             f"output has shape {tuple(tensor.shape)}; they must be equal")
     if create_graph:
         return gradient if isinstance(gradient, Tensor) else Tensor._make(data, False, None)
-    return data.astype(tensor.data.dtype, copy=False)
+    return np.array(data, dtype=tensor.data.dtype)  # a copy: the pass may keep it as a .grad

@@ -415,3 +415,22 @@ def test_the_graph_is_freed_by_reference_counting_alone():
         assert node() is None      # no reference cycle kept the graph alive
     finally:
         gc.enable()
+
+
+def test_a_users_gradient_array_is_not_kept_as_dot_grad():
+    x = leaf([1.0, 2.0])
+    g = np.array([1.0, 1.0])
+    x.backward(gradient=g)
+    g[0] = 99.0
+    np.testing.assert_array_equal(x.grad.numpy(), [1.0, 1.0])
+
+
+def test_second_accumulation_does_not_write_into_an_intermediate_gradient():
+    w = leaf([[1.0, 2.0], [3.0, 4.0]])
+    x = ag.tensor([[1.0, 1.0]], dtype=ag.float64)
+    y = (x @ w).sum()
+    y.backward(retain_graph=True)
+    first = y.grad_fn.out_grad.copy()
+    y.backward()
+    np.testing.assert_array_equal(w.grad.numpy(), np.full((2, 2), 2.0))
+    np.testing.assert_array_equal(y.grad_fn.out_grad, first)
