@@ -1,0 +1,606 @@
+"""Data loading: ``TensorDataset``, ``DataLoader`` and small ready-made data sets.
+
+Every data set function returns ``(X, y)`` NumPy arrays: ``float32`` features of shape
+``(n, features)`` and ``int64`` class labels of shape ``(n,)``, which ``TensorDataset`` and
+``DataLoader`` take directly::
+
+    from nn.data import DataLoader, TensorDataset, datasets
+
+    X, y = datasets.digits()
+    loader = DataLoader(TensorDataset(X, y), batch_size=64, shuffle=True, seed=0)
+    for xb, yb in loader:   # autograd_lite Tensors: float32 (64, 64) and int64 (64,)
+        ...
+
+Only NumPy is used here; batches become Tensors through ``autograd_lite.from_numpy``.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import gzip
+import importlib.resources
+import math
+import numbers
+import operator
+import os
+import zlib
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, Literal
+
+import numpy as np
+
+__all__ = [
+    "DataLoader",
+    "TensorDataset",
+    "datasets",
+    "digits",
+    "load_csv",
+    "load_mnist_idx",
+    "moons",
+    "spirals",
+    "xor",
+]
+
+StrPath = str | os.PathLike[str]
+
+
+def _as_array(x: Any) -> np.ndarray:
+    """Return ``x`` as an ndarray: a Tensor's ``.data``; an ndarray as is; else as ``ag.tensor``.
+
+    So NumPy arrays and scalars keep their dtype, and Python floats get the engine's default
+    dtype (``float32`` unless changed), as with ``torch.tensor``.
+    """
+    if isinstance(x, np.ndarray):
+        return x
+    data = getattr(x, "data", None)
+    if isinstance(data, np.ndarray):  # an autograd_lite Tensor (or anything shaped like one)
+        return data
+    import autograd_lite as ag
+
+    return ag.tensor(x).data
+
+
+def _to_tensor(array: np.ndarray) -> Any:
+    """Wrap an ndarray as an autograd_lite Tensor without copying."""
+    # Imported here, not at module level: the data sets and file loaders work on NumPy alone.
+    import autograd_lite as ag
+
+    return ag.from_numpy(array)
+
+
+class TensorDataset:
+    """A data set of arrays that share their first dimension; item ``i`` is their ``i``-th rows.
+
+    Args:
+        *arrays: NumPy arrays, autograd_lite Tensors (their ``.data`` is used, not copied) or
+            array-likes (converted as ``ag.tensor`` does: Python floats get the default dtype).
+
+    Raises:
+        ValueError: if no array is given, one is 0-d, or their first dimensions differ.
+    """
+
+    def __init__(self, *arrays: Any) -> None:
+        if not arrays:
+            raise ValueError("TensorDataset needs at least one array")
+        converted = tuple(_as_array(a) for a in arrays)
+        for position, array in enumerate(converted):
+            if array.ndim == 0:
+                raise ValueError(
+                    f"TensorDataset: array {position} is 0-d; every array needs a first "
+                    "dimension indexing the samples"
+                )
+        sizes = [array.shape[0] for array in converted]
+        if len(set(sizes)) > 1:
+            raise ValueError(
+                f"TensorDataset: all arrays must have the same first dimension, got sizes {sizes}"
+            )
+        self.arrays: tuple[np.ndarray, ...] = converted
+
+    @property
+    def tensors(self) -> tuple[Any, ...]:
+        """The arrays as autograd_lite Tensors sharing their memory (as in PyTorch)."""
+        return tuple(_to_tensor(array) for array in self.arrays)
+
+    def __len__(self) -> int:
+        return self.arrays[0].shape[0]
+
+    def __getitem__(self, index: Any) -> tuple[Any, ...]:
+        # `a[index, ...]` is an ndarray even for an integer index into a 1-D array (a 0-d
+        # view), where `a[index]` would be a NumPy scalar.
+        return tuple(_to_tensor(array[index, ...]) for array in self.arrays)
+
+    def __repr__(self) -> str:
+        shapes = ", ".join(str(array.shape[1:]) for array in self.arrays)
+        return f"TensorDataset(n={len(self)}, item_shapes=[{shapes}])"
+
+
+class DataLoader:
+    """Iterate over a data set in batches of autograd_lite Tensors.
+
+    A ``TensorDataset`` is batched by fancy-indexing each of its arrays once per batch (no
+    per-sample Python loop): each batch is a tuple of Tensors that keep the arrays' dtypes and own
+    their memory. Any other data set (an object with ``__len__`` and ``__getitem__``) is batched
+    by fetching the samples one by one and stacking them with ``np.stack``; samples may be
+    tuples, dicts or single arrays, and batches have the same form.
+
+    Args:
+        dataset: the data set.
+        batch_size: samples per batch, a positive integer.
+        shuffle: draw a new random order at every epoch (every ``iter``).
+        seed: seed of the shuffling generator, ``np.random.default_rng(seed)``, made once here:
+            two loaders with the same seed give the same sequence of epochs, and each epoch's
+            order differs from the previous one.
+        drop_last: drop the last batch if it is smaller than ``batch_size``.
+        generator: an ``np.random.Generator`` to shuffle with instead of a seed.
+
+    Raises:
+        ValueError: if ``batch_size`` is not a positive integer, or both ``seed`` and
+            ``generator`` are given.
+    """
+
+    def __init__(
+        self,
+        dataset: Any,
+        batch_size: int = 1,
+        shuffle: bool = False,
+        seed: int | None = None,
+        drop_last: bool = False,
+        generator: np.random.Generator | None = None,
+    ) -> None:
+        if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral):
+            raise ValueError(
+                f"batch_size must be a positive integer, got {batch_size!r} "
+                f"({type(batch_size).__name__})"
+            )
+        if batch_size <= 0:
+            raise ValueError(f"batch_size must be a positive integer, got {batch_size}")
+        if generator is not None and seed is not None:
+            raise ValueError("pass either seed or generator to DataLoader, not both")
+        if generator is not None and not isinstance(generator, np.random.Generator):
+            raise TypeError(
+                "generator must be an np.random.Generator (e.g. np.random.default_rng(0)), "
+                f"got {type(generator).__name__}"
+            )
+        self.dataset = dataset
+        self.batch_size = int(batch_size)
+        self.shuffle = bool(shuffle)
+        self.drop_last = bool(drop_last)
+        self.generator = generator if generator is not None else np.random.default_rng(seed)
+
+    def __len__(self) -> int:
+        """The number of batches in one epoch."""
+        n = len(self.dataset)
+        if self.drop_last:
+            return n // self.batch_size
+        return -(-n // self.batch_size)
+
+    def __iter__(self) -> Iterator[Any]:
+        n = len(self.dataset)
+        order = self.generator.permutation(n) if self.shuffle else np.arange(n)
+        # A subclass that overrides __getitem__ (augmentation, say) must see every sample.
+        vectorised = (
+            isinstance(self.dataset, TensorDataset)
+            and type(self.dataset).__getitem__ is TensorDataset.__getitem__
+        )
+        for start in range(0, len(self) * self.batch_size, self.batch_size):
+            indices = order[start : start + self.batch_size]
+            if vectorised:
+                # Fancy indexing copies, so a batch never aliases the data set.
+                yield tuple(_to_tensor(array[indices]) for array in self.dataset.arrays)
+            else:
+                yield _collate([self.dataset[int(i)] for i in indices])
+
+    def __repr__(self) -> str:
+        return (
+            f"DataLoader(dataset={type(self.dataset).__name__}(n={len(self.dataset)}), "
+            f"batch_size={self.batch_size}, shuffle={self.shuffle}, drop_last={self.drop_last})"
+        )
+
+
+def _collate(samples: list[Any]) -> Any:
+    """Stack a list of samples into one batch of Tensors with the samples' structure."""
+    first = samples[0]
+    if isinstance(first, Mapping):
+        return {key: _collate([sample[key] for sample in samples]) for key in first}
+    if isinstance(first, (tuple, list)):
+        width = len(first)
+        if any(len(sample) != width for sample in samples):
+            raise ValueError("DataLoader: the data set's samples have different lengths")
+        return tuple(_collate([sample[k] for sample in samples]) for k in range(width))
+    return _to_tensor(np.stack([_as_array(sample) for sample in samples]))
+
+
+# --------------------------------------------------------------------------- toy data sets
+
+
+def _check_count(name: str, value: Any, minimum: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def _check_noise(noise: float | None) -> float:
+    noise = 0.0 if noise is None else float(noise)
+    if not noise >= 0.0:  # also rejects NaN
+        raise ValueError(f"noise must be >= 0, got {noise}")
+    return noise
+
+
+def xor() -> tuple[np.ndarray, np.ndarray]:
+    """The XOR problem: the four corners of the unit square, labelled by ``x0 xor x1``.
+
+    Returns:
+        ``X`` float32 ``[[0, 0], [0, 1], [1, 0], [1, 1]]`` and ``y`` int64 ``[0, 1, 1, 0]``.
+    """
+    X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float32)
+    y = np.array([0, 1, 1, 0], dtype=np.int64)
+    return X, y
+
+
+def moons(
+    n_samples: int = 200,
+    noise: float = 0.1,
+    seed: int | np.random.Generator | None = 0,
+    shuffle: bool = True,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Two interleaving half circles, as scikit-learn's ``make_moons``.
+
+    Class 0 is the upper moon (``n_samples // 2`` points), class 1 the lower one (the rest).
+
+    Args:
+        n_samples: total number of points.
+        noise: standard deviation of the Gaussian noise added to the points.
+        seed: seed (or generator) of the noise and of the shuffle.
+        shuffle: shuffle the points; otherwise class 0 comes first.
+
+    Returns:
+        ``X`` float32 ``(n_samples, 2)`` and ``y`` int64 ``(n_samples,)``.
+    """
+    n_samples = _check_count("n_samples", n_samples)
+    noise = _check_noise(noise)
+    rng = np.random.default_rng(seed)
+    n_outer = n_samples // 2
+    n_inner = n_samples - n_outer
+    outer = np.linspace(0.0, np.pi, n_outer)
+    inner = np.linspace(0.0, np.pi, n_inner)
+    X = np.concatenate(
+        [
+            np.stack([np.cos(outer), np.sin(outer)], axis=1),
+            np.stack([1.0 - np.cos(inner), 0.5 - np.sin(inner)], axis=1),
+        ]
+    )
+    y = np.repeat(np.array([0, 1], dtype=np.int64), [n_outer, n_inner])
+    return _finish(X, y, rng, noise, shuffle)
+
+
+def spirals(
+    n_samples: int = 300,
+    n_classes: int = 3,
+    noise: float = 0.2,
+    seed: int | np.random.Generator | None = 0,
+    shuffle: bool = True,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Interleaved spiral arms, one per class: the CS231n spiral data set.
+
+    Arm ``j`` has radii evenly spaced over ``[0, 1]`` and angles over ``[4j, 4(j + 1)]``
+    radians, plus Gaussian noise of standard deviation ``noise`` on the angle. Points are split
+    evenly between the classes (the first ``n_samples % n_classes`` arms get one more).
+
+    Args:
+        n_samples: total number of points.
+        n_classes: number of arms (classes).
+        noise: standard deviation of the angular noise, in radians.
+        seed: seed (or generator) of the noise and of the shuffle.
+        shuffle: shuffle the points; otherwise they come arm by arm.
+
+    Returns:
+        ``X`` float32 ``(n_samples, 2)`` and ``y`` int64 ``(n_samples,)``.
+    """
+    n_samples = _check_count("n_samples", n_samples)
+    n_classes = _check_count("n_classes", n_classes)
+    noise = _check_noise(noise)
+    rng = np.random.default_rng(seed)
+    counts = [n_samples // n_classes + (j < n_samples % n_classes) for j in range(n_classes)]
+    radius = np.concatenate([np.linspace(0.0, 1.0, count) for count in counts])
+    angle = np.concatenate(
+        [np.linspace(4.0 * j, 4.0 * (j + 1), count) for j, count in enumerate(counts)]
+    )
+    angle = angle + noise * rng.standard_normal(n_samples)
+    X = np.stack([radius * np.sin(angle), radius * np.cos(angle)], axis=1)
+    y = np.repeat(np.arange(n_classes, dtype=np.int64), counts)
+    return _finish(X, y, rng, 0.0, shuffle)
+
+
+def _finish(
+    X: np.ndarray, y: np.ndarray, rng: np.random.Generator, noise: float, shuffle: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """Add Gaussian noise to ``X``, shuffle both, and cast to the data set dtypes."""
+    if noise:
+        X = X + noise * rng.standard_normal(X.shape)
+    if shuffle:
+        order = rng.permutation(len(y))
+        X, y = X[order], y[order]
+    return X.astype(np.float32), y.astype(np.int64)
+
+
+# --------------------------------------------------------------------------- bundled digits
+
+
+@functools.cache
+def _bundled_digits() -> np.ndarray:
+    """The bundled UCI digits as an int64 ``(1797, 65)`` array, parsed once per process."""
+    resource = importlib.resources.files(__package__) / "_data" / "digits.csv.gz"
+    table = np.loadtxt(
+        gzip.decompress(resource.read_bytes()).decode("ascii").splitlines(),
+        delimiter=",",
+        dtype=np.int64,
+    )
+    if table.shape != (1797, 65):
+        raise RuntimeError(
+            f"the bundled digits data has shape {table.shape}, expected (1797, 65); "
+            "the installation is damaged, reinstall autograd-lite"
+        )
+    table.flags.writeable = False
+    return table
+
+
+def digits() -> tuple[np.ndarray, np.ndarray]:
+    """The UCI handwritten digits: 1,797 images of 8x8 pixels, bundled with the package.
+
+    Optical Recognition of Handwritten Digits, E. Alpaydin and C. Kaynak, UCI Machine Learning
+    Repository, CC BY 4.0, https://archive.ics.uci.edu/dataset/80 (its test set, as shipped
+    with scikit-learn). Nothing is downloaded.
+
+    Returns:
+        ``X`` float32 ``(1797, 64)``, the images row by row with pixel values 0..16, and ``y``
+        int64 ``(1797,)``, the digits 0..9. Each call returns fresh arrays. For a CNN, use
+        ``X.reshape(-1, 1, 8, 8)``; to scale to ``[0, 1]``, divide by 16.
+    """
+    table = _bundled_digits()
+    return table[:, :64].astype(np.float32), table[:, 64].copy()
+
+
+# --------------------------------------------------------------------------- MNIST IDX
+
+_IDX_IMAGES_MAGIC = 2051  # 0x00000803: unsigned bytes, 3 dimensions
+_IDX_LABELS_MAGIC = 2049  # 0x00000801: unsigned bytes, 1 dimension
+
+
+def _read_bytes(path: StrPath) -> bytes:
+    """The bytes of ``path``, decompressed if it is gzip data (whatever its name)."""
+    with open(path, "rb") as file:
+        raw = file.read()
+    if raw[:2] == b"\x1f\x8b":
+        try:
+            return gzip.decompress(raw)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise ValueError(f"{os.fspath(path)}: corrupt gzip data ({exc})") from None
+    return raw
+
+
+def _read_idx(path: StrPath, magic: int, what: str) -> np.ndarray:
+    """Read one unsigned-byte IDX file with the given magic number, checking its header."""
+    name = os.fspath(path)
+    raw = _read_bytes(path)
+    if len(raw) < 4:
+        raise ValueError(f"{name}: truncated IDX file ({len(raw)} bytes, no header)")
+    found = int.from_bytes(raw[:4], "big")
+    if found != magic:
+        hint = ""
+        other = {_IDX_IMAGES_MAGIC: "image", _IDX_LABELS_MAGIC: "label"}.get(found)
+        if other is not None:
+            hint = f"; this is an IDX {other} file, are the images and labels swapped?"
+        raise ValueError(
+            f"{name}: bad magic number {found} (0x{found:08x}), expected {magic} for an IDX "
+            f"{what} file{hint}"
+        )
+    ndim = raw[3]
+    header = 4 + 4 * ndim
+    if len(raw) < header:
+        raise ValueError(
+            f"{name}: truncated IDX file ({len(raw)} bytes, the header needs {header})"
+        )
+    shape = tuple(int.from_bytes(raw[4 + 4 * k : 8 + 4 * k], "big") for k in range(ndim))
+    expected = header + math.prod(shape)
+    if len(raw) != expected:
+        problem = "truncated" if len(raw) < expected else "trailing bytes after the data"
+        raise ValueError(
+            f"{name}: {problem}: the file has {len(raw)} bytes but its header (shape "
+            f"{shape}) needs exactly {expected}"
+        )
+    return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape)
+
+
+def load_mnist_idx(images_path: StrPath, labels_path: StrPath) -> tuple[np.ndarray, np.ndarray]:
+    """Read an MNIST-style pair of IDX files (``train-images-idx3-ubyte`` and its labels).
+
+    Either file may be gzip-compressed (``.gz``, detected from its content). The magic numbers
+    (2051 for images, 2049 for labels), the dimensions, the file lengths and the two counts are
+    checked.
+
+    Args:
+        images_path: the IDX image file: ``n`` images of ``rows x cols`` unsigned bytes.
+        labels_path: the IDX label file: ``n`` unsigned bytes.
+
+    Returns:
+        ``X`` float32 ``(n, rows * cols)`` scaled to ``[0, 1]`` and ``y`` int64 ``(n,)``.
+
+    Raises:
+        FileNotFoundError: if a file does not exist.
+        ValueError: if a file is corrupt, truncated or not the right kind of IDX file, or the
+            counts differ; the message names the file and the problem.
+    """
+    images = _read_idx(images_path, _IDX_IMAGES_MAGIC, "image")
+    labels = _read_idx(labels_path, _IDX_LABELS_MAGIC, "label")
+    if len(images) != len(labels):
+        raise ValueError(
+            f"{os.fspath(images_path)} has {len(images)} images but "
+            f"{os.fspath(labels_path)} has {len(labels)} labels"
+        )
+    X = images.reshape(len(images), -1).astype(np.float32)
+    X /= np.float32(255.0)
+    return X, labels.astype(np.int64)
+
+
+# --------------------------------------------------------------------------- CSV
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _read_text(path: StrPath) -> str:
+    """The text of ``path`` (gzip-compressed or not), universal newlines, BOM dropped."""
+    raw = _read_bytes(path)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{os.fspath(path)}: not a UTF-8 text file ({exc})") from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _split(line: str) -> list[str]:
+    return next(csv.reader([line]))
+
+
+def _target_column(path: str, target: int | str, names: list[str] | None, n_columns: int) -> int:
+    """The index of the target column, from an index (negative allowed) or a column name."""
+    if isinstance(target, str):
+        if names is None:
+            raise ValueError(
+                f"{path}: target {target!r} is a column name, but the file has no header row; "
+                "pass header=True if its first line holds the column names, or give the target "
+                "as a column index"
+            )
+        matches = [k for k, name in enumerate(names) if name == target]
+        if not matches:
+            raise ValueError(f"{path}: no column named {target!r}; the columns are {names}")
+        if len(matches) > 1:
+            raise ValueError(f"{path}: several columns are named {target!r}")
+        return matches[0]
+    if isinstance(target, bool) or not isinstance(target, numbers.Integral):
+        raise TypeError(f"target must be a column index or name, got {target!r}")
+    if not -n_columns <= target < n_columns:
+        raise ValueError(f"{path}: target column {target} is out of range for {n_columns} columns")
+    return operator.index(target) % n_columns
+
+
+def _bad_cell(
+    path: str, rows: Sequence[tuple[int, str]], n_columns: int, names: list[str] | None
+) -> ValueError | None:
+    """Find the first row or cell that is not a finite number, as a ValueError to raise."""
+    for line_number, line in rows:
+        cells = _split(line)
+        if len(cells) != n_columns:
+            return ValueError(
+                f"{path}, line {line_number}: {len(cells)} columns, expected {n_columns}"
+            )
+        for k, cell in enumerate(cells):
+            where = f"{path}, line {line_number}, column {k + 1}"
+            if names is not None:
+                where += f" ({names[k]!r})"
+            value = cell.strip()
+            if not value:
+                return ValueError(f"{where}: empty cell")
+            if not _is_number(value):
+                return ValueError(f"{where}: cannot read {cell!r} as a number")
+            if not math.isfinite(float(value)):
+                return ValueError(f"{where}: {cell!r} is not a finite number")
+    return None
+
+
+def load_csv(
+    path: StrPath, target: int | str = -1, header: bool | Literal["infer"] = "infer"
+) -> tuple[np.ndarray, np.ndarray]:
+    """Read a numeric CSV file (optionally gzip-compressed) of features and a class label.
+
+    Blank lines are skipped; every other line must hold the same number of comma-separated
+    finite numbers. No pandas needed.
+
+    Args:
+        path: the CSV file.
+        target: the label column, as an index (negative counts from the end) or, if the file
+            has a header row, a column name.
+        header: ``True`` if the first line holds column names, ``False`` if it holds data, or
+            ``"infer"``: a header if any of its cells is not a number.
+
+    Returns:
+        ``X`` float32 ``(rows, columns - 1)``, every column but the target, and ``y`` int64
+        ``(rows,)``, the target column.
+
+    Raises:
+        ValueError: on a cell that is not a finite number or a row of the wrong length (naming
+            the file, line and column), on a target column holding non-integer values (it must
+            hold class labels), or on an unknown target.
+    """
+    name = os.fspath(path)
+    if header not in (True, False, "infer"):
+        raise ValueError(f"header must be True, False or 'infer', got {header!r}")
+    rows = [(k + 1, line) for k, line in enumerate(_read_text(path).split("\n")) if line.strip()]
+    if not rows:
+        raise ValueError(f"{name}: the file is empty")
+    first = [cell.strip() for cell in _split(rows[0][1])]
+    if header == "infer":
+        header = not all(_is_number(cell) for cell in first)
+    names = first if header else None
+    body = rows[1:] if header else rows
+    n_columns = len(first)
+    if n_columns < 2:
+        raise ValueError(f"{name}: needs at least two columns (features and a target)")
+    column = _target_column(name, target, names, n_columns)
+    if not body:
+        raise ValueError(f"{name}: no data rows")
+
+    try:  # the fast path; on failure, _bad_cell finds the line and column to report
+        table = np.loadtxt(
+            [line for _, line in body],
+            delimiter=",",
+            dtype=np.float64,
+            comments=None,
+            quotechar='"',
+            ndmin=2,
+        )
+        parse_error = None
+    except ValueError as exc:
+        table, parse_error = None, exc
+    if table is None or table.shape[1] != n_columns or not np.isfinite(table).all():
+        error = _bad_cell(name, body, n_columns, names) or ValueError(
+            f"{name}: not a numeric CSV file ({parse_error})"
+        )
+        raise error from None
+
+    labels = table[:, column]
+    integral = labels == np.round(labels)
+    if not integral.all():
+        bad = int(np.argmin(integral))
+        label_name = f" {names[column]!r}" if names is not None else ""
+        raise ValueError(
+            f"{name}, line {body[bad][0]}: the target column{label_name} ({column + 1}) holds "
+            f"{labels[bad]!r}; the target must hold integer class labels"
+        )
+    X = np.delete(table, column, axis=1).astype(np.float32)
+    return X, labels.astype(np.int64)
+
+
+# --------------------------------------------------------------------------- namespace
+
+
+class datasets:  # noqa: N801 - a lower-case namespace, used as ``datasets.moons()``
+    """The ready-made data sets, each returning ``(X, y)``: float32 features, int64 labels.
+
+    ``xor()``, ``moons()``, ``spirals()``, ``digits()`` (bundled, no download),
+    ``load_mnist_idx(images, labels)`` and ``load_csv(path, target=-1)``; the same functions
+    are also importable from ``nn.data`` directly.
+    """
+
+    xor = staticmethod(xor)
+    moons = staticmethod(moons)
+    spirals = staticmethod(spirals)
+    digits = staticmethod(digits)
+    load_mnist_idx = staticmethod(load_mnist_idx)
+    load_csv = staticmethod(load_csv)
