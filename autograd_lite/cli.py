@@ -220,12 +220,22 @@ COMMANDS: list[Callable[[Any], None]] = [register_grad]
 """The subcommands' ``register_*(subparsers)`` functions, in the order ``--help`` lists them."""
 
 
+def plugin_commands() -> list[Callable[[Any], None]]:
+    """Subcommands other packages register under the entry-point group
+    ``autograd_lite.commands`` (this is how `nn` adds ``demo``, ``train`` and ``eval`` without
+    the engine importing `nn`)."""
+    from importlib.metadata import entry_points
+
+    found = sorted(entry_points(group="autograd_lite.commands"), key=lambda ep: ep.name)
+    return [ep.load() for ep in found]
+
+
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser with every subcommand in `COMMANDS`."""
+    """The argument parser with every subcommand in `COMMANDS` and the plugins'."""
     parser = argparse.ArgumentParser(
         prog=PROG, description="autograd_lite: reverse-mode automatic differentiation on NumPy.")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for register in COMMANDS:
+    for register in COMMANDS + plugin_commands():
         register(subparsers)
     return parser
 
