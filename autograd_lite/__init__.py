@@ -68,6 +68,7 @@ from .creation import (
     zeros,
     zeros_like,
 )
+from .explain import explain
 from .function import (
     Function,
     detect_anomaly,
@@ -94,6 +95,7 @@ from .tensor import (
     stack,
     where,
 )
+from .viz import draw_graph, save_graph
 
 float16 = np.float16
 float32 = np.float32
@@ -117,5 +119,6 @@ __all__ = [
     "clone", "cos", "exp", "flatten", "leaky_relu", "log", "log_softmax", "logsumexp", "max",
     "mean", "min", "permute", "pow", "relu", "reshape", "sigmoid", "sin", "softmax", "sqrt",
     "square", "squeeze", "std", "sum", "tanh", "transpose", "unsqueeze", "var", "float16",
-    "float32", "float64", "int32", "int64", "uint8", "bool",
+    "float32", "float64", "int32", "int64", "uint8", "bool", "draw_graph", "save_graph",
+    "explain",
 ]

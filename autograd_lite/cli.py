@@ -65,8 +65,8 @@ def run_grad(args: argparse.Namespace) -> int:
     expr = _parse_expr(args.expr)
     values = _parse_assignments(args.at)
     _check_variables(expr, values)
-    explain = _optional_feature("explain") if args.explain else None
-    save_graph = _optional_feature("save_graph") if args.render else None
+    explain = ag.explain if args.explain else None
+    save_graph = ag.save_graph if args.render else None
 
     leaves = {name: ag.tensor(values[name], dtype=args.dtype, requires_grad=True)
               for name in expr.variables}
@@ -79,7 +79,8 @@ def run_grad(args: argparse.Namespace) -> int:
     print("\n".join(_report(expr, leaves, root)))
 
     if explain is not None:
-        print(explain(root))
+        print()
+        print(explain(root, params=leaves))
     if save_graph is not None:
         _render(save_graph, root, args.render, leaves)
     return 0
@@ -159,15 +160,6 @@ def _check_variables(expr: Expr, values: dict[str, Any]) -> None:
 
 def _names(names: Sequence[str]) -> str:
     return ", ".join(names)
-
-
-def _optional_feature(name: str) -> Callable[..., Any]:
-    """``ag.explain`` / ``ag.save_graph``, looked up only when asked for."""
-    feature = getattr(ag, name, None)
-    if feature is None:
-        option = "explain" if name == "explain" else "render"
-        raise CommandError(f"--{option}: {name} is not available in this version")
-    return feature
 
 
 def _evaluate(expr: Expr, leaves: dict[str, Any]) -> Any:

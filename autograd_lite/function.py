@@ -277,7 +277,8 @@ class Function:
                     f"{cls.__name__}.forward returned a tuple; autograd_lite Functions return "
                     "one array (compute further outputs with separate ops)")
             out = np.asarray(out)
-        if not requires_grad or not _mode.grad_enabled or out.dtype.kind not in "fc":
+        mode = _mode
+        if not requires_grad or not mode.grad_enabled or out.dtype.kind not in "fc":
             return Tensor._make(out, False, None)
         ctx.inputs = inputs
         ctx.args = args
@@ -285,9 +286,12 @@ class Function:
         if ctx._saved:
             ctx._clock = _clock[0]
             ctx._arrays = arrays
-        if _mode.anomaly:
+        if mode.anomaly:
             ctx.trace = traceback.format_stack()[:-2]
-        return Tensor._make(out, True, ctx)
+        result = object.__new__(Tensor)  # Tensor._make, inlined on the hottest path
+        result.data, result.grad, result.requires_grad = out, None, True
+        result.grad_fn, result._version, result._hooks = ctx, 0, None
+        return result
 
     @property
     def input_shapes(self) -> list:

@@ -139,11 +139,9 @@ def _shape_args(shape: tuple, op: str) -> tuple:
 def _operand(x: Any) -> Any:
     """The other side of a binary op: Tensors and Python numbers as they are, NumPy scalars
     as Python numbers (so float32 stays float32, as in PyTorch), arrays and lists as arrays."""
-    if isinstance(x, (Tensor, int, float)):
-        return x
-    if isinstance(x, np.generic):
+    if isinstance(x, np.generic):  # first: np.float64 is also a Python float
         return x.item()
-    if isinstance(x, np.ndarray):
+    if isinstance(x, (Tensor, int, float, np.ndarray)):
         return x
     if isinstance(x, (list, tuple)):
         return as_array(x)
@@ -156,32 +154,104 @@ def _shape_of(x: Any) -> tuple:
 
 def _broadcast_error(name: str, a: Any, b: Any, error: ValueError) -> Exception:
     if "broadcast" not in str(error):
-        return error
+        return RuntimeError(f"{name}: {error}")
     return RuntimeError(
         f"{name}: the shapes {_shape_of(a)} and {_shape_of(b)} cannot be broadcast together: "
         "each dimension, from the last, must be equal or 1. "
         "Reshape one operand (e.g. with unsqueeze) so they line up.")
 
 
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}  # bool < integer < floating < complex
+
+
+def _is_integral(x: Any) -> bool:
+    if isinstance(x, Tensor):
+        return x.data.dtype.kind in "biu"
+    if isinstance(x, np.ndarray):
+        return x.dtype.kind in "biu"
+    return isinstance(x, int)
+
+
+def _floating(t: Tensor) -> Tensor:
+    """`t`, or for an integer or bool tensor `t` in the default float dtype: what PyTorch's
+    floating ops (exp, sigmoid, softmax, ...) compute in."""
+    return t if t.data.dtype.kind in "fc" else t.to(_default_dtype[0])
+
+
+def _needs_promotion(a: Any, b: Any) -> bool:
+    """Whether NumPy's result dtype for `a op b` may differ from PyTorch's: quick for the
+    common cases (two tensors of one dtype; a float tensor and a Python number)."""
+    if type(a) is Tensor:
+        if type(b) is Tensor:
+            return a.data.dtype != b.data.dtype
+        if type(b) is int or (type(b) is float and a.data.dtype.kind in "fc"):
+            return False
+    elif type(b) is Tensor and (type(a) is int or (type(a) is float
+                                                    and b.data.dtype.kind in "fc")):
+        return False
+    return True
+
+
+def _promote_types(d1: np.dtype | None, d2: np.dtype | None) -> np.dtype | None:
+    """PyTorch's `promote_types`: across categories the higher one wins whatever its width
+    (int64 with float32 is float32); within a category, NumPy's rule."""
+    if d1 is None or d2 is None:
+        return d2 if d1 is None else d1
+    c1, c2 = _CATEGORY[d1.kind], _CATEGORY[d2.kind]
+    if c1 != c2:
+        return d1 if c1 > c2 else d2
+    return np.promote_types(d1, d2)
+
+
+def result_type(*operands: Any) -> np.dtype:
+    """PyTorch's type promotion: tensors (and arrays) with dimensions decide; 0-d tensors, then
+    Python numbers, count only when of a higher category. A Python float brings the default
+    dtype, so `int_tensor * 1.5` is float32 and `float32_tensor * 2.0` stays float32."""
+    dims = zero = number = None
+    for x in operands:
+        if isinstance(x, Tensor):
+            if x.data.ndim:
+                dims = _promote_types(dims, x.data.dtype)
+            else:
+                zero = _promote_types(zero, x.data.dtype)
+        elif isinstance(x, np.ndarray):
+            dims = _promote_types(dims, x.dtype)
+        else:
+            kind = (np.bool_ if isinstance(x, bool) else np.int64 if isinstance(x, int)
+                    else np.complex128 if isinstance(x, complex) else _default_dtype[0])
+            number = _promote_types(number, np.dtype(kind))
+    for lower in (zero, number):
+        if lower is not None and (dims is None or _CATEGORY[lower.kind] > _CATEGORY[dims.kind]):
+            dims = lower
+    return dims
+
+
+def _cast_to(x: Any, dtype: np.dtype) -> Any:
+    """`x` in `dtype` (a differentiable cast for Tensors); Python numbers stay as they are:
+    NumPy gives them the dtype of the array they meet."""
+    if isinstance(x, Tensor):
+        return x if x.data.dtype == dtype else x.to(dtype)
+    if isinstance(x, np.ndarray):
+        return x if x.dtype == dtype else x.astype(dtype)
+    return x
+
+
+def _promoted(operands: tuple, true_divide: bool = False) -> tuple:
+    """The operands cast to their PyTorch result type; division of integers gives the default
+    float dtype, as in PyTorch."""
+    dtype = result_type(*operands)
+    if true_divide and dtype.kind in "biu":
+        dtype = np.dtype(_default_dtype[0])
+    return tuple(_cast_to(x, dtype) for x in operands)
+
+
 def _binary(op: type, a: Any, b: Any, name: str) -> Any:
+    if _needs_promotion(a, b) or (op is Div and _is_integral(a) and _is_integral(b)):
+        a, b = _promoted((a, b), true_divide=op is Div)
     try:
         return op.apply(a, b)
     except ValueError as e:
         raise _broadcast_error(name, a, b, e) from None
-
-
-def _true_div_operands(a: Any, b: Any) -> tuple:
-    """Integer / integer divides as floats, in the default dtype, as PyTorch does."""
-    def is_int(x: Any) -> bool:
-        if isinstance(x, Tensor):
-            return x.data.dtype.kind in "biu"
-        return isinstance(x, (int, np.integer)) or (
-            isinstance(x, np.ndarray) and x.dtype.kind in "biu")
-
-    if is_int(a) and is_int(b):
-        dtype = _default_dtype[0]
-        a = a.to(dtype) if isinstance(a, Tensor) else np.asarray(a, dtype=dtype)
-    return a, b
 
 
 def _index_arg(index: Any) -> Any:
@@ -407,10 +477,17 @@ class Tensor:
         return array if dtype is None else array.astype(dtype)
 
     def __float__(self) -> float:
-        return float(self.item())
+        return float(self._scalar("float"))
 
     def __int__(self) -> int:
-        return int(self.item())
+        return int(self._scalar("int"))
+
+    def _scalar(self, what: str) -> Any:
+        if self.data.size != 1:
+            raise ValueError(
+                f"only one element tensors can be converted to Python scalars: {what}() of a "
+                f"tensor of shape {tuple(self.shape)}")
+        return self.data.item()
 
     def __index__(self) -> int:
         if self.data.dtype.kind not in "iu" or self.data.size != 1:
@@ -491,9 +568,10 @@ class Tensor:
         try:
             return Tensor._make(np.asarray(compare(self.data, other)), False, None)
         except ValueError:
-            raise ValueError(
-                f"comparison: the shapes {tuple(self.shape)} and {_shape_of(other)} cannot be "
-                "broadcast together") from None
+            raise RuntimeError(
+                f"{compare.__name__}: the shapes {tuple(self.shape)} and {_shape_of(other)} "
+                "cannot be broadcast together: each dimension, from the last, must be equal "
+                "or 1") from None
 
     def __lt__(self, other: Any) -> Tensor:
         return self._compare(other, np.less)
@@ -646,31 +724,31 @@ class Tensor:
     # ----- elementwise math
     def exp(self) -> Tensor:
         """$e^x$"""
-        return Exp.apply(self)
+        return Exp.apply(_floating(self))
 
     def log(self) -> Tensor:
         """Natural logarithm."""
-        return Log.apply(self)
+        return Log.apply(_floating(self))
 
     def sqrt(self) -> Tensor:
         """Square root."""
-        return Sqrt.apply(self)
+        return Sqrt.apply(_floating(self))
 
     def sin(self) -> Tensor:
         """Sine."""
-        return Sin.apply(self)
+        return Sin.apply(_floating(self))
 
     def cos(self) -> Tensor:
         """Cosine."""
-        return Cos.apply(self)
+        return Cos.apply(_floating(self))
 
     def tanh(self) -> Tensor:
         """Hyperbolic tangent."""
-        return Tanh.apply(self)
+        return Tanh.apply(_floating(self))
 
     def sigmoid(self) -> Tensor:
         """$1 / (1 + e^{-x})$"""
-        return Sigmoid.apply(self)
+        return Sigmoid.apply(_floating(self))
 
     def relu(self) -> Tensor:
         """$\\max(x, 0)$"""
@@ -678,7 +756,7 @@ class Tensor:
 
     def leaky_relu(self, negative_slope: float = 0.01) -> Tensor:
         """$x$ where positive, else `negative_slope * x`."""
-        return LeakyRelu.apply(self, negative_slope)
+        return LeakyRelu.apply(_floating(self), negative_slope)
 
     def abs(self) -> Tensor:
         """Absolute value."""
@@ -697,7 +775,10 @@ class Tensor:
         if min is None and max is None:
             raise RuntimeError("clamp(): at least one of 'min' or 'max' must not be None")
         min, max = (v.item() if isinstance(v, Tensor) else v for v in (min, max))
-        return Clamp.apply(self, min, max)
+        x = self
+        if self.data.dtype.kind in "biu" and any(isinstance(v, float) for v in (min, max)):
+            x = self.to(_default_dtype[0])  # an int tensor clamped to float bounds is float
+        return Clamp.apply(x, min, max)
 
     clip = clamp
 
@@ -731,6 +812,10 @@ class Tensor:
             correction: float | None = None) -> Tensor:
         """Variance over `dim`, divided by n - 1 (`unbiased`) or n; `correction` sets the
         subtrahend directly, as in PyTorch."""
+        if self.data.dtype.kind not in "fc":
+            raise RuntimeError(
+                f"var(): std and var only support floating point and complex dtypes, got "
+                f"{_dtype_name(self.data.dtype)}; use .float() first")
         axes = _reduce_axes(dim, self.ndim, "var")
         count = self.data.size if axes is None else int(np.prod([self.shape[a] for a in axes]))
         correction = (1 if unbiased else 0) if correction is None else correction
@@ -795,37 +880,43 @@ class Tensor:
 
     def logsumexp(self, dim: Any, keepdim: bool = False) -> Tensor:
         """$\\log \\sum e^x$ over `dim`, computed without overflow."""
-        return LogSumExp.apply(self, _reduce_axes(dim, self.ndim, "logsumexp"), keepdim)
+        return LogSumExp.apply(_floating(self), _reduce_axes(dim, self.ndim, "logsumexp"),
+                               keepdim)
 
     def softmax(self, dim: int) -> Tensor:
         """$e^{x_i} / \\sum_j e^{x_j}$ along `dim`."""
         axis = _normalize_dim(dim, self.ndim, "softmax")
-        return Softmax.apply(self, axis)
+        return Softmax.apply(_floating(self), axis)
 
     def log_softmax(self, dim: int) -> Tensor:
         """$x_i - \\log \\sum_j e^{x_j}$ along `dim`, computed stably."""
         axis = _normalize_dim(dim, self.ndim, "log_softmax")
-        return LogSoftmax.apply(self, axis)
+        return LogSoftmax.apply(_floating(self), axis)
 
     # ----- shape
     def reshape(self, *shape: Any) -> Tensor:
         """The same data in a new shape (one dimension may be -1)."""
-        shape = _shape_args(shape, "reshape")
+        return self._reshape(shape, "reshape")
+
+    def view(self, *shape: Any) -> Tensor:
+        """The same data in a new shape (one dimension may be -1), as `reshape`."""
+        return self._reshape(shape, "view")
+
+    def _reshape(self, shape: tuple, name: str) -> Tensor:
+        shape = _shape_args(shape, name)
         size = self.data.size
         known = int(np.prod([s for s in shape if s != -1]))
         if (shape.count(-1) > 1 or any(s < -1 for s in shape)
                 or (-1 in shape and (known == 0 or size % known))
                 or (-1 not in shape and known != size)):
             raise RuntimeError(
-                f"shape '{list(shape)}' is invalid for input of size {size} "
+                f"{name}(): shape '{list(shape)}' is invalid for input of size {size} "
                 f"(shape {tuple(self.shape)})")
         if -1 in shape:
             shape = tuple(size // known if s == -1 else s for s in shape)
         if shape == self.shape:
             return self
         return Reshape.apply(self, shape)
-
-    view = reshape
 
     def view_as(self, other: Tensor) -> Tensor:
         """`reshape` to `other`'s shape."""
@@ -953,6 +1044,8 @@ def _binary_operator(op: type, name: str, reflected: bool = False) -> Callable:
             if other is NotImplemented:
                 return NotImplemented
         a, b = (other, self) if reflected else (self, other)
+        if _needs_promotion(a, b):
+            a, b = _promoted((a, b))
         try:
             return op.apply(a, b)
         except ValueError as e:
@@ -967,7 +1060,7 @@ def _true_divide(reflected: bool) -> Callable:
         if other is NotImplemented:
             return NotImplemented
         a, b = (other, self) if reflected else (self, other)
-        return _binary(Div, *_true_div_operands(a, b), "div")
+        return _binary(Div, a, b, "div")
     return operator
 
 
@@ -1034,6 +1127,8 @@ def matmul(a: Any, b: Any) -> Tensor:
             f"matmul: shapes {shape_a} and {shape_b} cannot be multiplied "
             f"({k_a} != {k_b}): the last dimension of the first must equal the "
             f"{'only' if len(shape_b) == 1 else 'second-to-last'} dimension of the second")
+    if _needs_promotion(a, b):
+        a, b = _promoted((a, b))
     try:
         return MatMul.apply(a, b)
     except ValueError:
@@ -1053,7 +1148,7 @@ def dot(a: Tensor, b: Tensor) -> Tensor:
         raise RuntimeError(
             f"dot: inconsistent tensor size, expected tensor [{a.shape[0]}] and src "
             f"[{b.shape[0]}] to have the same number of elements")
-    return MatMul.apply(a, b)
+    return MatMul.apply(*_promoted((a, b)))
 
 
 def outer(a: Tensor, b: Tensor) -> Tensor:
@@ -1078,12 +1173,14 @@ def where(condition: Any, a: Any, b: Any) -> Tensor:
     """`a` where `condition` is true, else `b` (both broadcast); no gradient to `condition`."""
     cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
     if cond.dtype != np.bool_:
-        raise TypeError(f"where: the condition must be boolean, got {_dtype_name(cond.dtype)}")
-    a, b = _operand(a), _operand(b)
+        raise RuntimeError(
+            f"where: expected the condition to be a boolean tensor, but got dtype "
+            f"{_dtype_name(cond.dtype)} (use e.g. `x > 0`, or .bool())")
+    a, b = _promoted((_operand(a), _operand(b)))
     try:
         return Where.apply(cond, a, b)
     except ValueError:
-        raise ValueError(
+        raise RuntimeError(
             f"where: the shapes of condition {cond.shape}, input {_shape_of(a)} and other "
             f"{_shape_of(b)} cannot be broadcast together") from None
 
@@ -1092,7 +1189,7 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """Join tensors along an existing dimension `dim`."""
     tensors = [_as_tensor(t) for t in tensors]
     if not tensors:
-        raise RuntimeError("cat(): expected a non-empty list of Tensors")
+        raise ValueError("cat(): expected a non-empty list of Tensors")
     first = tensors[0]
     axis = _normalize_dim(dim, first.ndim, "cat") if first.ndim else None
     if axis is None:
@@ -1108,8 +1205,8 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
                 raise RuntimeError(
                     f"cat(): Sizes of tensors must match except in dimension {axis}. Expected "
                     f"size {first.shape[d]} but got size {t.shape[d]} for tensor number {i} in "
-                    "the list.")
-    return Cat.apply(axis, *tensors)
+                    f"the list (shapes {tuple(first.shape)} and {tuple(t.shape)}).")
+    return Cat.apply(axis, *_promoted(tensors))
 
 
 def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
@@ -1123,7 +1220,7 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
                 f"stack expects each tensor to be equal size, but got {list(tensors[0].shape)} "
                 f"at entry 0 and {list(t.shape)} at entry {i}")
     axis = _normalize_dim(dim, tensors[0].ndim + 1, "stack")
-    return Cat.apply(axis, *(t.unsqueeze(axis) for t in tensors))
+    return Cat.apply(axis, *(t.unsqueeze(axis) for t in _promoted(tensors)))
 
 
 def pad(x: Tensor, pad: Sequence[int], value: float = 0.0) -> Tensor:
@@ -1134,7 +1231,7 @@ def pad(x: Tensor, pad: Sequence[int], value: float = 0.0) -> Tensor:
     if len(pad) % 2 or len(pad) // 2 > x.ndim:
         raise RuntimeError(
             f"pad: the padding length must be even and at most twice the number of dimensions "
-            f"({x.ndim}); got {len(pad)} values {pad}")
+            f"of the input (shape {tuple(x.shape)}, {x.ndim}-D); got {len(pad)} values {pad}")
     if any(p < 0 for p in pad):
         raise RuntimeError(f"pad: negative padding is not supported, got {pad}")
     widths = [(0, 0)] * x.ndim
@@ -1157,21 +1254,21 @@ def _np_reduce(op_name: str) -> Callable:
 
 
 _UFUNCS: dict = {
-    np.add: lambda a, b: _binary(Add, a, b, "add"),
-    np.subtract: lambda a, b: _binary(Sub, a, b, "sub"),
-    np.multiply: lambda a, b: _binary(Mul, a, b, "mul"),
-    np.true_divide: lambda a, b: _binary(Div, a, b, "div"),
-    np.power: lambda a, b: _binary(Pow, a, b, "pow"),
-    np.matmul: matmul,
+    np.add: lambda a, b: _binary(Add, _operand(a), _operand(b), "add"),
+    np.subtract: lambda a, b: _binary(Sub, _operand(a), _operand(b), "sub"),
+    np.multiply: lambda a, b: _binary(Mul, _operand(a), _operand(b), "mul"),
+    np.true_divide: lambda a, b: _binary(Div, _operand(a), _operand(b), "div"),
+    np.power: lambda a, b: _binary(Pow, _operand(a), _operand(b), "pow"),
+    np.matmul: lambda a, b: matmul(_operand(a), _operand(b)),
     np.maximum: maximum,
     np.minimum: minimum,
     np.negative: lambda a: Neg.apply(a),
-    np.exp: lambda a: Exp.apply(a),
-    np.log: lambda a: Log.apply(a),
-    np.sqrt: lambda a: Sqrt.apply(a),
-    np.sin: lambda a: Sin.apply(a),
-    np.cos: lambda a: Cos.apply(a),
-    np.tanh: lambda a: Tanh.apply(a),
+    np.exp: Tensor.exp,  # a unary ufunc reaches here only with a Tensor argument
+    np.log: Tensor.log,
+    np.sqrt: Tensor.sqrt,
+    np.sin: Tensor.sin,
+    np.cos: Tensor.cos,
+    np.tanh: Tensor.tanh,
     np.absolute: lambda a: Abs.apply(a),
     np.square: lambda a: _binary(Mul, a, a, "mul"),
 }

@@ -7,6 +7,8 @@ Broadcasting is undone by the engine, once, for every op.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..function import Function
@@ -85,12 +87,15 @@ class Neg(Function):
 
 
 class Pow(Function):
-    """$f(a, b) = a^b$; the exponent may be a number or a tensor."""
+    """$f(a, b) = a^b$, so $\\partial f / \\partial a = b a^{b-1}$ (0 where $b = 0$) and
+    $\\partial f / \\partial b = a^b \\ln a$ (0 where $a = 0$ and $b \\ge 0$), as PyTorch takes
+    them; the exponent may be a number or a tensor."""
     label = "**"
 
     @staticmethod
     def forward(ctx, a, b):
-        ans = a ** b
+        with np.errstate(divide="ignore", invalid="ignore"):  # 0 ** -1 is inf, as in PyTorch
+            ans = a ** b
         ctx.save_for_backward(a, b, ans)
         return ans
 
@@ -100,13 +105,17 @@ class Pow(Function):
         need_a, need_b = ctx.needs_input_grad
         grad_a = grad_b = None
         if need_a:
-            if isinstance(b, (int, float)) and b == 0:
-                grad_a = grad * 0.0
-            else:
-                grad_a = grad * b * a ** (b - 1)
-        if need_b:  # d(a^b)/db = a^b log a, taken as 0 where a = 0 and b >= 0, as PyTorch does
-            safe_log = np.log(np.where(a == 0, 1.0, a))
-            grad_b = grad * np.where((a == 0) & (b >= 0), 0.0, ans * safe_log)
+            if isinstance(b, (int, float)):
+                grad_a = grad * 0.0 if b == 0 else grad * b * a ** (b - 1)
+            else:  # b a^(b-1) is 0 * inf at a = b = 0: take the limit 0
+                grad_a = grad * np.where(b == 0, 0.0, b * a ** (b - 1))
+        if need_b:
+            at_zero = (a == 0) & (b >= 0)
+            if isinstance(a, (int, float)):  # a number base: its log is a constant
+                log_a = math.log(a) if a > 0 else -math.inf if a == 0 else math.nan
+            else:  # log 0 = -inf where the mask keeps it (0^b = inf for b < 0: -inf)
+                log_a = np.log(np.where(at_zero, 1.0, a))
+            grad_b = grad * np.where(at_zero, 0.0, ans * log_a)
         return grad_a, grad_b
 
 

