@@ -39,12 +39,12 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-import nn  # noqa: E402
 import numpy as np  # noqa: E402
-from nn.data import DataLoader, TensorDataset, digits, load_mnist_idx  # noqa: E402
 from PIL import Image  # noqa: E402 - Pillow comes with matplotlib
 
 import autograd_lite as ag  # noqa: E402
+import nn  # noqa: E402
+from nn.data import DataLoader, TensorDataset, digits, load_mnist_idx  # noqa: E402
 
 NAME = "digits_cnn"
 SEED = 0
@@ -192,7 +192,8 @@ def plot_filters(models: dict[str, nn.Sequential], out: Path) -> Path:
         for ax, w in zip(row, weight):
             _show(ax, w, "RdBu_r", symmetric=True)
         row[0].set_ylabel(pool, rotation=0, ha="right", va="center", fontsize=8)
-    fig.suptitle("learned 3x3 filters of the first convolution", fontsize=9)
+    fig.suptitle("learned 3x3 filters of the first convolution (red positive, blue negative; "
+                 "the same initial weights in every row)", fontsize=8)
     fig.subplots_adjust(left=0.07, right=0.995, bottom=0.02, top=0.86, wspace=0.1, hspace=0.1)
     return save_png(fig, out / f"{NAME}_filters.png")
 
@@ -203,25 +204,26 @@ def plot_feature_maps(model: nn.Sequential, image: np.ndarray, label: int, out: 
     convs = [i for i, layer in enumerate(model) if isinstance(layer, nn.Conv2d)]
     pool = max(i for i, layer in enumerate(model) if not isinstance(layer, (nn.Flatten,
                                                                              nn.Linear)))
-    stages = [(f"conv 1 + ReLU: 16 maps", convs[0] + 1),
-              (f"conv 2 + ReLU: first 16 of 32", convs[1] + 1),
+    stages = [("conv 1 + ReLU: 16 maps", convs[0] + 1),
+              ("conv 2 + ReLU: first 16 of 32", convs[1] + 1),
               ("after pooling: first 16 of 32", pool)]
     model.eval()
     with ag.no_grad():
         maps = [model[:end + 1](ag.tensor(image[None])).numpy()[0, :16] for _, end in stages]
-    fig = plt.figure(figsize=(9, 2.3))
-    grid = fig.add_gridspec(2, 1 + 8 * len(stages) + len(stages) - 1, wspace=0.08, hspace=0.08)
-    ax = fig.add_subplot(grid[:, 0])
+    columns = 2 + 9 * len(stages)  # the digit (2 columns wide), then 8 maps + a gap per stage
+    fig = plt.figure(figsize=(9, 9 / columns * 2 + 0.35))
+    grid = fig.add_gridspec(2, columns, wspace=0.06, hspace=0.06, left=0.005, right=0.995,
+                            bottom=0.02, top=1 - 0.3 / (9 / columns * 2 + 0.35))
+    ax = fig.add_subplot(grid[:, :2])
     _show(ax, image[0])
     ax.set_title(f"digit {label}", fontsize=8)
     for s, ((title, _), stack) in enumerate(zip(stages, maps)):
-        first = 1 + s * 9
+        first = 3 + s * 9
         for k, feature in enumerate(stack):
             ax = fig.add_subplot(grid[k // 8, first + k % 8])
             _show(ax, feature, "magma")
-            if k == 3:
+            if k == 0:
                 ax.set_title(title, fontsize=8, loc="left")
-    fig.subplots_adjust(left=0.01, right=0.995, bottom=0.03, top=0.85)
     return save_png(fig, out / f"{NAME}_feature_maps.png")
 
 

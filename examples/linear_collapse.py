@@ -191,8 +191,8 @@ def main(argv: list[str] | None = None) -> dict:
           f"{hidden['accuracy'][-1]:.0%}", f"{hidden['loss'][-1]:.4f}"]],
     )
 
-    picture = plot({"perceptron (no hidden layer)": perceptron,
-                    "one hidden layer of 8 ReLUs": mlp}, out, 60 if args.quick else 200)
+    picture = plot({"perceptron, no hidden layer": perceptron,
+                    "8 hidden ReLUs": mlp}, out, 60 if args.quick else 200)
     print(f"\nwrote {out}/")
     return {
         "collapse_diff": c["max_diff"],

@@ -229,8 +229,9 @@ def test_digits_mlp_quick(tmp_path):
 def test_init_matters_symmetry(tmp_path):
     r = run("init_matters", tmp_path)
     zeros, constant, normal, scaled = r["pairwise"]
-    # symmetric starts stay symmetric, to the bit, although the constant one did move
-    assert r["pairwise"][zeros] == [0.0, 0.0] and r["pairwise"][constant] == [0.0, 0.0]
+    # symmetric starts stay symmetric, although the constant one did move (exactly 0.0 here;
+    # a BLAS may round identical columns of a product differently, hence the tolerance)
+    assert r["pairwise"][zeros] == [0.0, 0.0] and max(r["pairwise"][constant]) < 1e-6
     assert r["moved"][zeros] == 0.0 and r["moved"][constant] > 0.0
     assert min(r["pairwise"][normal]) > 0.1 and min(r["pairwise"][scaled]) > 0.1
     assert r["loss"][zeros][-1] == pytest.approx(np.log(10), abs=0.01)  # chance level
