@@ -9,7 +9,6 @@ from typing import Any
 import numpy as np
 
 from . import autograd
-from .function import no_grad
 from .tensor import Tensor
 
 __all__ = ["GradcheckError", "gradcheck", "gradgradcheck"]
@@ -27,9 +26,10 @@ def _outputs(fn: Callable, inputs: tuple) -> tuple:
 
 
 def _numerical(fn: Callable, inputs: tuple, wrt: list, eps: float) -> list:
-    """Per output, per input: the Jacobian of shape (output.size, input.size)."""
-    with no_grad():
-        outs = _outputs(fn, inputs)
+    """Per output, per input: the Jacobian of shape (output.size, input.size).
+
+    `fn` runs with grad mode on: it may itself differentiate (as in gradgradcheck)."""
+    outs = _outputs(fn, inputs)
     jac = [[np.zeros((o.data.size, t.data.size)) for t in wrt] for o in outs]
     for j, t in enumerate(wrt):
         flat = t.data.reshape(-1)  # a view: perturb in place, then restore
@@ -37,11 +37,10 @@ def _numerical(fn: Callable, inputs: tuple, wrt: list, eps: float) -> list:
             raise ValueError("gradcheck: inputs must be contiguous arrays")
         for k in range(flat.size):
             original = flat[k]
-            with no_grad():
-                flat[k] = original + eps
-                plus = [o.data.astype(np.float64).ravel() for o in _outputs(fn, inputs)]
-                flat[k] = original - eps
-                minus = [o.data.astype(np.float64).ravel() for o in _outputs(fn, inputs)]
+            flat[k] = original + eps
+            plus = [o.data.astype(np.float64).ravel() for o in _outputs(fn, inputs)]
+            flat[k] = original - eps
+            minus = [o.data.astype(np.float64).ravel() for o in _outputs(fn, inputs)]
             flat[k] = original
             for i in range(len(outs)):
                 jac[i][j][:, k] = (plus[i] - minus[i]) / (2 * eps)
@@ -89,6 +88,11 @@ def gradcheck(fn: Callable, inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
                 "in lower precision are unreliable", UserWarning, stacklevel=2)
     numerical = _numerical(fn, inputs, wrt, eps)
     analytical = _analytical(fn, inputs, wrt)
+    if not numerical or len(numerical) != len(analytical):
+        raise ValueError(
+            f"gradcheck: fn returned {len(analytical)} floating-point output(s) with grad mode "
+            f"on and {len(numerical)} when re-evaluated; it must return the same Tensors "
+            "each time (and at least one)")
     rows = []
     for i, (num_row, ana_row) in enumerate(zip(numerical, analytical)):
         for j, (num, ana) in enumerate(zip(num_row, ana_row)):
@@ -116,8 +120,7 @@ def gradgradcheck(fn: Callable, inputs: Any, grad_outputs: Sequence[Tensor] | No
     (with random `grad_outputs` unless given), which runs backward with `create_graph`."""
     inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
     wrt = [t for t in inputs if isinstance(t, Tensor) and t.requires_grad]
-    with no_grad():
-        outs = _outputs(fn, inputs)
+    outs = _outputs(fn, inputs)
     if grad_outputs is None:
         rng = np.random.default_rng(seed)
         grad_outputs = [Tensor._make(rng.standard_normal(o.shape).astype(o.data.dtype), True,

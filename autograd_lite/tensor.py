@@ -117,14 +117,30 @@ def _normalize_dim(dim: int, ndim: int, op: str) -> int:
 
 
 def _reduce_axes(dim: Any, ndim: int, op: str) -> tuple | None:
-    """PyTorch's `dim` (None, an int, or a sequence) as NumPy's `axis`."""
-    if dim is None:
+    """PyTorch's `dim` (None, an int, or a sequence) as NumPy's `axis`; an empty sequence
+    means every dimension, as in PyTorch."""
+    if dim is None or (isinstance(dim, (tuple, list)) and not dim):
         return None
     dims = dim if isinstance(dim, (tuple, list)) else (dim,)
     axes = tuple(_normalize_dim(d, ndim, op) for d in dims)
     if len(set(axes)) != len(axes):
         raise RuntimeError(f"{op}(): dim {tuple(dims)} appears multiple times in the list of dims")
     return axes if ndim else None
+
+
+def _check_nonempty(t: Tensor, axes: tuple | None, op: str) -> None:
+    """A maximum or minimum over an empty dimension has no value."""
+    if axes is None or not t.ndim:
+        if t.data.size == 0:
+            raise RuntimeError(
+                f"{op}(): Expected reduction dim to be specified for input.numel() == 0. "
+                "Specify the reduction dim with the 'dim' argument.")
+        return
+    for axis in axes:
+        if t.shape[axis] == 0:
+            raise IndexError(
+                f"{op}(): Expected reduction dim {axis} to have non-zero size (the tensor has "
+                f"shape {tuple(t.shape)})")
 
 
 def _shape_args(shape: tuple, op: str) -> tuple:
@@ -635,6 +651,12 @@ class Tensor:
                 raise RuntimeError(
                     f"{name}: output with shape {tuple(self.shape)} doesn't match the broadcast "
                     f"shape {tuple(out.shape)}")
+            if out.data.dtype != self.data.dtype:  # an in-place op keeps the tensor's dtype
+                if _CATEGORY[out.data.dtype.kind] > _CATEGORY[self.data.dtype.kind]:
+                    raise RuntimeError(
+                        f"{name}: result type {_dtype_name(out.data.dtype)} can't be cast to "
+                        f"the desired output type {_dtype_name(self.data.dtype)}")
+                out = out.to(self.data.dtype)
             # the op's result becomes this tensor's history; the old array stays intact for
             # any op that saved it, and mark_modified tells them it changed
             mark_modified(self)
@@ -774,6 +796,12 @@ class Tensor:
         """Limit values to [min, max]; the gradient passes where min <= x <= max."""
         if min is None and max is None:
             raise RuntimeError("clamp(): at least one of 'min' or 'max' must not be None")
+        for v in (min, max):
+            if isinstance(v, Tensor) and v.data.size != 1:
+                raise RuntimeError(
+                    f"clamp(): min and max must be numbers or one-element tensors, got a tensor "
+                    f"of shape {tuple(v.shape)}; for elementwise bounds use ag.maximum and "
+                    "ag.minimum")
         min, max = (v.item() if isinstance(v, Tensor) else v for v in (min, max))
         x = self
         if self.data.dtype.kind in "biu" and any(isinstance(v, float) for v in (min, max)):
@@ -830,13 +858,11 @@ class Tensor:
     def _extremum(self, dim: Any, keepdim: bool, name: str, op: type, pick: Callable) -> Any:
         if isinstance(dim, Tensor):
             return maximum(self, dim) if name == "max" else minimum(self, dim)
-        if self.data.size == 0:
-            raise RuntimeError(
-                f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
-                "Specify the reduction dim with the 'dim' argument.")
         if dim is None:
+            _check_nonempty(self, None, name)
             return op.apply(self, None, False)
         axis = _normalize_dim(dim, self.ndim, name)
+        _check_nonempty(self, (axis,), name)
         indices = pick(self.data, axis=axis, keepdims=keepdim) if self.ndim else \
             np.zeros((), dtype=np.int64)
         values = MaxAlong.apply(self, axis, keepdim, indices) if self.ndim else \
@@ -856,11 +882,15 @@ class Tensor:
 
     def amax(self, dim: Any = None, keepdim: bool = False) -> Tensor:
         """The maximum over `dim` (ties share the gradient evenly)."""
-        return Amax.apply(self, _reduce_axes(dim, self.ndim, "amax"), keepdim)
+        axes = _reduce_axes(dim, self.ndim, "amax")
+        _check_nonempty(self, axes, "amax")
+        return Amax.apply(self, axes, keepdim)
 
     def amin(self, dim: Any = None, keepdim: bool = False) -> Tensor:
         """The minimum over `dim` (ties share the gradient evenly)."""
-        return Amin.apply(self, _reduce_axes(dim, self.ndim, "amin"), keepdim)
+        axes = _reduce_axes(dim, self.ndim, "amin")
+        _check_nonempty(self, axes, "amin")
+        return Amin.apply(self, axes, keepdim)
 
     def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
         """Index of the maximum (of the flattened tensor when `dim` is None); no gradient."""
@@ -1249,6 +1279,8 @@ _function._tensor_type = Tensor
 
 def _np_reduce(op_name: str) -> Callable:
     def reduce(a: Any, axis: Any = None, keepdims: bool = False, **kwargs: Any) -> Tensor:
+        if isinstance(axis, tuple) and not axis:  # NumPy: over no axis, PyTorch: over all
+            return _as_tensor(a).clone()
         return getattr(_as_tensor(a), op_name)(axis, keepdims)
     return reduce
 

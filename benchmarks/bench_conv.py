@@ -292,38 +292,53 @@ def render_markdown(results: dict[str, Any]) -> str:
         "",
         f"- Date: {m['date']}; command: `{results['command']}`",
         f"- CPU: {m['cpu']}, {m['cores']} cores; load average at start {load}, at the end "
-        f"{end} (other work runs concurrently: numbers are medians, the libraries take turns)",
+        f"{end} (other work runs concurrently: the libraries take turns, and both the median "
+        "and the fastest step are shown)",
         f"- Python {m['python']}, NumPy {m['numpy']} ({m['blas']}, {m['numpy_blas_threads']} "
         f"BLAS threads by default), PyTorch {m['torch'] or 'not installed'}",
         f"- Step: Conv2d(1→{config['channels']}, {config['kernel']}x{config['kernel']}) → ReLU "
         f"→ MaxPool2d(2) → Flatten → Linear({config['features']}→{config['classes']}), "
         f"cross-entropy, SGD; batch {config['batch']} of 1x{config['image']}x{config['image']}, "
-        "float32. `numpy` is the same step written by hand (im2col + one batched matmul).",
+        "float32, the same initial weights in all three.",
+        "- `numpy` is the textbook hand-written step: im2col by `as_strided` + one batched "
+        "matmul, bias added after it, max pooling by strided slices, gradients into `np.zeros`. "
+        "autograd_lite's kernels do the same plus two tricks: the bias rides in the matmul (a "
+        "row of ones in the patches, so its gradient comes out of the weight-gradient product) "
+        "and the max-pool backward skips zero-filling when the windows tile the input.",
+        "- Phase columns are medians; `step` is the median (and the minimum) of whole steps.",
         "",
     ]
     aims = []
     for threads, timings in results["bench"]["by_threads"].items():
         lines += [f"## {threads} thread{'s' if int(threads) > 1 else ''} (NumPy BLAS and "
                   "PyTorch)", "",
-                  "| library | forward ms | backward ms | update ms | step ms | step ms (min) "
-                  "| vs NumPy | vs PyTorch |",
+                  "| library | forward ms | backward ms | update ms | step ms (median) "
+                  "| step ms (min) | vs NumPy (median / min) | vs PyTorch (median / min) |",
                   "|---|---:|---:|---:|---:|---:|---:|---:|"]
-        ref_np = timings["numpy"]["total"]["median_ms"]
-        ref_torch = timings.get("torch", {}).get("total", {}).get("median_ms")
+        ref_np = timings["numpy"]["total"]
+        ref_torch = timings.get("torch", {}).get("total")
         for name, phases in timings.items():
-            total = phases["total"]["median_ms"]
-            vs_torch = f"{total / ref_torch:.2f}x" if ref_torch else "—"
+            total = phases["total"]
+            ratio_np = (f"{total['median_ms'] / ref_np['median_ms']:.2f}x / "
+                        f"{total['min_ms'] / ref_np['min_ms']:.2f}x")
+            ratio_torch = (f"{total['median_ms'] / ref_torch['median_ms']:.2f}x / "
+                           f"{total['min_ms'] / ref_torch['min_ms']:.2f}x" if ref_torch else "—")
             lines.append(
                 f"| {name} | {phases['forward']['median_ms']:.2f} | "
                 f"{phases['backward']['median_ms']:.2f} | {phases['update']['median_ms']:.2f} | "
-                f"{total:.2f} | {phases['total']['min_ms']:.2f} | {total / ref_np:.2f}x | "
-                f"{vs_torch} |")
-        ours = timings["autograd_lite"]["total"]["median_ms"]
-        aims.append(f"{threads} thread(s): autograd_lite / NumPy = {ours / ref_np:.2f}x "
-                    f"(aim ≤ {NUMPY_AIM}x: {'met' if ours <= NUMPY_AIM * ref_np else 'not met'})"
-                    + (f", autograd_lite / PyTorch = {ours / ref_torch:.2f}x (aim ≤ {TORCH_AIM}"
-                       f"x: {'met' if ours <= TORCH_AIM * ref_torch else 'not met'})"
-                       if ref_torch else ""))
+                f"{total['median_ms']:.2f} | {total['min_ms']:.2f} | {ratio_np} | "
+                f"{ratio_torch} |")
+        ours = timings["autograd_lite"]["total"]
+        text = f"{threads} thread(s): "
+        for ref, aim, label in ((ref_np, NUMPY_AIM, "NumPy"), (ref_torch, TORCH_AIM, "PyTorch")):
+            if ref is None:
+                continue
+            median, fastest = (ours[k] / ref[k] for k in ("median_ms", "min_ms"))
+            verdict = ("met" if median <= aim else
+                       "met by the fastest steps only" if fastest <= aim else "not met")
+            text += (f"autograd_lite / {label} = {median:.2f}x (median), {fastest:.2f}x "
+                     f"(fastest): aim ≤ {aim}x **{verdict}**; ")
+        aims.append(text.rstrip("; "))
         lines.append("")
     lines += ["## Aims", "", *[f"- {a}" for a in aims], "", "## Agreement after one step", "",
               "| library | loss | max relative gradient difference vs NumPy |",

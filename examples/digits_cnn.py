@@ -7,8 +7,8 @@ squares (L2 pooling). Here the same CNN is trained three times, with only the po
 changed (nn.MaxPool2d(2), nn.AvgPool2d(2), nn.LPPool2d(2, 2)), on the bundled UCI digits
 (1,797 images of 8x8 pixels scaled to [0, 1], reshaped to (N, 1, 8, 8), a seeded 80/20 split:
 the split of examples/digits_mlp.py), and the MLP 64 -> 64 -> 10 of that example is trained
-on the same split for reference. Each model: Adam (lr 2e-3, cosine-annealed over the epochs),
-mini-batches of 32, cross-entropy, through nn.fit.
+on the same split, the same way, for reference. Each model: Adam (lr 2e-3, cosine-annealed
+over the epochs), mini-batches of 32, cross-entropy, through nn.fit.
 
     8x8 digits:  Conv2d(1, 16, 3, padding=1) -> ReLU -> Conv2d(16, 32, 3, padding=1) -> ReLU
                  -> pool 2x2 -> Flatten -> Linear(32*4*4, 10)

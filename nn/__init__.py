@@ -15,6 +15,7 @@ Modules and layers (`Module`, `Parameter`, `Linear`, `Sequential`, `MLP`, activa
 """
 
 from . import data, functional, init, optim
+from .conv import AvgPool2d, Conv2d, LPPool2d, MaxPool2d
 from .io import load, save
 from .layers import (
     MLP,
@@ -47,6 +48,5 @@ __all__ = [
     "Identity", "KLDivLoss", "L1Loss", "LeakyReLU", "Linear", "LogSoftmax", "MSELoss",
     "Module", "NLLLoss", "Parameter", "ReLU", "Sequential", "Sigmoid", "Softmax", "Tanh",
     "data", "evaluate", "fit", "functional", "init", "load", "optim", "save",
+    "Conv2d", "MaxPool2d", "AvgPool2d", "LPPool2d",
 ]
-
-from .conv import AvgPool2d, Conv2d, LPPool2d, MaxPool2d  # noqa: E402, F401 - issue 5, appended

@@ -17,6 +17,7 @@ import numpy as np
 
 import autograd_lite as ag
 
+from .conv import avg_pool2d, conv2d, lp_pool2d, max_pool2d
 from .init import _generator
 from .losses import (
     binary_cross_entropy,
@@ -29,6 +30,10 @@ from .losses import (
 )
 
 __all__ = [
+    "avg_pool2d",
+    "conv2d",
+    "lp_pool2d",
+    "max_pool2d",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "cross_entropy",
@@ -161,5 +166,3 @@ def dropout(input: ag.Tensor, p: float = 0.5, training: bool = True, *,
     return input * (keep * (1.0 / (1.0 - p))).astype(input.dtype)
 
 
-
-from .conv import avg_pool2d, conv2d, lp_pool2d, max_pool2d  # noqa: E402, F401 - issue 5, appended

@@ -43,7 +43,7 @@ def test_broadcasting_mismatch_with_a_numpy_array():
 
 def test_broadcasting_mismatch_in_a_comparison():
     with raises(RuntimeError, "less", "(2, 3)", "(4,)"):
-        ag.ones(2, 3) < ag.ones(4)
+        _ = ag.ones(2, 3) < ag.ones(4)
     torch_raises(RuntimeError, lambda: torch.ones(2, 3) < torch.ones(4))
 
 
@@ -58,6 +58,22 @@ def test_broadcasting_mismatch_in_place():
         x += ag.ones(4)
     with raises(RuntimeError, "add_", "(3,)", "(2, 3)"):  # the result would not fit in x
         ag.ones(3).add_(ag.ones(2, 3))
+
+
+def test_in_place_update_of_an_int_tensor_with_floats():
+    t = ag.tensor([1, 2])
+    with raises(RuntimeError, "add_", "int64"):
+        t += 1.5
+    with raises(RuntimeError, "mul_", "float32", "int64"):
+        t *= ag.tensor([0.5, 1.0], requires_grad=True)
+    with raises(RuntimeError, "div_", "int64"):
+        t /= 2
+    assert t.tolist() == [1, 2]
+
+    def torch_update():
+        u = torch.tensor([1, 2])
+        u += 1.5
+    torch_raises(RuntimeError, torch_update)
 
 
 def test_matmul_shape_mismatch():
@@ -160,6 +176,23 @@ def test_pad_of_odd_or_too_long_length(widths):
     with raises(RuntimeError, "pad", "(2, 3)", f"{widths}"):
         ag.pad(ag.ones(2, 3), widths)
     torch_raises(RuntimeError, lambda: torch.nn.functional.pad(torch.ones(2, 3), widths))
+
+
+@pytest.mark.parametrize("call, name, dim", [
+    (lambda t: t.amax(0), "amax", 0), (lambda t: t.amin((1, 0)), "amin", 0),
+    (lambda t: t.max(0), "max", 0), (lambda t: t.min(dim=-2), "min", 0),
+])
+def test_maximum_over_an_empty_dimension(call, name, dim):
+    with raises(IndexError, f"{name}():", f"dim {dim}", "non-zero size", "(0, 2)"):
+        call(ag.zeros(0, 2))
+    torch_raises(IndexError, lambda: call(torch.zeros(0, 2)))
+
+
+@pytest.mark.parametrize("name", ["max", "min", "amax", "amin"])
+def test_maximum_of_all_elements_of_an_empty_tensor(name):
+    with raises(RuntimeError, f"{name}()", "numel() == 0"):
+        getattr(ag.zeros(0, 2), name)()
+    torch_raises(RuntimeError, lambda: getattr(torch.zeros(0, 2), name)())
 
 
 def test_index_out_of_range():
@@ -335,6 +368,8 @@ def test_clamp_without_bounds():
         ag.ones(3).clamp()
     with raises(RuntimeError, "clamp()"):
         ag.clamp(ag.ones(3), None, None)
+    with raises(RuntimeError, "clamp()", "(3,)", "ag.maximum"):
+        ag.ones(3).clamp(min=ag.zeros(3))
     torch_raises(RuntimeError, lambda: torch.ones(3).clamp())
 
 

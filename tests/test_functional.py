@@ -135,3 +135,29 @@ def test_gradcheck_warns_for_float32():
     x = ag.tensor([1.0], requires_grad=True)
     with pytest.warns(UserWarning, match="float64"):
         ag.gradcheck(lambda x: x * 2, (x,), eps=1e-3, atol=1e-2, rtol=1e-2)
+
+
+def test_gradgradcheck_catches_a_derivative_that_is_not_differentiable():
+    class CubeWithDetachedDerivative(ag.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x ** 3
+
+        @staticmethod
+        def backward(ctx, grad):
+            (x,) = ctx.saved_tensors
+            if isinstance(x, ag.Tensor):
+                x = x.detach()       # wrong under create_graph: d/dx of 3x^2 is lost
+            return grad * 3 * x ** 2
+
+    x = ag.tensor([0.5, 1.5], dtype=ag.float64, requires_grad=True)
+    assert ag.gradcheck(CubeWithDetachedDerivative.apply, (x,))
+    with pytest.raises(ag.GradcheckError):
+        ag.gradgradcheck(CubeWithDetachedDerivative.apply, (x,))
+
+
+def test_gradcheck_rejects_a_function_with_no_float_output():
+    x = ag.tensor([1.0], dtype=ag.float64, requires_grad=True)
+    with pytest.raises(ValueError, match="at least one"):
+        ag.gradcheck(lambda x: (x > 0), (x,))

@@ -4,12 +4,12 @@
 
 import numpy as np
 import pytest
+import strategies as S
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import autograd_lite as ag
-import strategies as S
 
 
 def leaf(values):

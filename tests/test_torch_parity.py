@@ -7,6 +7,7 @@ import re
 
 import numpy as np
 import pytest
+import strategies as S
 import torch
 import torch.nn.functional as F
 from hypothesis import given
@@ -14,7 +15,6 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import autograd_lite as ag
-import strategies as S
 
 TOLERANCE = {np.float64: dict(rtol=1e-10, atol=1e-12), np.float32: dict(rtol=1e-5, atol=1e-6)}
 
@@ -449,6 +449,19 @@ def test_log_and_sqrt_of_negatives_are_nan():
         assert_same(fn(ag.tensor(x)), fn(torch.tensor(x)), np.float32)
 
 
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize("fn", [
+    lambda t: t ** -1.0, lambda t: t ** -2, lambda t: t ** 0.5, lambda t: (t - 1) ** 0.5,
+    lambda t: t.log(), lambda t: t.sqrt(), lambda t: (t - 1).sqrt(), lambda t: (t - 1).log(),
+    lambda t: 0.0 ** (t - 1), lambda t: (t - float("inf")).logsumexp(0),
+])
+def test_infinities_and_nans_come_silently_as_in_torch(fn):
+    x = [0.0, 1.0, 2.0]
+    ours = fn(ag.tensor(x, dtype=ag.float64, requires_grad=True))
+    assert_same(ours, fn(torch.tensor(x, dtype=torch.float64)), np.float64)
+    ours.sum().backward()
+
+
 def test_softmax_and_logsumexp_are_stable_for_large_inputs():
     x = [1000.0, 1001.0, -1000.0]
     for fn in [lambda t: t.softmax(0), lambda t: t.log_softmax(0), lambda t: t.logsumexp(0),
@@ -457,6 +470,33 @@ def test_softmax_and_logsumexp_are_stable_for_large_inputs():
         ours, theirs = both(fn, x)
         np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-300)
         assert np.isfinite(ours).all()
+
+
+@pytest.mark.parametrize("op", ["sum", "mean", "var", "std", "amax", "amin"])
+@pytest.mark.parametrize("empty", [(), []])
+@pytest.mark.parametrize("keepdim", [False, True])
+def test_an_empty_dim_list_reduces_every_dimension(op, empty, keepdim):
+    x = np.arange(6.0).reshape(2, 3)
+    ours = getattr(ag.tensor(x), op)(empty, keepdim=keepdim)
+    assert_same(ours, getattr(torch.tensor(x), op)(empty, keepdim=keepdim), np.float64)
+    assert ours.shape == ((1, 1) if keepdim else ())
+
+
+@pytest.mark.parametrize("fn", [
+    lambda lib, t: t.softmax(0), lambda lib, t: t.log_softmax(1), lambda lib, t: t.logsumexp(0),
+    lambda lib, t: t.logsumexp(1), lambda lib, t: t.sum(0), lambda lib, t: t.max(1).values,
+    lambda lib, t: t.amin(1), lambda lib, t: t.T.amax(0, keepdim=True),
+    lambda lib, t: t.reshape(2, 0, 1), lambda lib, t: lib.cat([t, t], 1),
+])
+def test_ops_on_empty_tensors(fn):
+    ours = fn(ag, ag.zeros(0, 2, dtype=ag.float64, requires_grad=True))
+    assert_same(ours, fn(torch, torch.zeros(0, 2, dtype=torch.float64, requires_grad=True)),
+                np.float64)
+
+
+def test_logsumexp_of_an_all_minus_infinity_row():
+    x = [[-np.inf, -np.inf], [0.0, 1.0]]
+    assert_same(ag.tensor(x).logsumexp(1), torch.tensor(x).logsumexp(1), np.float32)
 
 
 # ----- the printed form ------------------------------------------------------------------------
@@ -601,6 +641,7 @@ def same_dtype(make):
     (lambda lib: lib.tensor([1.0, 2.0]) > 1, np.bool_),
     (lambda lib: lib.tensor([1, 2]) == lib.tensor([1.0, 3.0]), np.bool_),
 ])
+@pytest.mark.filterwarnings("ignore:__array_wrap__:DeprecationWarning")  # torch's, not ours
 def test_dtype_matches_torch(make, dtype):
     assert same_dtype(make) is dtype
 

@@ -94,8 +94,11 @@ class Pow(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        with np.errstate(divide="ignore", invalid="ignore"):  # 0 ** -1 is inf, as in PyTorch
+        if type(b) is int and b >= 0:  # the common x ** 2: nothing to warn about
             ans = a ** b
+        else:
+            with np.errstate(divide="ignore", invalid="ignore"):  # 0 ** -1 = inf, as in PyTorch
+                ans = a ** b
         ctx.save_for_backward(a, b, ans)
         return ans
 

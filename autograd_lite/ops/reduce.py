@@ -108,9 +108,10 @@ class LogSumExp(Function):
 
     @staticmethod
     def forward(ctx, a, axis, keepdims):
-        peak = np.max(a, axis=axis, keepdims=True)
+        peak = np.max(a, axis=axis, keepdims=True, initial=-np.inf)
         peak = np.where(np.isfinite(peak), peak, 0)
-        ans = np.log(np.sum(np.exp(a - peak), axis=axis, keepdims=True)) + peak
+        with np.errstate(divide="ignore"):  # an empty or all -inf row: log 0 = -inf
+            ans = np.log(np.sum(np.exp(a - peak), axis=axis, keepdims=True)) + peak
         ans = ans if keepdims else np.squeeze(ans, axis=axis)
         ctx.save_for_backward(a, ans)
         ctx.axis, ctx.keepdims, ctx.ndim = axis, keepdims, a.ndim
@@ -130,7 +131,7 @@ class Softmax(Function):
 
     @staticmethod
     def forward(ctx, a, axis):
-        e = np.exp(a - np.max(a, axis=axis, keepdims=True))
+        e = np.exp(a - np.max(a, axis=axis, keepdims=True, initial=-np.inf))
         ans = e / np.sum(e, axis=axis, keepdims=True)
         ctx.save_for_backward(ans)
         ctx.axis = axis
@@ -148,7 +149,7 @@ class LogSoftmax(Function):
 
     @staticmethod
     def forward(ctx, a, axis):
-        shifted = a - np.max(a, axis=axis, keepdims=True)
+        shifted = a - np.max(a, axis=axis, keepdims=True, initial=-np.inf)
         ans = shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
         ctx.save_for_backward(ans)
         ctx.axis = axis

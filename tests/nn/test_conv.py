@@ -244,8 +244,9 @@ def test_functional_conv2d_matches_torch_in_float32():
 @pytest.mark.parametrize("kernel, stride, padding, dilation, ceil_mode",
                          [(2, None, 0, 1, False), (3, 2, 1, 1, False), (3, 1, 1, 2, False),
                           ((2, 3), (1, 2), (1, 1), 1, True), (3, 2, 0, 1, True)])
-def test_max_pool2d_matches_torch_with_ties(kernel, stride, padding, dilation, ceil_mode):
-    data = rng.integers(-2, 3, (2, 3, 7, 8))  # few distinct values: many ties in each window
+@pytest.mark.parametrize("shape", [(2, 3, 7, 8), (2, 3, 8, 6)])  # 2x2 windows tile the second
+def test_max_pool2d_matches_torch_with_ties(kernel, stride, padding, dilation, ceil_mode, shape):
+    data = rng.integers(-2, 3, shape)  # few distinct values: many ties in each window
     x, xt = both(data)
     ours = nn.MaxPool2d(kernel, stride, padding, dilation, ceil_mode=ceil_mode)
     theirs = torch.nn.MaxPool2d(kernel, stride, padding, dilation, ceil_mode=ceil_mode)
@@ -388,10 +389,28 @@ def test_backward_twice_with_retain_graph_gives_the_same_gradients():
 
 
 def test_no_graph_under_no_grad():
-    layer = nn.Conv2d(1, 2, 3)
+    layer, pool = nn.Conv2d(1, 2, 3), nn.MaxPool2d(2)
+    x = ag.tensor(rng.standard_normal((2, 1, 7, 7)).astype(np.float32))
     with ag.no_grad():
-        y = layer(ag.ones(1, 1, 5, 5))
+        y = pool(layer(x))
     assert y.grad_fn is None and not y.requires_grad
+    np.testing.assert_array_equal(y.data, pool(layer(x)).data)  # the max without the argmax
+
+
+@pytest.mark.parametrize("trainable", [("bias",), ("weight",), ("input", "bias"), ("input",)])
+def test_conv2d_gradients_of_any_subset_of_its_inputs(trainable):
+    x, xt = both(rng.standard_normal((2, 4, 6, 5)), "input" in trainable)
+    w, wt = both(rng.standard_normal((6, 2, 3, 2)), "weight" in trainable)
+    b, bt = both(rng.standard_normal(6), "bias" in trainable)
+    y = nn.functional.conv2d(x, w, b, 2, 1, 1, 2)
+    yt = TF.conv2d(xt, wt, bt, 2, 1, 1, 2)
+    g = rng.standard_normal(yt.shape)
+    y.backward(ag.tensor(g))
+    yt.backward(torch.tensor(g))
+    for ours, theirs in ((x, xt), (w, wt), (b, bt)):
+        assert (ours.grad is None) == (theirs.grad is None)
+        if ours.grad is not None:
+            assert_close(ours.grad, theirs.grad, atol=1e-11)
 
 
 # --- errors name the layer, the expected and the actual shape ------------------------------------
