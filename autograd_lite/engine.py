@@ -120,7 +120,7 @@ def backpropagate(
             if check_finite:
                 _check_finite(node, outputs)
             if not retain_graph and node._saved:
-                node.release()
+                node._saved = node._arrays = None  # node.release(), inlined
 
             for parent, parent_grad, arg in zip(node.inputs, outputs, node.args):
                 if parent is None or parent_grad is None:
@@ -129,10 +129,8 @@ def backpropagate(
                     parent_grad = _as_gradient(parent_grad, create_graph)
                 if parent_grad.shape != arg.data.shape:
                     parent_grad = unbroadcast(parent_grad, arg.data.shape, node, arg)
-                if parent in grads:
-                    grads[parent] = grads[parent] + parent_grad
-                else:
-                    grads[parent] = parent_grad
+                existing = grads.get(parent)
+                grads[parent] = parent_grad if existing is None else existing + parent_grad
                 left = dependencies[parent] - 1
                 dependencies[parent] = left
                 if not left:

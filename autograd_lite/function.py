@@ -254,20 +254,31 @@ class Function:
     def apply(cls, *args: Any) -> Any:
         """Run the op on Tensors (and plain values) and record it when a gradient is needed."""
         Tensor = _tensor_type
-        arrays, inputs, needs = [], [], []
-        requires_grad = False
-        for a in args:
+        # Per argument: the array forward sees, and the parent backward sends a gradient to
+        # (its grad_fn, the leaf itself, or None). Unrolled for one and two arguments, the
+        # common cases, because this runs once per op.
+        if len(args) == 2:
+            a, b = args
             if isinstance(a, Tensor):
-                arrays.append(a.data)
-                if a.requires_grad:
-                    requires_grad = True
-                    inputs.append(a.grad_fn or a)
-                    needs.append(True)
-                    continue
+                array_a, parent_a = a.data, ((a.grad_fn or a) if a.requires_grad else None)
             else:
-                arrays.append(a)
-            inputs.append(None)
-            needs.append(False)
+                array_a, parent_a = a, None
+            if isinstance(b, Tensor):
+                array_b, parent_b = b.data, ((b.grad_fn or b) if b.requires_grad else None)
+            else:
+                array_b, parent_b = b, None
+            arrays, inputs = (array_a, array_b), (parent_a, parent_b)
+            needs = (parent_a is not None, parent_b is not None)
+        elif len(args) == 1 and isinstance(args[0], Tensor):
+            a = args[0]
+            arrays, inputs = (a.data,), (((a.grad_fn or a) if a.requires_grad else None),)
+            needs = (inputs[0] is not None,)
+        else:
+            arrays = tuple(a.data if isinstance(a, Tensor) else a for a in args)
+            inputs = tuple((a.grad_fn or a) if isinstance(a, Tensor) and a.requires_grad
+                           else None for a in args)
+            needs = tuple(parent is not None for parent in inputs)
+        requires_grad = True in needs
         ctx = cls()
         ctx.needs_input_grad = needs
         out = cls.forward(ctx, *arrays)
