@@ -287,7 +287,9 @@ class Function:
                 raise TypeError(
                     f"{cls.__name__}.forward returned a tuple; autograd_lite Functions return "
                     "one array (compute further outputs with separate ops)")
-            out = np.asarray(out)
+            scalar, out = out, np.asarray(out)
+            if ctx._saved:  # NumPy gives scalars for 0-d inputs: save the array we return
+                ctx._saved = tuple(out if a is scalar else a for a in ctx._saved)
         mode = _mode
         if not requires_grad or not mode.grad_enabled or out.dtype.kind not in "fc":
             return Tensor._make(out, False, None)

@@ -197,13 +197,13 @@ def _floating(t: Tensor) -> Tensor:
 def _needs_promotion(a: Any, b: Any) -> bool:
     """Whether NumPy's result dtype for `a op b` may differ from PyTorch's: quick for the
     common cases (two tensors of one dtype; a float tensor and a Python number)."""
-    if type(a) is Tensor:
-        if type(b) is Tensor:
+    if isinstance(a, Tensor):  # isinstance, not type(): nn.Parameter takes this path too
+        if isinstance(b, Tensor):
             return a.data.dtype != b.data.dtype
         if type(b) is int or (type(b) is float and a.data.dtype.kind in "fc"):
             return False
-    elif type(b) is Tensor and (type(a) is int or (type(a) is float
-                                                    and b.data.dtype.kind in "fc")):
+    elif isinstance(b, Tensor) and (type(a) is int or (type(a) is float
+                                                       and b.data.dtype.kind in "fc")):
         return False
     return True
 
@@ -1364,11 +1364,19 @@ def _array_ufunc(self: Tensor, ufunc: Any, method: str, *inputs: Any, **kwargs: 
     return result
 
 
+# questions about a tensor, not computations on it: fine on tensors that require grad
+_NON_DIFFERENTIABLE_FUNCTIONS = {
+    np.shape, np.ndim, np.size, np.result_type, np.isclose, np.allclose, np.array_equal,
+    np.argmax, np.argmin, np.argsort, np.count_nonzero, np.nonzero, np.any, np.all,
+}
+
+
 def _array_function(self: Tensor, func: Any, types: Any, args: tuple, kwargs: dict) -> Any:
     handler = _FUNCTIONS.get(func)
     if handler is not None:
         return handler(*args, **kwargs)
-    if _mode.grad_enabled and (_needs_grad(args) or _needs_grad(tuple(kwargs.values()))):
+    if (func not in _NON_DIFFERENTIABLE_FUNCTIONS and _mode.grad_enabled
+            and (_needs_grad(args) or _needs_grad(tuple(kwargs.values())))):
         raise TypeError(
             f"np.{func.__name__} is not differentiable in autograd_lite. Use the Tensor "
             "methods and ag functions, write an ag.Function, or call it on "

@@ -415,6 +415,32 @@ def test_second_order_binary_with_broadcasting(name, data):
     check2(fn, data.draw(values_a(shape_a)), data.draw(values_b(shape_b)))
 
 
+class Cube(ag.Function):
+    """A user's Function that saves its output, as the built-in exp, sqrt, tanh do."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ans = x ** 3
+        ctx.save_for_backward(x, ans)
+        return ans
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, ans = ctx.saved_tensors
+        return grad * 3 * ans / x
+
+
+@pytest.mark.parametrize("fn", [
+    lambda x: x.exp(), lambda x: x.sqrt(), lambda x: x.tanh(), lambda x: 2.0 ** x,
+    lambda x: x.logsumexp(0) ** 2, lambda x: x ** x, Cube.apply,
+], ids=["exp", "sqrt", "tanh", "rpow", "logsumexp", "pow", "user Function"])
+@pytest.mark.parametrize("shape", [(), (1,)], ids=["0-d", "1-d"])
+def test_second_order_through_a_saved_output(fn, shape):
+    """NumPy returns a scalar, not an array, for a 0-d input: the saved output must still be
+    recognised as the op's output under create_graph."""
+    check2(fn, np.full(shape, 0.7))
+
+
 @pytest.mark.parametrize("op", [ag.maximum, ag.minimum], ids=["maximum", "minimum"])
 @settings(max_examples=8)
 @given(data=st.data())

@@ -440,3 +440,8 @@ def test_iterating_and_len():
     assert len(rows) == 2 and all(isinstance(r, ag.Tensor) for r in rows)
     (rows[0] * 2 + rows[1]).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [[2.0, 2.0], [1.0, 1.0]])
+
+
+def test_shape_questions_from_numpy_work_on_tensors_that_require_grad():
+    x = ag.ones(2, 3, requires_grad=True)
+    assert np.shape(x) == (2, 3) and np.ndim(x) == 2 and np.size(x) == 6

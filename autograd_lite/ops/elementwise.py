@@ -110,8 +110,10 @@ class Pow(Function):
         if need_a:
             if isinstance(b, (int, float)):
                 grad_a = grad * 0.0 if b == 0 else grad * b * a ** (b - 1)
-            else:  # b a^(b-1) is 0 * inf at a = b = 0: take the limit 0
-                grad_a = grad * np.where(b == 0, 0.0, b * a ** (b - 1))
+            else:  # b a^(b-1) is 0 * inf at a = b = 0: take 0 there, on a safe base so that
+                # no nan reaches second derivatives (elsewhere b = 0 gives 0 by itself)
+                at_origin = (a == 0) & (b == 0)
+                grad_a = grad * np.where(at_origin, 0.0, b * np.where(at_origin, 1.0, a) ** (b - 1))
         if need_b:
             at_zero = (a == 0) & (b >= 0)
             if isinstance(a, (int, float)):  # a number base: its log is a constant
