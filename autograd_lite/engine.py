@@ -40,10 +40,10 @@ def unbroadcast(grad: Any, shape: tuple, node: Function | None = None, arg: Any 
 
 
 def count_dependencies(roots: Sequence[Any]) -> dict:
-    """For each node and leaf reachable from `roots`, the number of edges that lead into it."""
-    dependencies: dict = {}
-    stack = [r for r in roots if not isinstance(r, Tensor)]
-    root_ids = {id(r) for r in stack}
+    """For each node and leaf reachable from `roots`, the number of edges that lead into it
+    (the roots themselves start at 0)."""
+    dependencies = dict.fromkeys(roots, 0)
+    stack = [r for r in dependencies if not isinstance(r, Tensor)]
     while stack:
         node = stack.pop()
         for parent in node.inputs:
@@ -53,7 +53,7 @@ def count_dependencies(roots: Sequence[Any]) -> dict:
                 dependencies[parent] += 1
             else:
                 dependencies[parent] = 1
-                if not isinstance(parent, Tensor) and id(parent) not in root_ids:
+                if not isinstance(parent, Tensor):
                     stack.append(parent)
     return dependencies
 
@@ -91,7 +91,7 @@ def backpropagate(
     errstate = np.errstate(divide="ignore", invalid="ignore", over="ignore")
     errstate.__enter__()
     try:
-        ready = [k for k in dict.fromkeys(keys) if not dependencies.get(k)]
+        ready = [k for k in dict.fromkeys(keys) if not dependencies[k]]
         while ready:
             node = ready.pop()
             grad = grads.pop(node)

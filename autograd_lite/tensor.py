@@ -1063,18 +1063,21 @@ class Tensor:
         return outer(self, other)
 
 
-_PLAIN_OPERANDS = frozenset({Tensor, float, int})
-
-
 def _binary_operator(op: type, name: str, reflected: bool = False) -> Callable:
     """`Tensor.__mul__` and friends: normalise the other operand, then apply `op`."""
     def operator(self: Tensor, other: Any) -> Any:
-        if type(other) not in _PLAIN_OPERANDS:
+        kind = type(other)  # the common operands first: they keep the tensor's dtype
+        if kind is float:
+            same_dtype = self.data.dtype.kind in "fc"
+        elif kind is int:
+            same_dtype = True
+        else:
             other = _operand(other)
             if other is NotImplemented:
                 return NotImplemented
+            same_dtype = False
         a, b = (other, self) if reflected else (self, other)
-        if _needs_promotion(a, b):
+        if not same_dtype and _needs_promotion(a, b):
             a, b = _promoted((a, b))
         try:
             return op.apply(a, b)
