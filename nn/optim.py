@@ -121,8 +121,9 @@ class Optimizer:
                     if group.get("maximize", False):
                         grad = -grad
                     state = self.state.setdefault(param, {})
-                    new = self._update(param.data.copy(), grad, state, group)
-                    param.copy_(new)
+                    # in place on the parameter's array; copy_ of that same array copies
+                    # nothing but tells autograd the tensor changed (its version)
+                    param.copy_(self._update(param.data, grad, state, group))
         return loss
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: dict,
