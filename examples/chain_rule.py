@@ -16,46 +16,13 @@ Run:  python examples/chain_rule.py [--quick] [--out DIR]
 
 from __future__ import annotations
 
-import argparse
-from pathlib import Path
+from _common import parse_args, prepare, print_table
 
 import autograd_lite as ag
 
 NAME = "chain_rule"
 TARGET = 450.0
 TOLERANCE = 1e-6
-
-
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="small sizes (the same here)")
-    parser.add_argument("--out", type=Path, default=Path("out") / NAME, help="output folder")
-    return parser.parse_args(argv)
-
-
-def print_table(headers: list[str], rows: list[list[object]]) -> None:
-    """Print rows under headers: numeric columns right-aligned, text columns left-aligned."""
-    cells = [[str(c) for c in row] for row in rows]
-    widths = [max(len(str(h)), *(len(row[i]) for row in cells)) for i, h in enumerate(headers)]
-    right = [all(_is_number(row[i]) for row in cells if row[i]) for i in range(len(headers))]
-
-    def line(row: list[str]) -> str:
-        return "  ".join(
-            c.rjust(w) if r else c.ljust(w) for c, w, r in zip(row, widths, right)
-        ).rstrip()
-
-    print(line([str(h) for h in headers]))
-    print(line(["-" * w for w in widths]))
-    for row in cells:
-        print(line(row))
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text.rstrip("%"))
-    except ValueError:
-        return False
-    return True
 
 
 def forward(k0: float, m0: float):
@@ -69,9 +36,8 @@ def forward(k0: float, m0: float):
 
 
 def main(argv: list[str] | None = None) -> dict:
-    args = parse_args(argv)
-    out = args.out
-    out.mkdir(parents=True, exist_ok=True)
+    args = parse_args(__doc__, NAME, "small sizes (the same here)", argv)
+    out = prepare(args)
 
     # The derivatives at k = 1, m = 3, and the graph they come from.
     k, m, x, y, z = forward(1.0, 3.0)

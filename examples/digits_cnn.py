@@ -31,7 +31,6 @@ Run:  python examples/digits_cnn.py [--quick] [--out DIR]
 from __future__ import annotations
 
 import argparse
-import io
 import time
 from pathlib import Path
 
@@ -40,7 +39,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-from PIL import Image  # noqa: E402 - Pillow comes with matplotlib
+from _common import make_parser, prepare, print_table, save_png, shuffled_split  # noqa: E402
 
 import autograd_lite as ag  # noqa: E402
 import nn  # noqa: E402
@@ -58,10 +57,8 @@ POOLS = {
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true",
-                        help="2 epochs (and at most 2,000 MNIST images): a smoke test")
-    parser.add_argument("--out", type=Path, default=Path("out") / NAME, help="output folder")
+    parser = make_parser(__doc__, NAME,
+                         "2 epochs (and at most 2,000 MNIST images): a smoke test")
     parser.add_argument("--epochs", type=int, default=None,
                         help="epochs per model (default 30 on the digits, 3 on MNIST)")
     parser.add_argument("--mnist-images", type=Path, default=None,
@@ -74,40 +71,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if (args.mnist_images is None) != (args.mnist_labels is None):
         parser.error("--mnist-images and --mnist-labels go together")
     return args
-
-
-def print_table(headers: list[str], rows: list[list[object]]) -> None:
-    """Print rows under headers: numeric columns right-aligned, text columns left-aligned."""
-    cells = [[str(c) for c in row] for row in rows]
-    widths = [max(len(str(h)), *(len(row[i]) for row in cells)) for i, h in enumerate(headers)]
-    right = [all(_is_number(row[i]) for row in cells if row[i]) for i in range(len(headers))]
-
-    def line(row: list[str]) -> str:
-        return "  ".join(
-            c.rjust(w) if r else c.ljust(w) for c, w, r in zip(row, widths, right)
-        ).rstrip()
-
-    print(line([str(h) for h in headers]))
-    print(line(["-" * w for w in widths]))
-    for row in cells:
-        print(line(row))
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text.rstrip("%s"))
-    except ValueError:
-        return False
-    return True
-
-
-def save_png(fig: plt.Figure, path: Path) -> Path:
-    """Save a figure as a small PNG: 80 dpi, 64 colours."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=80)
-    plt.close(fig)
-    Image.open(buffer).convert("RGB").quantize(64).save(path, optimize=True)
-    return path
 
 
 # ----- data ------------------------------------------------------------------------------------
@@ -129,9 +92,7 @@ def load(args: argparse.Namespace) -> tuple[str, np.ndarray, np.ndarray]:
 
 def split(X: np.ndarray, y: np.ndarray, seed: int = SEED, train_fraction: float = 0.8):
     """Shuffled with a seed and split into train and test (the split of digits_mlp.py)."""
-    order = np.random.default_rng(seed).permutation(len(y))
-    n_train = int(round(train_fraction * len(y)))
-    train, test = order[:n_train], order[n_train:]
+    train, test = shuffled_split(len(y), seed, train_fraction)
     return X[train], y[train], X[test], y[test]
 
 
@@ -231,8 +192,7 @@ def plot_feature_maps(model: nn.Sequential, image: np.ndarray, label: int, out: 
 
 def main(argv: list[str] | None = None) -> dict:
     args = parse_args(argv)
-    out = args.out
-    out.mkdir(parents=True, exist_ok=True)
+    out = prepare(args)
     source, X, y = load(args)
     side = X.shape[-1]
     epochs = args.epochs if args.epochs is not None else (
@@ -257,7 +217,8 @@ def main(argv: list[str] | None = None) -> dict:
 
     print(f"{source}: {len(y_train)} training and {len(y_test)} test images; {epochs} epochs "
           f"each, Adam lr {LEARNING_RATE:g} (cosine), batches of {BATCH}\n")
-    print_table(["model", "pooling", "parameters", "test accuracy", "training time"], rows)
+    print_table(["model", "pooling", "parameters", "test accuracy", "training time"], rows,
+                suffixes="%s")
     best = max(POOLS, key=lambda p: accuracies[p])
     print(f"\nbest pooling: {POOLS[best][0]} ({accuracies[best]:.2%}, MLP "
           f"{accuracies['mlp']:.2%})")

@@ -25,8 +25,6 @@ Run:  python examples/init_matters.py [--quick] [--out DIR]
 
 from __future__ import annotations
 
-import argparse
-import io
 from pathlib import Path
 
 import matplotlib
@@ -34,7 +32,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-from PIL import Image  # noqa: E402 - Pillow comes with matplotlib
+from _common import parse_args, prepare, print_table, save_png, shuffled_split  # noqa: E402
 
 import autograd_lite as ag  # noqa: E402
 import nn  # noqa: E402
@@ -44,47 +42,6 @@ NAME = "init_matters"
 SEED = 0
 SIZES = [64, 64, 64, 10]
 INITS = ["zeros", "constant 0.01", "normal N(0, 1)", "normal N(0, 1/fan_in)"]
-
-
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="2 epochs instead of 20")
-    parser.add_argument("--out", type=Path, default=Path("out") / NAME, help="output folder")
-    return parser.parse_args(argv)
-
-
-def print_table(headers: list[str], rows: list[list[object]]) -> None:
-    """Print rows under headers: numeric columns right-aligned, text columns left-aligned."""
-    cells = [[str(c) for c in row] for row in rows]
-    widths = [max(len(str(h)), *(len(row[i]) for row in cells)) for i, h in enumerate(headers)]
-    right = [all(_is_number(row[i]) for row in cells if row[i]) for i in range(len(headers))]
-
-    def line(row: list[str]) -> str:
-        return "  ".join(
-            c.rjust(w) if r else c.ljust(w) for c, w, r in zip(row, widths, right)
-        ).rstrip()
-
-    print(line([str(h) for h in headers]))
-    print(line(["-" * w for w in widths]))
-    for row in cells:
-        print(line(row))
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text.rstrip("%"))
-    except ValueError:
-        return False
-    return True
-
-
-def save_png(fig: plt.Figure, path: Path) -> Path:
-    """Save a figure as a small PNG: 80 dpi, 64 colours (a third of the size, same look)."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=80)
-    plt.close(fig)
-    Image.open(buffer).convert("RGB").quantize(64).save(path, optimize=True)
-    return path
 
 
 def make_model(init: str) -> nn.MLP:
@@ -152,16 +109,12 @@ def plot(results: dict, out: Path) -> Path:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    args = parse_args(argv)
-    out = args.out
-    out.mkdir(parents=True, exist_ok=True)
-    ag.manual_seed(SEED)
+    args = parse_args(__doc__, NAME, "2 epochs instead of 20", argv)
+    out = prepare(args, SEED)
 
     X, y = digits()
     X = X / 16.0
-    order = np.random.default_rng(SEED).permutation(len(y))
-    n_train = int(round(0.8 * len(y)))
-    train, test = order[:n_train], order[n_train:]
+    train, test = shuffled_split(len(y), SEED, 0.8)
     epochs = 2 if args.quick else 20
 
     results = {}

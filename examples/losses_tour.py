@@ -17,8 +17,6 @@ Run:  python examples/losses_tour.py [--quick] [--out DIR]
 
 from __future__ import annotations
 
-import argparse
-import io
 import warnings
 from pathlib import Path
 
@@ -27,7 +25,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-from PIL import Image  # noqa: E402 - Pillow comes with matplotlib
+from _common import parse_args, prepare, print_table, save_png  # noqa: E402
 
 import autograd_lite as ag  # noqa: E402
 import nn  # noqa: E402
@@ -48,47 +46,6 @@ CLASSES = np.array([0, 1])
 # Two distributions over 3 outcomes, for KL: a batch of one.
 P = np.array([[0.7, 0.2, 0.1]])
 Q = np.array([[0.1, 0.3, 0.6]])
-
-
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer plot points")
-    parser.add_argument("--out", type=Path, default=Path("out") / NAME, help="output folder")
-    return parser.parse_args(argv)
-
-
-def print_table(headers: list[str], rows: list[list[object]]) -> None:
-    """Print rows under headers: numeric columns right-aligned, text columns left-aligned."""
-    cells = [[str(c) for c in row] for row in rows]
-    widths = [max(len(str(h)), *(len(row[i]) for row in cells)) for i, h in enumerate(headers)]
-    right = [all(_is_number(row[i]) for row in cells if row[i]) for i in range(len(headers))]
-
-    def line(row: list[str]) -> str:
-        return "  ".join(
-            c.rjust(w) if r else c.ljust(w) for c, w, r in zip(row, widths, right)
-        ).rstrip()
-
-    print(line([str(h) for h in headers]))
-    print(line(["-" * w for w in widths]))
-    for row in cells:
-        print(line(row))
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text.rstrip("%"))
-    except ValueError:
-        return False
-    return True
-
-
-def save_png(fig: plt.Figure, path: Path) -> Path:
-    """Save a figure as a small PNG: 80 dpi, 64 colours (a third of the size, same look)."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=80)
-    plt.close(fig)
-    Image.open(buffer).convert("RGB").quantize(64).save(path, optimize=True)
-    return path
 
 
 # name: (loss class, input array (gets the gradient), target array, what the input is)
@@ -168,9 +125,8 @@ def plot(out: Path, points: int) -> Path:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    args = parse_args(argv)
-    out = args.out
-    out.mkdir(parents=True, exist_ok=True)
+    args = parse_args(__doc__, NAME, "fewer plot points", argv)
+    out = prepare(args)
 
     values, grads, rows = {}, {}, []
     for name, (loss_class, inp, target, what) in LOSSES.items():

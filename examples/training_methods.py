@@ -23,8 +23,6 @@ Run:  python examples/training_methods.py [--quick] [--out DIR]
 
 from __future__ import annotations
 
-import argparse
-import io
 from pathlib import Path
 
 import matplotlib
@@ -32,7 +30,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-from PIL import Image  # noqa: E402 - Pillow comes with matplotlib
+from _common import parse_args, prepare, print_table, save_png  # noqa: E402
 
 import autograd_lite as ag  # noqa: E402
 import nn  # noqa: E402
@@ -41,47 +39,6 @@ from nn.data import moons  # noqa: E402
 NAME = "training_methods"
 SEED = 0
 SIZES = [2, 16, 16, 2]
-
-
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="a smaller evaluation budget")
-    parser.add_argument("--out", type=Path, default=Path("out") / NAME, help="output folder")
-    return parser.parse_args(argv)
-
-
-def print_table(headers: list[str], rows: list[list[object]]) -> None:
-    """Print rows under headers: numeric columns right-aligned, text columns left-aligned."""
-    cells = [[str(c) for c in row] for row in rows]
-    widths = [max(len(str(h)), *(len(row[i]) for row in cells)) for i, h in enumerate(headers)]
-    right = [all(_is_number(row[i]) for row in cells if row[i]) for i in range(len(headers))]
-
-    def line(row: list[str]) -> str:
-        return "  ".join(
-            c.rjust(w) if r else c.ljust(w) for c, w, r in zip(row, widths, right)
-        ).rstrip()
-
-    print(line([str(h) for h in headers]))
-    print(line(["-" * w for w in widths]))
-    for row in cells:
-        print(line(row))
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text.rstrip("%"))
-    except ValueError:
-        return False
-    return True
-
-
-def save_png(fig: plt.Figure, path: Path) -> Path:
-    """Save a figure as a small PNG: 80 dpi, 64 colours (a third of the size, same look)."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=80)
-    plt.close(fig)
-    Image.open(buffer).convert("RGB").quantize(64).save(path, optimize=True)
-    return path
 
 
 class Monkey:
@@ -168,10 +125,8 @@ def plot(results: dict, out: Path) -> Path:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    args = parse_args(argv)
-    out = args.out
-    out.mkdir(parents=True, exist_ok=True)
-    ag.manual_seed(SEED)
+    args = parse_args(__doc__, NAME, "a smaller evaluation budget", argv)
+    out = prepare(args, SEED)
 
     X_np, y_np = moons(n_samples=200, noise=0.1, seed=SEED)
     X, y = ag.tensor(X_np), ag.tensor(y_np)

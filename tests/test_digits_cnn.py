@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import importlib.util
 import struct
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +18,11 @@ EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "digits_cnn.py"
 
 @pytest.fixture(scope="module")
 def example():
+    # The example imports its shared helpers as a sibling module (`from _common import ...`),
+    # which works when it runs as a script; loaded here by file path, it needs its folder on
+    # sys.path too.
+    if str(EXAMPLE.parent) not in sys.path:
+        sys.path.insert(0, str(EXAMPLE.parent))
     spec = importlib.util.spec_from_file_location("digits_cnn", EXAMPLE)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

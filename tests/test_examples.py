@@ -17,6 +17,12 @@ import pytest
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
+# The examples import their shared helpers as a sibling module (`from _common import ...`),
+# which works when one runs as a script (its folder is on sys.path); loaded here by file path,
+# they need the folder on sys.path too.
+if str(EXAMPLES) not in sys.path:
+    sys.path.insert(0, str(EXAMPLES))
+
 
 def load(name: str):
     """Import examples/NAME.py as a module (the folder is not a package)."""
