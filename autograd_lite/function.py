@@ -197,12 +197,14 @@ class Function:
         "args",              # the forward arguments as given (Tensors and constants), to draw
         "needs_input_grad",
         "out_data",          # the forward result, kept so the graph can be drawn and explained
+        "_saved",            # what save_for_backward kept; None once freed
+        "_clock",            # the in-place clock when it was saved
+        "_arrays",           # the forward's input arrays, to tell which input a saved array is
         "__dict__",
         "__weakref__",
     )
 
     label: str = ""          # the short name drawn in graph pictures ("*", "+", "relu", ...)
-    _saved: tuple | None = ()  # what save_for_backward kept; None once freed
     out_grad: Any = None     # the gradient that reached this node in the last backward
     hooks: list | None = None  # hooks of the output tensor (register_hook, retain_grad)
     trace: list | None = None  # the forward-pass stack, recorded in anomaly mode
@@ -280,6 +282,7 @@ class Function:
             needs = tuple(parent is not None for parent in inputs)
         requires_grad = True in needs
         ctx = cls()
+        ctx._saved = ()
         ctx.needs_input_grad = needs
         out = cls.forward(ctx, *arrays)
         if type(out) is not np.ndarray:

@@ -1,19 +1,23 @@
 """`Tensor`: a NumPy array with a gradient and a link to the op that made it.
 
 Methods are thin: they check arguments (so a mistake is reported with the op's name and the
-shapes at fault), then hand the arrays to an op in `ops/`. Composite ops (var, stack, outer, ...)
-are written here as Tensor code over the primitives.
+shapes at fault), then hand the arrays to an op in `ops/`. Composite ops (var, outer, ...) are
+written here as Tensor code over the primitives. This file also holds the operators
+(`__add__`, ...) and the small argument helpers they share. Nearby: `promotion.py` (dtypes and
+type promotion), `joins.py` (functions over several tensors: matmul, cat, stack, where, ...,
+re-exported here), `interop.py` (NumPy's ufuncs and functions on Tensors).
 """
 
 from __future__ import annotations
 
 from collections import namedtuple
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from . import function as _function
+from . import promotion as _promotion
 from .function import _mode, mark_modified
 from .ops import (
     Abs,
@@ -21,7 +25,6 @@ from .ops import (
     Amax,
     Amin,
     Cast,
-    Cat,
     Clamp,
     Clone,
     Cos,
@@ -33,14 +36,10 @@ from .ops import (
     Log,
     LogSoftmax,
     LogSumExp,
-    MatMul,
     MaxAlong,
-    Maximum,
     Mean,
-    Minimum,
     Mul,
     Neg,
-    Pad,
     Permute,
     Pow,
     Relu,
@@ -52,56 +51,24 @@ from .ops import (
     Sub,
     Sum,
     Tanh,
-    Where,
+)
+from .promotion import (
+    _CATEGORY,
+    _default_dtype,
+    _dtype_name,
+    _floating,
+    _is_integral,
+    _needs_promotion,
+    _promoted,
+    as_array,
+    get_default_dtype,
+    result_type,  # noqa: F401 - re-exported: it lived here
+    set_default_dtype,
 )
 
 __all__ = ["Tensor", "get_default_dtype", "set_default_dtype"]
 
-_default_dtype = [np.float32]
-
 ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
-
-
-def get_default_dtype() -> type:
-    """The dtype of tensors made from Python floats (`float32` unless changed)."""
-    return _default_dtype[0]
-
-
-def set_default_dtype(dtype: Any) -> None:
-    """Set the dtype of tensors made from Python floats: `float32` or `float64`."""
-    resolved = np.dtype(dtype).type
-    if resolved not in (np.float16, np.float32, np.float64):
-        raise TypeError(f"set_default_dtype: only floating dtypes are allowed, got {dtype!r}")
-    _default_dtype[0] = resolved
-
-
-def as_array(data: Any, dtype: Any = None, copy: bool = True, what: str = "tensor") -> np.ndarray:
-    """Turn `data` into an ndarray by the contract's rules: Python floats get the default
-    dtype, a NumPy array keeps its own."""
-    if isinstance(data, Tensor):
-        data = data.data
-    from_numpy = isinstance(data, (np.ndarray, np.generic))
-    try:
-        if dtype is not None:
-            dtype = np.dtype(dtype)
-        array = np.array(data, dtype=dtype, copy=copy) if from_numpy else np.array(data, dtype)
-    except ValueError as e:
-        raise ValueError(
-            f"{what}(): cannot make a tensor from this data ({e}). Give numbers, nested lists "
-            "of one regular shape, or a NumPy array.") from None
-    except TypeError as e:
-        raise TypeError(f"{what}(): cannot make a tensor from {type(data).__name__}: {e}") from None
-    if array.dtype.kind not in "biufc":
-        raise TypeError(
-            f"{what}(): data must be numbers or booleans, got dtype {array.dtype} "
-            f"from {type(data).__name__}")
-    if dtype is None and not from_numpy and array.dtype == np.float64:
-        array = array.astype(_default_dtype[0])
-    return array
-
-
-def _dtype_name(dtype: Any) -> str:
-    return np.dtype(dtype).name
 
 
 def _normalize_dim(dim: int, ndim: int, op: str) -> int:
@@ -175,90 +142,6 @@ def _broadcast_error(name: str, a: Any, b: Any, error: ValueError) -> Exception:
         f"{name}: the shapes {_shape_of(a)} and {_shape_of(b)} cannot be broadcast together: "
         "each dimension, from the last, must be equal or 1. "
         "Reshape one operand (e.g. with unsqueeze) so they line up.")
-
-
-_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}  # bool < integer < floating < complex
-
-
-def _is_integral(x: Any) -> bool:
-    if isinstance(x, Tensor):
-        return x.data.dtype.kind in "biu"
-    if isinstance(x, np.ndarray):
-        return x.dtype.kind in "biu"
-    return isinstance(x, int)
-
-
-def _floating(t: Tensor) -> Tensor:
-    """`t`, or for an integer or bool tensor `t` in the default float dtype: what PyTorch's
-    floating ops (exp, sigmoid, softmax, ...) compute in."""
-    return t if t.data.dtype.kind in "fc" else t.to(_default_dtype[0])
-
-
-def _needs_promotion(a: Any, b: Any) -> bool:
-    """Whether NumPy's result dtype for `a op b` may differ from PyTorch's: quick for the
-    common cases (two tensors of one dtype; a float tensor and a Python number)."""
-    if isinstance(a, Tensor):  # isinstance, not type(): nn.Parameter takes this path too
-        if isinstance(b, Tensor):
-            return a.data.dtype != b.data.dtype
-        if type(b) is int or (type(b) is float and a.data.dtype.kind in "fc"):
-            return False
-    elif isinstance(b, Tensor) and (type(a) is int or (type(a) is float
-                                                       and b.data.dtype.kind in "fc")):
-        return False
-    return True
-
-
-def _promote_types(d1: np.dtype | None, d2: np.dtype | None) -> np.dtype | None:
-    """PyTorch's `promote_types`: across categories the higher one wins whatever its width
-    (int64 with float32 is float32); within a category, NumPy's rule."""
-    if d1 is None or d2 is None:
-        return d2 if d1 is None else d1
-    c1, c2 = _CATEGORY[d1.kind], _CATEGORY[d2.kind]
-    if c1 != c2:
-        return d1 if c1 > c2 else d2
-    return np.promote_types(d1, d2)
-
-
-def result_type(*operands: Any) -> np.dtype:
-    """PyTorch's type promotion: tensors (and arrays) with dimensions decide; 0-d tensors, then
-    Python numbers, count only when of a higher category. A Python float brings the default
-    dtype, so `int_tensor * 1.5` is float32 and `float32_tensor * 2.0` stays float32."""
-    dims = zero = number = None
-    for x in operands:
-        if isinstance(x, Tensor):
-            if x.data.ndim:
-                dims = _promote_types(dims, x.data.dtype)
-            else:
-                zero = _promote_types(zero, x.data.dtype)
-        elif isinstance(x, np.ndarray):
-            dims = _promote_types(dims, x.dtype)
-        else:
-            kind = (np.bool_ if isinstance(x, bool) else np.int64 if isinstance(x, int)
-                    else np.complex128 if isinstance(x, complex) else _default_dtype[0])
-            number = _promote_types(number, np.dtype(kind))
-    for lower in (zero, number):
-        if lower is not None and (dims is None or _CATEGORY[lower.kind] > _CATEGORY[dims.kind]):
-            dims = lower
-    return dims
-
-
-def _cast_to(x: Any, dtype: np.dtype) -> Any:
-    """`x` in `dtype` (a differentiable cast for Tensors); Python numbers stay as they are:
-    NumPy gives them the dtype of the array they meet."""
-    if isinstance(x, Tensor):
-        return x if x.data.dtype == dtype else x.to(dtype)
-    if isinstance(x, np.ndarray):
-        return x if x.dtype == dtype else x.astype(dtype)
-    return x
-
-
-def _promoted(operands: tuple, true_divide: bool = False) -> tuple:
-    """The operands cast to their PyTorch result type; division of integers gives the default
-    float dtype, as in PyTorch."""
-    dtype = result_type(*operands)
-    if true_divide and dtype.kind in "biu":
-        dtype = np.dtype(_default_dtype[0])
-    return tuple(_cast_to(x, dtype) for x in operands)
 
 
 def _binary(op: type, a: Any, b: Any, name: str) -> Any:
@@ -1137,255 +1020,17 @@ def _describe(index: Any) -> str:
 _INPLACE_UFUNCS = {Add: np.add, Sub: np.subtract, Mul: np.multiply, Div: np.true_divide}
 
 
-# ----- functions over several tensors ---------------------------------------------------------
-
 def _as_tensor(x: Any) -> Tensor:
     if isinstance(x, Tensor):
         return x
     return Tensor._make(as_array(x), False, None)
 
 
-def matmul(a: Any, b: Any) -> Tensor:
-    """Matrix product with NumPy's rules: 1-D operands are vectors, batch dims broadcast."""
-    shape_a, shape_b = _shape_of(a), _shape_of(b)
-    if not shape_a or not shape_b:
-        raise RuntimeError(
-            f"matmul: both arguments need to be at least 1D, but they are "
-            f"{len(shape_a)}D and {len(shape_b)}D (shapes {shape_a} and {shape_b}); "
-            "use * for a product with a scalar")
-    k_a = shape_a[-1]
-    k_b = shape_b[0] if len(shape_b) == 1 else shape_b[-2]
-    if k_a != k_b:
-        raise RuntimeError(
-            f"matmul: shapes {shape_a} and {shape_b} cannot be multiplied "
-            f"({k_a} != {k_b}): the last dimension of the first must equal the "
-            f"{'only' if len(shape_b) == 1 else 'second-to-last'} dimension of the second")
-    if _needs_promotion(a, b):
-        a, b = _promoted((a, b))
-    try:
-        return MatMul.apply(a, b)
-    except ValueError:
-        raise RuntimeError(
-            f"matmul: the batch dimensions of {shape_a} and {shape_b} cannot be broadcast "
-            "together") from None
-
-
-def dot(a: Tensor, b: Tensor) -> Tensor:
-    """Inner product of two 1-D tensors of the same length."""
-    a, b = _as_tensor(a), _as_tensor(b)
-    if a.ndim != 1 or b.ndim != 1:
-        raise RuntimeError(
-            f"dot: 1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors; "
-            "use matmul for matrices")
-    if a.shape != b.shape:
-        raise RuntimeError(
-            f"dot: inconsistent tensor size, expected tensor [{a.shape[0]}] and src "
-            f"[{b.shape[0]}] to have the same number of elements")
-    return MatMul.apply(*_promoted((a, b)))
-
-
-def outer(a: Tensor, b: Tensor) -> Tensor:
-    """Outer product of two 1-D tensors: `a[i] * b[j]`."""
-    a, b = _as_tensor(a), _as_tensor(b)
-    if a.ndim != 1 or b.ndim != 1:
-        raise RuntimeError(f"outer: 1D tensors expected, but got {a.ndim}D and {b.ndim}D")
-    return a.unsqueeze(1) * b.unsqueeze(0)
-
-
-def maximum(a: Any, b: Any) -> Tensor:
-    """Elementwise maximum; ties send half the gradient to each side."""
-    return _binary(Maximum, _operand(a), _operand(b), "maximum")
-
-
-def minimum(a: Any, b: Any) -> Tensor:
-    """Elementwise minimum; ties send half the gradient to each side."""
-    return _binary(Minimum, _operand(a), _operand(b), "minimum")
-
-
-def where(condition: Any, a: Any, b: Any) -> Tensor:
-    """`a` where `condition` is true, else `b` (both broadcast); no gradient to `condition`."""
-    cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
-    if cond.dtype != np.bool_:
-        raise RuntimeError(
-            f"where: expected the condition to be a boolean tensor, but got dtype "
-            f"{_dtype_name(cond.dtype)} (use e.g. `x > 0`, or .bool())")
-    a, b = _promoted((_operand(a), _operand(b)))
-    try:
-        return Where.apply(cond, a, b)
-    except ValueError:
-        raise RuntimeError(
-            f"where: the shapes of condition {cond.shape}, input {_shape_of(a)} and other "
-            f"{_shape_of(b)} cannot be broadcast together") from None
-
-
-def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
-    """Join tensors along an existing dimension `dim`."""
-    tensors = [_as_tensor(t) for t in tensors]
-    if not tensors:
-        raise ValueError("cat(): expected a non-empty list of Tensors")
-    first = tensors[0]
-    axis = _normalize_dim(dim, first.ndim, "cat") if first.ndim else None
-    if axis is None:
-        raise RuntimeError("cat(): zero-dimensional tensor (at position 0) cannot be "
-                           "concatenated; use stack")
-    for i, t in enumerate(tensors):
-        if t.ndim != first.ndim:
-            raise RuntimeError(
-                f"cat(): Tensors must have same number of dimensions: got {first.ndim} and "
-                f"{t.ndim} (tensor {i} has shape {tuple(t.shape)})")
-        for d in range(first.ndim):
-            if d != axis and t.shape[d] != first.shape[d]:
-                raise RuntimeError(
-                    f"cat(): Sizes of tensors must match except in dimension {axis}. Expected "
-                    f"size {first.shape[d]} but got size {t.shape[d]} for tensor number {i} in "
-                    f"the list (shapes {tuple(first.shape)} and {tuple(t.shape)}).")
-    return Cat.apply(axis, *_promoted(tensors))
-
-
-def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
-    """Join tensors of equal shape along a new dimension `dim`."""
-    tensors = [_as_tensor(t) for t in tensors]
-    if not tensors:
-        raise RuntimeError("stack(): expected a non-empty list of Tensors")
-    for i, t in enumerate(tensors):
-        if t.shape != tensors[0].shape:
-            raise RuntimeError(
-                f"stack expects each tensor to be equal size, but got {list(tensors[0].shape)} "
-                f"at entry 0 and {list(t.shape)} at entry {i}")
-    axis = _normalize_dim(dim, tensors[0].ndim + 1, "stack")
-    return Cat.apply(axis, *(t.unsqueeze(axis) for t in _promoted(tensors)))
-
-
-def pad(x: Tensor, pad: Sequence[int], value: float = 0.0) -> Tensor:
-    """Pad with a constant; `pad` is PyTorch's `F.pad` order: last dimension first,
-    `(left, right, top, bottom, ...)`."""
-    x = _as_tensor(x)
-    pad = tuple(int(p) for p in pad)
-    if len(pad) % 2 or len(pad) // 2 > x.ndim:
-        raise RuntimeError(
-            f"pad: the padding length must be even and at most twice the number of dimensions "
-            f"of the input (shape {tuple(x.shape)}, {x.ndim}-D); got {len(pad)} values {pad}")
-    if any(p < 0 for p in pad):
-        raise RuntimeError(f"pad: negative padding is not supported, got {pad}")
-    widths = [(0, 0)] * x.ndim
-    for i in range(len(pad) // 2):
-        widths[x.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
-    return Pad.apply(x, tuple(widths), value)
-
-
 _function._tensor_type = Tensor
+_promotion.Tensor = Tensor
 
-
-# ----- NumPy interoperability: np.exp(t), np.sum(t, axis=...), array + tensor, ... -----------
-# This is what lets one derivative formula serve both a plain backward (arrays) and a recorded
-# one (Tensors, under create_graph).
-
-def _np_reduce(op_name: str) -> Callable:
-    def reduce(a: Any, axis: Any = None, keepdims: bool = False, **kwargs: Any) -> Tensor:
-        if isinstance(axis, tuple) and not axis:  # NumPy: over no axis, PyTorch: over all
-            return _as_tensor(a).clone()
-        return getattr(_as_tensor(a), op_name)(axis, keepdims)
-    return reduce
-
-
-_UFUNCS: dict = {
-    np.add: lambda a, b: _binary(Add, _operand(a), _operand(b), "add"),
-    np.subtract: lambda a, b: _binary(Sub, _operand(a), _operand(b), "sub"),
-    np.multiply: lambda a, b: _binary(Mul, _operand(a), _operand(b), "mul"),
-    np.true_divide: lambda a, b: _binary(Div, _operand(a), _operand(b), "div"),
-    np.power: lambda a, b: _binary(Pow, _operand(a), _operand(b), "pow"),
-    np.matmul: lambda a, b: matmul(_operand(a), _operand(b)),
-    np.maximum: maximum,
-    np.minimum: minimum,
-    np.negative: lambda a: Neg.apply(a),
-    np.exp: Tensor.exp,  # a unary ufunc reaches here only with a Tensor argument
-    np.log: Tensor.log,
-    np.sqrt: Tensor.sqrt,
-    np.sin: Tensor.sin,
-    np.cos: Tensor.cos,
-    np.tanh: Tensor.tanh,
-    np.absolute: lambda a: Abs.apply(a),
-    np.square: lambda a: _binary(Mul, a, a, "mul"),
-}
-
-_FUNCTIONS: dict = {
-    np.sum: _np_reduce("sum"),
-    np.mean: _np_reduce("mean"),
-    np.max: _np_reduce("amax"),
-    np.min: _np_reduce("amin"),
-    np.reshape: lambda a, shape, *args, **kw: _as_tensor(a).reshape(
-        shape if isinstance(shape, (tuple, list)) else (shape,)),
-    np.transpose: lambda a, axes=None: _as_tensor(a).permute(
-        *(axes if axes is not None else range(_as_tensor(a).ndim - 1, -1, -1))),
-    np.swapaxes: lambda a, axis1, axis2: _as_tensor(a).transpose(axis1, axis2),
-    np.expand_dims: lambda a, axis: Reshape.apply(_as_tensor(a), np.expand_dims(
-        np.broadcast_to(np.empty((), dtype=np.bool_), _as_tensor(a).shape), axis).shape),
-    np.squeeze: lambda a, axis=None: _as_tensor(a).squeeze(axis),
-    np.broadcast_to: lambda a, shape, **kw: _as_tensor(a).expand(*shape),
-    np.where: lambda cond, a, b: where(cond, a, b),
-    np.concatenate: lambda arrays, axis=0, **kw: cat(arrays, axis),
-    np.stack: lambda arrays, axis=0, **kw: stack(arrays, axis),
-    np.clip: lambda a, a_min=None, a_max=None, **kw: _as_tensor(a).clamp(a_min, a_max),
-    np.dot: lambda a, b: matmul(a, b),
-    np.outer: outer,
-}
-
-_NON_DIFFERENTIABLE_UFUNCS = {
-    np.sign, np.greater, np.greater_equal, np.less, np.less_equal, np.equal, np.not_equal,
-    np.isfinite, np.isnan, np.isinf, np.floor, np.ceil, np.rint, np.logical_and, np.logical_or,
-    np.logical_not, np.logical_xor, np.signbit,
-}
-
-
-def _strip(x: Any) -> Any:
-    if isinstance(x, Tensor):
-        return x.data
-    if isinstance(x, (list, tuple)):
-        return type(x)(_strip(i) for i in x)
-    return x
-
-
-def _needs_grad(args: Any) -> bool:
-    if isinstance(args, Tensor):
-        return args.requires_grad
-    if isinstance(args, (list, tuple)):
-        return any(_needs_grad(a) for a in args)
-    return False
-
-
-def _array_ufunc(self: Tensor, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
-    handler = _UFUNCS.get(ufunc)
-    if handler is not None and method == "__call__" and not kwargs:
-        return handler(*inputs)
-    if (_mode.grad_enabled and _needs_grad(inputs)
-            and ufunc not in _NON_DIFFERENTIABLE_UFUNCS):
-        raise TypeError(
-            f"np.{ufunc.__name__} is not differentiable in autograd_lite (no gradient is "
-            "defined for it). Use the Tensor method (e.g. x.exp()), write an ag.Function, "
-            "or apply it to x.detach().numpy().")
-    result = getattr(ufunc, method)(*_strip(inputs), **_strip(kwargs))
-    return result
-
-
-# questions about a tensor, not computations on it: fine on tensors that require grad
-_NON_DIFFERENTIABLE_FUNCTIONS = {
-    np.shape, np.ndim, np.size, np.result_type, np.isclose, np.allclose, np.array_equal,
-    np.argmax, np.argmin, np.argsort, np.count_nonzero, np.nonzero, np.any, np.all,
-}
-
-
-def _array_function(self: Tensor, func: Any, types: Any, args: tuple, kwargs: dict) -> Any:
-    handler = _FUNCTIONS.get(func)
-    if handler is not None:
-        return handler(*args, **kwargs)
-    if (func not in _NON_DIFFERENTIABLE_FUNCTIONS and _mode.grad_enabled
-            and (_needs_grad(args) or _needs_grad(tuple(kwargs.values())))):
-        raise TypeError(
-            f"np.{func.__name__} is not differentiable in autograd_lite. Use the Tensor "
-            "methods and ag functions, write an ag.Function, or call it on "
-            "x.detach().numpy().")
-    return func(*_strip(args), **{k: _strip(v) for k, v in kwargs.items()})
-
-
-Tensor.__array_ufunc__ = _array_ufunc
-Tensor.__array_function__ = _array_function
+# Last, as these modules import from this one: the NumPy hooks (importing interop installs them
+# on Tensor), and the functions over several tensors, which the Tensor methods call and which
+# `from autograd_lite.tensor import cat, ...` still finds here.
+from . import interop  # noqa: E402, F401
+from .joins import cat, dot, matmul, maximum, minimum, outer, pad, stack, where  # noqa: E402, F401

@@ -1,0 +1,145 @@
+"""Functions over several tensors: matmul, dot, outer, maximum, minimum, where, cat, stack
+and pad. Each checks its arguments, promotes dtypes as PyTorch does, then applies an op from
+`ops/` (or composes Tensor methods)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .ops import Cat, MatMul, Maximum, Minimum, Pad, Where
+from .promotion import _dtype_name, _needs_promotion, _promoted
+from .tensor import Tensor, _as_tensor, _binary, _normalize_dim, _operand, _shape_of
+
+__all__ = ["matmul", "dot", "outer", "maximum", "minimum", "where", "cat", "stack", "pad"]
+
+
+def matmul(a: Any, b: Any) -> Tensor:
+    """Matrix product with NumPy's rules: 1-D operands are vectors, batch dims broadcast."""
+    shape_a, shape_b = _shape_of(a), _shape_of(b)
+    if not shape_a or not shape_b:
+        raise RuntimeError(
+            f"matmul: both arguments need to be at least 1D, but they are "
+            f"{len(shape_a)}D and {len(shape_b)}D (shapes {shape_a} and {shape_b}); "
+            "use * for a product with a scalar")
+    k_a = shape_a[-1]
+    k_b = shape_b[0] if len(shape_b) == 1 else shape_b[-2]
+    if k_a != k_b:
+        raise RuntimeError(
+            f"matmul: shapes {shape_a} and {shape_b} cannot be multiplied "
+            f"({k_a} != {k_b}): the last dimension of the first must equal the "
+            f"{'only' if len(shape_b) == 1 else 'second-to-last'} dimension of the second")
+    if _needs_promotion(a, b):
+        a, b = _promoted((a, b))
+    try:
+        return MatMul.apply(a, b)
+    except ValueError:
+        raise RuntimeError(
+            f"matmul: the batch dimensions of {shape_a} and {shape_b} cannot be broadcast "
+            "together") from None
+
+
+def dot(a: Tensor, b: Tensor) -> Tensor:
+    """Inner product of two 1-D tensors of the same length."""
+    a, b = _as_tensor(a), _as_tensor(b)
+    if a.ndim != 1 or b.ndim != 1:
+        raise RuntimeError(
+            f"dot: 1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors; "
+            "use matmul for matrices")
+    if a.shape != b.shape:
+        raise RuntimeError(
+            f"dot: inconsistent tensor size, expected tensor [{a.shape[0]}] and src "
+            f"[{b.shape[0]}] to have the same number of elements")
+    return MatMul.apply(*_promoted((a, b)))
+
+
+def outer(a: Tensor, b: Tensor) -> Tensor:
+    """Outer product of two 1-D tensors: `a[i] * b[j]`."""
+    a, b = _as_tensor(a), _as_tensor(b)
+    if a.ndim != 1 or b.ndim != 1:
+        raise RuntimeError(f"outer: 1D tensors expected, but got {a.ndim}D and {b.ndim}D")
+    return a.unsqueeze(1) * b.unsqueeze(0)
+
+
+def maximum(a: Any, b: Any) -> Tensor:
+    """Elementwise maximum; ties send half the gradient to each side."""
+    return _binary(Maximum, _operand(a), _operand(b), "maximum")
+
+
+def minimum(a: Any, b: Any) -> Tensor:
+    """Elementwise minimum; ties send half the gradient to each side."""
+    return _binary(Minimum, _operand(a), _operand(b), "minimum")
+
+
+def where(condition: Any, a: Any, b: Any) -> Tensor:
+    """`a` where `condition` is true, else `b` (both broadcast); no gradient to `condition`."""
+    cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    if cond.dtype != np.bool_:
+        raise RuntimeError(
+            f"where: expected the condition to be a boolean tensor, but got dtype "
+            f"{_dtype_name(cond.dtype)} (use e.g. `x > 0`, or .bool())")
+    a, b = _promoted((_operand(a), _operand(b)))
+    try:
+        return Where.apply(cond, a, b)
+    except ValueError:
+        raise RuntimeError(
+            f"where: the shapes of condition {cond.shape}, input {_shape_of(a)} and other "
+            f"{_shape_of(b)} cannot be broadcast together") from None
+
+
+def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    """Join tensors along an existing dimension `dim`."""
+    tensors = [_as_tensor(t) for t in tensors]
+    if not tensors:
+        raise ValueError("cat(): expected a non-empty list of Tensors")
+    first = tensors[0]
+    axis = _normalize_dim(dim, first.ndim, "cat") if first.ndim else None
+    if axis is None:
+        raise RuntimeError("cat(): zero-dimensional tensor (at position 0) cannot be "
+                           "concatenated; use stack")
+    for i, t in enumerate(tensors):
+        if t.ndim != first.ndim:
+            raise RuntimeError(
+                f"cat(): Tensors must have same number of dimensions: got {first.ndim} and "
+                f"{t.ndim} (tensor {i} has shape {tuple(t.shape)})")
+        for d in range(first.ndim):
+            if d != axis and t.shape[d] != first.shape[d]:
+                raise RuntimeError(
+                    f"cat(): Sizes of tensors must match except in dimension {axis}. Expected "
+                    f"size {first.shape[d]} but got size {t.shape[d]} for tensor number {i} in "
+                    f"the list (shapes {tuple(first.shape)} and {tuple(t.shape)}).")
+    return Cat.apply(axis, *_promoted(tensors))
+
+
+def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    """Join tensors of equal shape along a new dimension `dim`."""
+    tensors = [_as_tensor(t) for t in tensors]
+    if not tensors:
+        raise RuntimeError("stack(): expected a non-empty list of Tensors")
+    for i, t in enumerate(tensors):
+        if t.shape != tensors[0].shape:
+            raise RuntimeError(
+                f"stack expects each tensor to be equal size, but got {list(tensors[0].shape)} "
+                f"at entry 0 and {list(t.shape)} at entry {i}")
+    axis = _normalize_dim(dim, tensors[0].ndim + 1, "stack")
+    return Cat.apply(axis, *(t.unsqueeze(axis) for t in _promoted(tensors)))
+
+
+def pad(x: Tensor, pad: Sequence[int], value: float = 0.0) -> Tensor:
+    """Pad with a constant; `pad` is PyTorch's `F.pad` order: last dimension first,
+    `(left, right, top, bottom, ...)`."""
+    x = _as_tensor(x)
+    pad = tuple(int(p) for p in pad)
+    if len(pad) % 2 or len(pad) // 2 > x.ndim:
+        raise RuntimeError(
+            f"pad: the padding length must be even and at most twice the number of dimensions "
+            f"of the input (shape {tuple(x.shape)}, {x.ndim}-D); got {len(pad)} values {pad}")
+    if any(p < 0 for p in pad):
+        raise RuntimeError(f"pad: negative padding is not supported, got {pad}")
+    widths = [(0, 0)] * x.ndim
+    for i in range(len(pad) // 2):
+        widths[x.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
+    return Pad.apply(x, tuple(widths), value)
+
