@@ -200,12 +200,12 @@ class Function:
         "_saved",            # what save_for_backward kept; None once freed
         "_clock",            # the in-place clock when it was saved
         "_arrays",           # the forward's input arrays, to tell which input a saved array is
+        "out_grad",          # the gradient that reached this node in the last backward
         "__dict__",
         "__weakref__",
     )
 
     label: str = ""          # the short name drawn in graph pictures ("*", "+", "relu", ...)
-    out_grad: Any = None     # the gradient that reached this node in the last backward
     hooks: list | None = None  # hooks of the output tensor (register_hook, retain_grad)
     trace: list | None = None  # the forward-pass stack, recorded in anomaly mode
     _output_modified_at = 0
@@ -299,6 +299,7 @@ class Function:
         ctx.inputs = inputs
         ctx.args = args
         ctx.out_data = out
+        ctx.out_grad = None
         if ctx._saved:
             ctx._clock = _clock[0]
             ctx._arrays = arrays
