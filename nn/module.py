@@ -27,6 +27,19 @@ import autograd_lite as ag
 __all__ = ["Module", "Parameter"]
 
 
+def zero_grads(params: Any, set_to_none: bool = True) -> None:
+    """Reset the `.grad` of each tensor in `params`: to `None`, or to zeros in place (used by
+    `Module.zero_grad` and `Optimizer.zero_grad`)."""
+    for param in params:
+        if param.grad is None:
+            continue
+        if set_to_none:
+            param.grad = None
+        else:
+            param.grad = param.grad.detach()
+            param.grad.data[...] = 0
+
+
 class Parameter(ag.Tensor):
     """A Tensor that is a module's parameter: assigning it to a module attribute registers it.
 
@@ -296,14 +309,7 @@ class Module:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset every parameter's `.grad`: to `None` (default), or to zeros in place."""
-        for param in self.parameters():
-            if param.grad is None:
-                continue
-            if set_to_none:
-                param.grad = None
-            else:
-                param.grad = param.grad.detach()
-                param.grad.data[...] = 0
+        zero_grads(self.parameters(), set_to_none)
 
     def to(self, dtype: Any) -> Module:
         """Cast the floating parameters and buffers to `dtype`, in place (the Parameter

@@ -27,6 +27,7 @@ import autograd_lite as ag
 
 from . import lr_scheduler
 from .init import _generator
+from .module import zero_grads
 
 __all__ = ["SGD", "Adam", "AdamW", "Evolution", "Optimizer", "RMSprop", "RandomSearch",
            "lr_scheduler"]
@@ -95,15 +96,7 @@ class Optimizer:
     # ----- the step
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset the gradients of all parameters: to `None` (default) or to zeros."""
-        for group in self.param_groups:
-            for param in group["params"]:
-                if param.grad is None:
-                    continue
-                if set_to_none:
-                    param.grad = None
-                else:
-                    param.grad = param.grad.detach()
-                    param.grad.data[...] = 0
+        zero_grads((p for group in self.param_groups for p in group["params"]), set_to_none)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient; returns `closure()`'s loss if given

@@ -8,6 +8,7 @@ import weakref
 
 import numpy as np
 import pytest
+from user_functions import Cube
 
 import autograd_lite as ag
 
@@ -315,18 +316,6 @@ def test_without_anomaly_mode_nan_flows_silently_like_pytorch():
 
 
 # ----- custom Functions -----------------------------------------------------------------------
-
-class Cube(ag.Function):
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return x ** 3
-
-    @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        return grad * 3 * x ** 2
-
 
 def test_custom_function_first_and_second_order():
     t = leaf([1.0, 2.0])

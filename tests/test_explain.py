@@ -5,6 +5,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from user_functions import Cube
 
 import autograd_lite as ag
 
@@ -172,17 +173,6 @@ def test_steps_run_in_reverse_topological_order():
 
 
 def test_a_user_function_is_explained_after_its_saved_tensors_are_freed():
-    class Cube(ag.Function):
-        @staticmethod
-        def forward(ctx, x):
-            ctx.save_for_backward(x)
-            return x ** 3
-
-        @staticmethod
-        def backward(ctx, grad):
-            (x,) = ctx.saved_tensors
-            return grad * 3 * x ** 2
-
     x = ag.tensor(2.0, requires_grad=True)
     y = Cube.apply(x)
     z = y * y

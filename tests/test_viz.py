@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from user_functions import Cube
 
 import autograd_lite as ag
 from autograd_lite import render, viz
@@ -163,17 +164,6 @@ def test_op_labels(make, expected):
 
 
 def test_a_user_function_is_labelled_with_its_class_name():
-    class Cube(ag.Function):
-        @staticmethod
-        def forward(ctx, x):
-            ctx.save_for_backward(x)
-            return x ** 3
-
-        @staticmethod
-        def backward(ctx, grad):
-            (x,) = ctx.saved_tensors
-            return grad * 3 * x ** 2
-
     x = ag.tensor([1.0, 2.0], requires_grad=True)
     y = Cube.apply(x).sum()
     y.backward()  # frees the saved tensors: the backward edges replay the op
