@@ -43,9 +43,31 @@ __all__ = [
 # --- grad mode and anomaly mode (thread-local, as in PyTorch) -------------------------------
 
 class _Mode(threading.local):
-    grad_enabled = True
-    anomaly = False
+    """The per-thread modes. `record` folds grad mode and anomaly mode into the one value
+    `Function.apply` reads per op: 0 (no graph), 1 (graph), 2 (graph and forward stacks)."""
+
+    _grad_enabled = True
+    _anomaly = False
+    record = 1
     create_graph = False  # True while a backward pass is being recorded
+
+    @property
+    def grad_enabled(self) -> bool:
+        return self._grad_enabled
+
+    @grad_enabled.setter
+    def grad_enabled(self, value: bool) -> None:
+        self._grad_enabled = value
+        self.record = (1 + self._anomaly) if value else 0
+
+    @property
+    def anomaly(self) -> bool:
+        return self._anomaly
+
+    @anomaly.setter
+    def anomaly(self, value: bool) -> None:
+        self._anomaly = value
+        self.record = (1 + value) if self._grad_enabled else 0
 
 
 _mode = _Mode()
@@ -256,6 +278,8 @@ class Function:
     def apply(cls, *args: Any) -> Any:
         """Run the op on Tensors (and plain values) and record it when a gradient is needed."""
         Tensor = _tensor_type
+        ctx = cls()
+        ctx._saved = ()
         # Per argument: the array forward sees, and the parent backward sends a gradient to
         # (its grad_fn, the leaf itself, or None). Unrolled for one and two arguments, the
         # common cases, because this runs once per op.
@@ -269,46 +293,59 @@ class Function:
                 array_b, parent_b = b.data, ((b.grad_fn or b) if b.requires_grad else None)
             else:
                 array_b, parent_b = b, None
-            arrays, inputs = (array_a, array_b), (parent_a, parent_b)
-            needs = (parent_a is not None, parent_b is not None)
+            ctx.needs_input_grad = (parent_a is not None, parent_b is not None)
+            out = cls.forward(ctx, array_a, array_b)
+            requires_grad = parent_a is not None or parent_b is not None
+            if requires_grad:
+                ctx.inputs = (parent_a, parent_b)
+                if ctx._saved:
+                    ctx._arrays = (array_a, array_b)
         elif len(args) == 1 and isinstance(args[0], Tensor):
             a = args[0]
-            arrays, inputs = (a.data,), (((a.grad_fn or a) if a.requires_grad else None),)
-            needs = (inputs[0] is not None,)
+            parent_a = (a.grad_fn or a) if a.requires_grad else None
+            ctx.needs_input_grad = (parent_a is not None,)
+            out = cls.forward(ctx, a.data)
+            requires_grad = parent_a is not None
+            if requires_grad:
+                ctx.inputs = (parent_a,)
+                if ctx._saved:
+                    ctx._arrays = (a.data,)
         else:
             arrays = tuple(a.data if isinstance(a, Tensor) else a for a in args)
             inputs = tuple((a.grad_fn or a) if isinstance(a, Tensor) and a.requires_grad
                            else None for a in args)
-            needs = tuple(parent is not None for parent in inputs)
-        requires_grad = True in needs
-        ctx = cls()
-        ctx._saved = ()
-        ctx.needs_input_grad = needs
-        out = cls.forward(ctx, *arrays)
+            ctx.needs_input_grad = tuple(parent is not None for parent in inputs)
+            out = cls.forward(ctx, *arrays)
+            requires_grad = inputs.count(None) != len(inputs)
+            ctx.inputs, ctx._arrays = inputs, arrays
         if type(out) is not np.ndarray:
-            if isinstance(out, tuple):
-                raise TypeError(
-                    f"{cls.__name__}.forward returned a tuple; autograd_lite Functions return "
-                    "one array (compute further outputs with separate ops)")
-            scalar, out = out, np.asarray(out)
-            if ctx._saved:  # NumPy gives scalars for 0-d inputs: save the array we return
-                ctx._saved = tuple(out if a is scalar else a for a in ctx._saved)
-        mode = _mode
-        if not requires_grad or not mode.grad_enabled or out.dtype.kind not in "fc":
+            out = ctx._forward_result(out)
+        record = _mode.record
+        if not requires_grad or not record or out.dtype.kind not in "fc":
             return Tensor._make(out, False, None)
-        ctx.inputs = inputs
         ctx.args = args
         ctx.out_data = out
         ctx.out_grad = None
         if ctx._saved:
             ctx._clock = _clock[0]
-            ctx._arrays = arrays
-        if mode.anomaly:
+        if record == 2:
             ctx.trace = traceback.format_stack()[:-2]
         result = object.__new__(Tensor)  # Tensor._make, inlined on the hottest path
         result.data, result.grad, result.requires_grad = out, None, True
         result.grad_fn, result._version, result._hooks = ctx, 0, None
         return result
+
+    def _forward_result(self, out: Any) -> np.ndarray:
+        """A forward result that is not an ndarray, as one: NumPy gives scalars for 0-d inputs
+        (and then what was saved is re-pointed to the array returned)."""
+        if isinstance(out, tuple):
+            raise TypeError(
+                f"{type(self).__name__}.forward returned a tuple; autograd_lite Functions return "
+                "one array (compute further outputs with separate ops)")
+        scalar, out = out, np.asarray(out)
+        if self._saved:
+            self._saved = tuple(out if a is scalar else a for a in self._saved)
+        return out
 
     @property
     def input_shapes(self) -> list:
