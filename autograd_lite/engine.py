@@ -91,10 +91,11 @@ def backpropagate(
     errstate = np.errstate(divide="ignore", invalid="ignore", over="ignore")
     errstate.__enter__()
     try:
-        ready = [k for k in dict.fromkeys(keys) if not dependencies[k]]
+        # (node, gradient) pairs whose gradient is complete; gradients still waiting for more
+        # consumers wait in `grads` (in a chain, a gradient goes straight to `ready`)
+        ready = [(k, grads.pop(k)) for k in dict.fromkeys(keys) if not dependencies[k]]
         while ready:
-            node = ready.pop()
-            grad = grads.pop(node)
+            node, grad = ready.pop()
             if isinstance(node, Tensor):  # a leaf
                 if wanted is None:
                     accumulate(node, grad, create_graph, owned)
@@ -129,12 +130,15 @@ def backpropagate(
                     parent_grad = _as_gradient(parent_grad, create_graph)
                 if parent_grad.shape != arg.data.shape:
                     parent_grad = unbroadcast(parent_grad, arg.data.shape, node, arg)
-                existing = grads.get(parent)
-                grads[parent] = parent_grad if existing is None else existing + parent_grad
                 left = dependencies[parent] - 1
-                dependencies[parent] = left
-                if not left:
-                    ready.append(parent)
+                if left:
+                    dependencies[parent] = left
+                    existing = grads.get(parent)
+                    grads[parent] = parent_grad if existing is None else existing + parent_grad
+                else:
+                    if parent in grads:
+                        parent_grad = grads.pop(parent) + parent_grad
+                    ready.append((parent, parent_grad))
     finally:
         _mode.grad_enabled, _mode.create_graph = previous
         errstate.__exit__(None, None, None)

@@ -952,9 +952,9 @@ def _binary_operator(op: type, name: str, reflected: bool = False) -> Callable:
 
     def operator(self: Tensor, other: Any) -> Any:
         kind = type(other)  # the common operands first: they keep the tensor's dtype
-        if kind is float and self.data.dtype.kind in "fc":
+        if kind is float and (dtype := self.data.dtype).kind in "fc":
             if scalar_as_array:  # NumPy's kernels run twice as fast with a 0-d array of the
-                other = _asarray(other, self.data.dtype)  # tensor's dtype than with a float
+                other = _asarray(other, dtype)  # tensor's dtype than with a Python float
             same_dtype = True
         elif kind is int and (op is not Div or self.data.dtype.kind in "fc"):
             same_dtype = True
