@@ -33,6 +33,24 @@ def _float_dtype(dtype: Any) -> Any:
     return np.dtype(get_default_dtype() if dtype is None else dtype)
 
 
+def _size(size: tuple, op: str, required: bool = True) -> tuple:
+    """A shape given as ints or one sequence, checked as PyTorch does: it must be given and
+    have no negative dimension."""
+    if required and not size:
+        raise TypeError(f'{op}() missing 1 required positional argument: "size" (give the '
+                        f"shape, e.g. {op}(2, 3) or {op}(()) for a 0-d tensor)")
+    shape = _shape_args(size, op)
+    _check_nonnegative(shape, op)
+    return shape
+
+
+def _check_nonnegative(shape: tuple, op: str) -> None:
+    if any(s < 0 for s in shape):
+        raise RuntimeError(
+            f"{op}(): Trying to create tensor with negative dimension "
+            f"{min(shape)}: {list(shape)}")
+
+
 def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """A new tensor holding a copy of `data` (numbers, nested lists, an array or a tensor).
 
@@ -60,18 +78,18 @@ def as_tensor(data: Any, dtype: Any = None) -> Tensor:
 
 def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor of zeros of shape `size`."""
-    return _finish(np.zeros(_shape_args(size, "zeros"), _float_dtype(dtype)), requires_grad)
+    return _finish(np.zeros(_size(size, "zeros"), _float_dtype(dtype)), requires_grad)
 
 
 def ones(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor of ones of shape `size`."""
-    return _finish(np.ones(_shape_args(size, "ones"), _float_dtype(dtype)), requires_grad)
+    return _finish(np.ones(_size(size, "ones"), _float_dtype(dtype)), requires_grad)
 
 
 def full(size: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor of shape `size` filled with `fill_value` (its dtype follows the value, as in
     PyTorch: a float gives the default dtype, an int int64, a bool bool)."""
-    shape = _shape_args((size,) if isinstance(size, int) else tuple(size), "full")
+    shape = _size((size,) if isinstance(size, int) else tuple(size), "full", required=False)
     if dtype is None:
         dtype = (np.bool_ if isinstance(fill_value, bool) else
                  np.int64 if isinstance(fill_value, (int, np.integer)) else get_default_dtype())
@@ -94,14 +112,18 @@ def full_like(t: Tensor, fill_value: Any, dtype: Any = None,
     return _finish(np.full(t.shape, fill_value, dtype or t.data.dtype), requires_grad)
 
 
-def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None,
+def arange(start: Any = 0, end: Any = None, step: Any = 1, dtype: Any = None,
            requires_grad: bool = False) -> Tensor:
     """Values from `start` to `end` (exclusive) by `step`: int64 for ints, else the default
-    float dtype."""
+    float dtype. `arange(n)` counts from 0, as does `arange(end=n)`."""
     if end is None:
         start, end = 0, start
     if step == 0:
         raise RuntimeError("arange: step must be nonzero")
+    if (end - start) * step < 0:
+        raise RuntimeError(
+            f"arange: upper bound and lower bound inconsistent with step sign (start={start}, "
+            f"end={end}, step={step})")
     if dtype is None:
         all_ints = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
         dtype = np.int64 if all_ints else get_default_dtype()
@@ -111,11 +133,16 @@ def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None,
 def linspace(start: float, end: float, steps: int, dtype: Any = None,
              requires_grad: bool = False) -> Tensor:
     """`steps` evenly spaced values from `start` to `end` inclusive."""
+    if steps < 0:
+        raise RuntimeError(f"linspace: number of steps must be non-negative, got {steps}")
     return _finish(np.linspace(start, end, steps, dtype=_float_dtype(dtype)), requires_grad)
 
 
 def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """The identity matrix of shape (n, m or n)."""
+    for name, value in (("n", n), ("m", m)):
+        if value is not None and value < 0:
+            raise RuntimeError(f"eye: {name} must be greater or equal to 0, got {value}")
     return _finish(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad)
 
 
@@ -124,7 +151,7 @@ def randn(*size: Any, generator: np.random.Generator | None = None, dtype: Any =
     """Standard-normal samples of shape `size`."""
     rng = generator or _generator[0]
     dtype = _float_dtype(dtype)
-    return _finish(rng.standard_normal(_shape_args(size, "randn"), dtype=dtype), requires_grad)
+    return _finish(rng.standard_normal(_size(size, "randn"), dtype=dtype), requires_grad)
 
 
 def rand(*size: Any, generator: np.random.Generator | None = None, dtype: Any = None,
@@ -132,24 +159,34 @@ def rand(*size: Any, generator: np.random.Generator | None = None, dtype: Any = 
     """Uniform samples in [0, 1) of shape `size`."""
     rng = generator or _generator[0]
     dtype = _float_dtype(dtype)
-    return _finish(rng.random(_shape_args(size, "rand"), dtype=dtype), requires_grad)
+    return _finish(rng.random(_size(size, "rand"), dtype=dtype), requires_grad)
 
 
-def randint(low: int, high: int, size: Any, generator: np.random.Generator | None = None,
-            dtype: Any = np.int64) -> Tensor:
-    """Integers in [low, high) of shape `size`."""
+def randint(low: int, high: Any = None, size: Any = None,
+            generator: np.random.Generator | None = None, dtype: Any = np.int64) -> Tensor:
+    """Integers in [low, high) of shape `size`; `randint(high, size)` draws from [0, high),
+    as in PyTorch."""
+    if size is None:
+        if high is None:
+            raise TypeError("randint() missing the required argument 'size' (call "
+                            "randint(low, high, size) or randint(high, size))")
+        low, high, size = 0, low, high
+    if low >= high:
+        raise RuntimeError(
+            f"randint: expects 'low' to be less than 'high', but got low={low} >= high={high}")
     rng = generator or _generator[0]
     shape = (size,) if isinstance(size, int) else tuple(size)
+    _check_nonnegative(shape, "randint")
     return Tensor._make(rng.integers(low, high, shape).astype(dtype), False, None)
 
 
 def randn_like(t: Tensor, generator: np.random.Generator | None = None,
                requires_grad: bool = False) -> Tensor:
     """Standard-normal samples of `t`'s shape and dtype."""
-    return randn(*t.shape, generator=generator, dtype=t.data.dtype, requires_grad=requires_grad)
+    return randn(t.shape, generator=generator, dtype=t.data.dtype, requires_grad=requires_grad)
 
 
 def rand_like(t: Tensor, generator: np.random.Generator | None = None,
               requires_grad: bool = False) -> Tensor:
     """Uniform [0, 1) samples of `t`'s shape and dtype."""
-    return rand(*t.shape, generator=generator, dtype=t.data.dtype, requires_grad=requires_grad)
+    return rand(t.shape, generator=generator, dtype=t.data.dtype, requires_grad=requires_grad)

@@ -190,7 +190,16 @@ def jacobian(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
 
 def hessian(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
     """A function returning the Hessian of scalar-valued `f`: the Jacobian of its gradient,
-    of shape `input.shape + input.shape`."""
-    if not isinstance(argnums, int):
-        raise NotImplementedError("hessian: pass a single int argnums")
-    return jacobian(grad(f, argnums), argnums)
+    of shape `input.shape + input.shape`. With a tuple `argnums` it is a tuple of tuples of
+    blocks, `H[i][j]` of shape `args[argnums[i]].shape + args[argnums[j]].shape`, as in JAX
+    and `torch.func.hessian`."""
+    if isinstance(argnums, int):
+        return jacobian(grad(f, argnums), argnums)
+    nums = tuple(argnums)
+    gradient = grad(f, nums)
+
+    def hessian_f(*args: Any, **kwargs: Any) -> tuple:
+        return tuple(
+            jacobian(lambda *a, i=i, **kw: gradient(*a, **kw)[i], nums)(*args, **kwargs)
+            for i in range(len(nums)))
+    return hessian_f

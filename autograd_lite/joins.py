@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from .ops import Cat, MatMul, Maximum, Minimum, Pad, Where
-from .promotion import _dtype_name, _needs_promotion, _promoted
+from .promotion import _dtype_name, _needs_promotion, _promoted, result_type
 from .tensor import Tensor, _as_tensor, _binary, _normalize_dim, _operand, _shape_of
 
 __all__ = ["matmul", "dot", "outer", "maximum", "minimum", "where", "cat", "stack", "pad"]
@@ -73,14 +73,28 @@ def minimum(a: Any, b: Any) -> Tensor:
     return _binary(Minimum, _operand(a), _operand(b), "minimum")
 
 
-def where(condition: Any, a: Any, b: Any) -> Tensor:
-    """`a` where `condition` is true, else `b` (both broadcast); no gradient to `condition`."""
+def where(condition: Any, a: Any = None, b: Any = None) -> Any:
+    """`a` where `condition` is true, else `b` (both broadcast); no gradient to `condition`.
+
+    With the condition alone, `where(condition)` is `condition.nonzero(as_tuple=True)`, as in
+    PyTorch: a tuple of int64 index tensors, one per dimension (one for a 0-d condition).
+    """
+    if a is None and b is None:
+        return _nonzero(condition)
+    if a is None or b is None:
+        raise TypeError("where() takes either one argument (the condition) or three "
+                        "(condition, input, other)")
     cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
     if cond.dtype != np.bool_:
         raise RuntimeError(
             f"where: expected the condition to be a boolean tensor, but got dtype "
             f"{_dtype_name(cond.dtype)} (use e.g. `x > 0`, or .bool())")
     a, b = _promoted((_operand(a), _operand(b)))
+    if not isinstance(a, (Tensor, np.ndarray)) and not isinstance(b, (Tensor, np.ndarray)):
+        # two Python numbers: NumPy would pick float64 / int64 by itself; PyTorch's result
+        # type gives a float the default dtype (float32)
+        dtype = result_type(a, b)
+        a, b = np.asarray(a, dtype), np.asarray(b, dtype)
     try:
         return Where.apply(cond, a, b)
     except ValueError:
@@ -89,17 +103,34 @@ def where(condition: Any, a: Any, b: Any) -> Tensor:
             f"{_shape_of(b)} cannot be broadcast together") from None
 
 
+def _nonzero(condition: Any) -> tuple:
+    """The indices of the nonzero elements of `condition`, one int64 tensor per dimension."""
+    data = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    indices = np.nonzero(np.atleast_1d(data))
+    return tuple(Tensor._make(i.astype(np.int64), False, None) for i in indices)
+
+
 def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
-    """Join tensors along an existing dimension `dim`."""
+    """Join tensors along an existing dimension `dim`.
+
+    As in PyTorch, a 1-D empty tensor (shape `(0,)`) joins tensors of any shape: it adds
+    nothing but still takes part in the result's dtype.
+    """
     tensors = [_as_tensor(t) for t in tensors]
     if not tensors:
         raise ValueError("cat(): expected a non-empty list of Tensors")
-    first = tensors[0]
+    # PyTorch's legacy rule: 1-D empty tensors are skipped by the shape checks
+    shaped = [t for t in tensors if t.shape != (0,)]
+    skip_empty = bool(shaped)
+    first = shaped[0] if shaped else tensors[0]
     axis = _normalize_dim(dim, first.ndim, "cat") if first.ndim else None
     if axis is None:
-        raise RuntimeError("cat(): zero-dimensional tensor (at position 0) cannot be "
-                           "concatenated; use stack")
+        position = next(i for i, t in enumerate(tensors) if t is first)
+        raise RuntimeError(f"cat(): zero-dimensional tensor (at position {position}) cannot "
+                           "be concatenated; use stack")
     for i, t in enumerate(tensors):
+        if skip_empty and t.shape == (0,):
+            continue
         if t.ndim != first.ndim:
             raise RuntimeError(
                 f"cat(): Tensors must have same number of dimensions: got {first.ndim} and "
@@ -110,7 +141,13 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
                     f"cat(): Sizes of tensors must match except in dimension {axis}. Expected "
                     f"size {first.shape[d]} but got size {t.shape[d]} for tensor number {i} in "
                     f"the list (shapes {tuple(first.shape)} and {tuple(t.shape)}).")
-    return Cat.apply(axis, *_promoted(tensors))
+    tensors = list(_promoted(tensors))
+    if skip_empty and first.ndim != 1:
+        # a skipped tensor joins as an empty slice of the others' shape (so it still gets
+        # its empty gradient)
+        empty = first.shape[:axis] + (0,) + first.shape[axis + 1:]
+        tensors = [t.reshape(empty) if t.shape == (0,) else t for t in tensors]
+    return Cat.apply(axis, *tensors)
 
 
 def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
@@ -129,17 +166,25 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
 
 def pad(x: Tensor, pad: Sequence[int], value: float = 0.0) -> Tensor:
     """Pad with a constant; `pad` is PyTorch's `F.pad` order: last dimension first,
-    `(left, right, top, bottom, ...)`."""
+    `(left, right, top, bottom, ...)`. A negative width crops that side instead, as in
+    PyTorch."""
     x = _as_tensor(x)
     pad = tuple(int(p) for p in pad)
     if len(pad) % 2 or len(pad) // 2 > x.ndim:
         raise RuntimeError(
             f"pad: the padding length must be even and at most twice the number of dimensions "
             f"of the input (shape {tuple(x.shape)}, {x.ndim}-D); got {len(pad)} values {pad}")
-    if any(p < 0 for p in pad):
-        raise RuntimeError(f"pad: negative padding is not supported, got {pad}")
     widths = [(0, 0)] * x.ndim
     for i in range(len(pad) // 2):
         widths[x.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
-    return Pad.apply(x, tuple(widths), value)
-
+    if all(lo >= 0 and hi >= 0 for lo, hi in widths):
+        return Pad.apply(x, tuple(widths), value)
+    for d, (lo, hi) in enumerate(widths):
+        if x.shape[d] + min(lo, 0) + min(hi, 0) < 0:
+            raise RuntimeError(
+                f"pad: the input size {x.shape[d]} of dimension {d} (shape {tuple(x.shape)}), "
+                f"cropped by the negative padding ({lo}, {hi}), would be negative; got {pad}")
+    grow = tuple((max(lo, 0), max(hi, 0)) for lo, hi in widths)
+    out = Pad.apply(x, grow, value) if any(lo or hi for lo, hi in grow) else x
+    return out[tuple(slice(-min(lo, 0), n + min(hi, 0))
+                     for (lo, hi), n in zip(widths, out.shape))]

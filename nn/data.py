@@ -208,6 +208,8 @@ def _collate(samples: list[Any]) -> Any:
         if any(len(sample) != width for sample in samples):
             raise ValueError("DataLoader: the data set's samples have different lengths")
         return tuple(_collate([sample[k] for sample in samples]) for k in range(width))
+    if isinstance(first, float):  # Python floats batch as float64, as PyTorch's default_collate
+        return _to_tensor(np.array(samples, dtype=np.float64))
     return _to_tensor(np.stack([_as_array(sample) for sample in samples]))
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -137,6 +137,51 @@ class Sequential(Module):
         name = list(self._modules)[index]
         self.add_module(name, module)
 
+    def __delitem__(self, index: int | slice) -> None:
+        names = list(self._modules)
+        try:
+            doomed = names[index] if isinstance(index, slice) else [names[index]]
+        except IndexError:
+            raise IndexError(f"index {index} is out of range for {type(self).__name__} of "
+                             f"length {len(names)}") from None
+        for name in doomed:
+            del self._modules[name]
+        self._renumber()
+
+    def _renumber(self) -> None:
+        """Name the children "0", "1", ... in order again (as PyTorch does after a removal)."""
+        modules = list(self._modules.values())
+        self._modules.clear()
+        for index, module in enumerate(modules):
+            self._modules[str(index)] = module
+
+    def insert(self, index: int, module: Module) -> Sequential:
+        """Put `module` before position `index` (which may be negative or `len(self)`);
+        returns self."""
+        n = len(self)
+        if not -n <= index <= n:
+            raise IndexError(f"Sequential.insert: index {index} is out of range for length {n}")
+        if not isinstance(module, Module):
+            raise TypeError(f"{type(self).__name__}: {type(module).__name__} is not a Module")
+        modules = list(self._modules.values())
+        modules.insert(index + n if index < 0 else index, module)
+        self._modules.clear()
+        for position, child in enumerate(modules):
+            self.add_module(str(position), child)
+        return self
+
+    def extend(self, modules: Iterable[Module]) -> Sequential:
+        """Append each of `modules` (a Sequential or any iterable of modules); returns self."""
+        for module in list(modules):
+            self.append(module)
+        return self
+
+    def pop(self, index: int | slice) -> Any:
+        """Remove and return the module at `index` (a Sequential for a slice)."""
+        module = self[index]
+        del self[index]
+        return module
+
 
 _ACTIVATIONS: dict[str, Callable[[], Module]] = {}
 
@@ -201,32 +246,41 @@ class MLP(Sequential):
 # ----- activations -----------------------------------------------------------------------------
 
 class ReLU(Module):
-    """$\\max(x, 0)$ elementwise.
+    """$\\max(x, 0)$ elementwise. `inplace` is accepted for PyTorch compatibility (and shown
+    in the repr); the result is always a new tensor.
 
     >>> nn.ReLU()(ag.tensor([-1., 2.]))
     tensor([0., 2.])
     """
 
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
+
     def forward(self, input: ag.Tensor) -> ag.Tensor:
         return input.relu()
 
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
+
 
 class LeakyReLU(Module):
-    """$x$ for $x > 0$, else $\\mathrm{negative\\_slope} \\cdot x$.
+    """$x$ for $x > 0$, else $\\mathrm{negative\\_slope} \\cdot x$ (`inplace`, as for `ReLU`,
+    is accepted and computes out of place).
 
     >>> nn.LeakyReLU(0.1)(ag.tensor([-1., 2.]))
     tensor([-0.1000,  2.0000])
     """
 
-    def __init__(self, negative_slope: float = 0.01) -> None:
+    def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
         super().__init__()
-        self.negative_slope = negative_slope
+        self.negative_slope, self.inplace = negative_slope, inplace
 
     def forward(self, input: ag.Tensor) -> ag.Tensor:
         return input.leaky_relu(self.negative_slope)
 
     def extra_repr(self) -> str:
-        return f"negative_slope={self.negative_slope}"
+        return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
 
 
 class Sigmoid(Module):
