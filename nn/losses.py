@@ -66,8 +66,10 @@ def _input(name: str, x: Any) -> ag.Tensor:
     return tensor
 
 
-def _target_like(name: str, input: ag.Tensor, target: Any) -> ag.Tensor:
-    """A target of exactly the input's shape, in the input's dtype.
+def _target_like(name: str, input: ag.Tensor, target: Any, promote: bool = True) -> tuple:
+    """`(input, target)` of one shape and one dtype: a float target of another float dtype
+    promotes both to the wider one, as in PyTorch (with `promote=False` it is an error, as
+    PyTorch's BCELoss makes it); an integer or bool target takes the input's dtype.
 
     PyTorch broadcasts a differently shaped target with a warning; here it is an error, since
     an (N, 1) prediction against an (N,) target silently compares every pair.
@@ -79,9 +81,18 @@ def _target_like(name: str, input: ag.Tensor, target: Any) -> ag.Tensor:
             f"{tuple(input.shape)}; they must be equal (reshape one, e.g. "
             f"target.reshape{tuple(input.shape)}), since broadcasting them would compare "
             "every pair of elements")
-    if target.dtype is not input.dtype:
-        target = target.to(input.dtype)
-    return target
+    if target.dtype is input.dtype:
+        return input, target
+    if target.data.dtype.kind not in "fc":
+        return input, target.to(input.dtype)
+    if not promote:
+        raise RuntimeError(
+            f"{name}: the target has dtype {target.dtype} but the input has dtype "
+            f"{input.dtype}; they must be equal (cast one with .to(), e.g. "
+            f"target.to({input.dtype}))")
+    dtype = np.promote_types(input.data.dtype, target.data.dtype)
+    return (input if input.data.dtype == dtype else input.to(dtype),
+            target if target.data.dtype == dtype else target.to(dtype))
 
 
 def _constant(value: Any, dtype: Any) -> np.ndarray | None:
@@ -101,8 +112,8 @@ def l1_loss(input: ag.Tensor, target: Any, reduction: str = "mean") -> ag.Tensor
     tensor(1.5000)
     """
     _check_reduction("L1Loss", reduction)
-    input = _input("L1Loss", input)
-    return _reduce((input - _target_like("L1Loss", input, target)).abs(), reduction)
+    input, target = _target_like("L1Loss", _input("L1Loss", input), target)
+    return _reduce((input - target).abs(), reduction)
 
 
 def mse_loss(input: ag.Tensor, target: Any, reduction: str = "mean") -> ag.Tensor:
@@ -113,8 +124,8 @@ def mse_loss(input: ag.Tensor, target: Any, reduction: str = "mean") -> ag.Tenso
     tensor(2.5000)
     """
     _check_reduction("MSELoss", reduction)
-    input = _input("MSELoss", input)
-    diff = input - _target_like("MSELoss", input, target)
+    input, target = _target_like("MSELoss", _input("MSELoss", input), target)
+    diff = input - target
     return _reduce(diff * diff, reduction)
 
 
@@ -159,11 +170,10 @@ def binary_cross_entropy(input: ag.Tensor, target: Any, weight: Any = None,
     tensor(0.3670)
     """
     _check_reduction("BCELoss", reduction)
-    input = _input("BCELoss", input)
-    target = _target_like("BCELoss", input, target)
+    input, target = _target_like("BCELoss", _input("BCELoss", input), target, promote=False)
     values = input.data
     if np.any((values < 0) | (values > 1)):
-        raise ValueError(
+        raise RuntimeError(
             f"BCELoss: all elements of input should be between 0 and 1 (got values in "
             f"[{values.min():g}, {values.max():g}]); apply sigmoid first, or use "
             "BCEWithLogitsLoss on the raw scores")
@@ -224,8 +234,8 @@ def binary_cross_entropy_with_logits(input: ag.Tensor, target: Any, weight: Any 
     tensor(0.2201)
     """
     _check_reduction("BCEWithLogitsLoss", reduction)
-    input = _input("BCEWithLogitsLoss", input)
-    target = _target_like("BCEWithLogitsLoss", input, target)
+    input, target = _target_like("BCEWithLogitsLoss", _input("BCEWithLogitsLoss", input),
+                                 target)
     dtype = input.data.dtype
     loss = BinaryCrossEntropyWithLogits.apply(input, target, _constant(pos_weight, dtype))
     if weight is not None:
@@ -291,6 +301,69 @@ class CrossEntropy(NllLoss):
     """
     label = "cross_entropy"
     from_logits = True
+
+
+class CrossEntropyAtIndices(ag.Function):
+    """`CrossEntropy` for plain class indices (no weights, no smoothing), the common case,
+    without a dense one-hot target: the loss picks $-\\log p_{i y_i}$ and the derivative,
+    $\\mathrm{softmax} - \\mathrm{onehot}$, is the saved softmax with 1 taken off at each
+    target. `kept` masks targets equal to `ignore_index` (None when there are none).
+    """
+    label = "cross_entropy"
+
+    def name(self) -> str:
+        return "CrossEntropyBackward"  # one op to the user, whatever form the target takes
+
+    @staticmethod
+    def forward(ctx, x, labels, kept, axis, divisor, reduction):
+        log_p = _log_softmax(x, axis)
+        ctx.save_for_backward(x, log_p)
+        ctx.labels, ctx.kept, ctx.axis = labels, kept, axis
+        ctx.divisor, ctx.reduction = divisor, reduction
+        losses = -log_p[_at_labels(labels, axis)]
+        if kept is not None:
+            losses = losses * kept
+        if reduction == "none":
+            return losses
+        total = np.sum(losses)
+        if reduction == "sum":
+            return total
+        with np.errstate(invalid="ignore", divide="ignore"):  # every target ignored: nan
+            return total / divisor
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, log_p = ctx.saved_tensors
+        labels, kept, axis = ctx.labels, ctx.kept, ctx.axis
+        if ctx.reduction == "none":
+            scale = np.expand_dims(grad if kept is None else grad * kept, axis)
+        else:  # as PyTorch: a zero gradient when every target was ignored
+            scale = grad if ctx.reduction == "sum" else (
+                grad / ctx.divisor if ctx.divisor else grad * 0.0)
+            if kept is not None:
+                scale = scale * np.expand_dims(kept, axis)
+        if isinstance(x, ag.Tensor):  # recording a backward pass: the same, with Tensor ops
+            onehot = _onehot(labels, axis, x.shape[axis], x.data.dtype)
+            return scale * (np.exp(_log_softmax(x, axis)) - onehot), None, None, None, None, None
+        grad_x = np.exp(log_p)
+        grad_x[_at_labels(labels, axis)] -= 1
+        grad_x *= scale
+        return grad_x, None, None, None, None, None
+
+
+def _at_labels(labels: np.ndarray, axis: int) -> tuple:
+    """The index that picks entry `labels[i, ...]` along `axis` for every position i, ...: for
+    (N, C) logits, `(arange(N), labels)`."""
+    if axis == 0:  # (C,) logits and a 0-d label
+        return (labels,)
+    grids = np.ogrid[tuple(slice(n) for n in labels.shape)]
+    return (grids[0], labels, *grids[1:])
+
+
+def _onehot(labels: np.ndarray, axis: int, classes: int, dtype: Any) -> np.ndarray:
+    class_shape = [1] * (labels.ndim + 1)
+    class_shape[axis] = classes
+    return (np.expand_dims(labels, axis) == np.arange(classes).reshape(class_shape)).astype(dtype)
 
 
 def _log_softmax(x: Any, axis: int) -> Any:
@@ -395,6 +468,12 @@ def cross_entropy(input: ag.Tensor, target: Any, weight: Any = None, ignore_inde
             q = q.data
     else:
         labels, kept = _index_targets(name, input, target, axis, ignore_index, True)
+        if weight is None and not label_smoothing:
+            all_kept = kept.all()
+            divisor = float(kept.size if all_kept else np.count_nonzero(kept))
+            return CrossEntropyAtIndices.apply(
+                input, np.where(kept, labels, 0), None if all_kept else kept.astype(dtype),
+                axis, divisor, reduction)
         q, divisor = _index_distribution(labels, kept, weight, axis, classes, label_smoothing,
                                          dtype)
     return CrossEntropy.apply(input, q, axis, divisor, reduction)
@@ -436,8 +515,7 @@ def kl_div(input: ag.Tensor, target: Any, reduction: str = "mean",
     """
     name = "KLDivLoss"
     _check_reduction(name, reduction, _REDUCTIONS + ("batchmean",))
-    input = _input(name, input)
-    target = _target_like(name, input, target)
+    input, target = _target_like(name, _input(name, input), target)
     if log_target:
         loss = target.exp() * (target - input)
     else:
