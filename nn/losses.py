@@ -316,7 +316,8 @@ class CrossEntropyAtIndices(ag.Function):
 
     @staticmethod
     def forward(ctx, x, labels, kept, axis, divisor, reduction):
-        log_p = _log_softmax(x, axis)
+        shifted = x - x.max(axis=axis, keepdims=True)  # _log_softmax, with array methods
+        log_p = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
         ctx.save_for_backward(x, log_p)
         ctx.labels, ctx.kept, ctx.axis = labels, kept, axis
         ctx.divisor, ctx.reduction = divisor, reduction
@@ -325,10 +326,10 @@ class CrossEntropyAtIndices(ag.Function):
             losses = losses * kept
         if reduction == "none":
             return losses
-        total = np.sum(losses)
-        if reduction == "sum":
-            return total
-        with np.errstate(invalid="ignore", divide="ignore"):  # every target ignored: nan
+        total = losses.sum()
+        if reduction == "sum" or divisor:
+            return total if reduction == "sum" else total / divisor
+        with np.errstate(invalid="ignore"):  # every target ignored: 0 / 0 = nan, as PyTorch
             return total / divisor
 
     @staticmethod
@@ -356,7 +357,8 @@ def _at_labels(labels: np.ndarray, axis: int) -> tuple:
     (N, C) logits, `(arange(N), labels)`."""
     if axis == 0:  # (C,) logits and a 0-d label
         return (labels,)
-    grids = np.ogrid[tuple(slice(n) for n in labels.shape)]
+    last = labels.ndim - 1
+    grids = [np.arange(n).reshape((-1,) + (1,) * (last - d)) for d, n in enumerate(labels.shape)]
     return (grids[0], labels, *grids[1:])
 
 
@@ -469,11 +471,12 @@ def cross_entropy(input: ag.Tensor, target: Any, weight: Any = None, ignore_inde
     else:
         labels, kept = _index_targets(name, input, target, axis, ignore_index, True)
         if weight is None and not label_smoothing:
-            all_kept = kept.all()
-            divisor = float(kept.size if all_kept else np.count_nonzero(kept))
-            return CrossEntropyAtIndices.apply(
-                input, np.where(kept, labels, 0), None if all_kept else kept.astype(dtype),
-                axis, divisor, reduction)
+            if kept.all():
+                return CrossEntropyAtIndices.apply(input, labels, None, axis, float(kept.size),
+                                                   reduction)
+            return CrossEntropyAtIndices.apply(input, np.where(kept, labels, 0),
+                                               kept.astype(dtype), axis,
+                                               float(np.count_nonzero(kept)), reduction)
         q, divisor = _index_distribution(labels, kept, weight, axis, classes, label_smoothing,
                                          dtype)
     return CrossEntropy.apply(input, q, axis, divisor, reduction)
