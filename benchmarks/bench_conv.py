@@ -51,9 +51,11 @@ from nn import functional as F
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_engine import (  # noqa: E402 - the sibling benchmark's measuring tools
     RESULTS_DIR,
+    allocator_note,
     machine_info,
     numpy_blas_threads,
     set_threads,
+    steady_allocator,
     take_turns,
     torch,
 )
@@ -296,6 +298,7 @@ def render_markdown(results: dict[str, Any]) -> str:
         "and the fastest step are shown)",
         f"- Python {m['python']}, NumPy {m['numpy']} ({m['blas']}, {m['numpy_blas_threads']} "
         f"BLAS threads by default), PyTorch {m['torch'] or 'not installed'}",
+        allocator_note(m.get("steady_allocator")),
         f"- Step: Conv2d(1→{config['channels']}, {config['kernel']}x{config['kernel']}) → ReLU "
         f"→ MaxPool2d(2) → Flatten → Linear({config['features']}→{config['classes']}), "
         f"cross-entropy, SGD; batch {config['batch']} of 1x{config['image']}x{config['image']}, "
@@ -363,6 +366,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     results: dict[str, Any] = {"command": command,
                                "config": {**asdict(config), "features": config.features}}
     results["machine"] = machine_info(set_threads(None))
+    results["machine"]["steady_allocator"] = steady_allocator()
     results["bench"] = bench(config)
     results["machine"]["load_average_at_end"] = os.getloadavg()
     markdown = render_markdown(results)
