@@ -193,6 +193,9 @@ def in_backward_formula(fn_cls: type, *args: Any) -> Any:
 # --- Function --------------------------------------------------------------------------------
 
 _clock = [0]  # bumped by every in-place change; lets backward skip version checks when 0 happened
+_BOTH, _FIRST, _SECOND, _NEITHER = (True, True), (True, False), (False, True), (False, False)
+_ONLY, _NONE = (True,), (False,)
+_recording_backward = [0]  # create_graph backward passes running, in any thread
 
 
 def mark_modified(tensor: Any) -> None:
@@ -221,7 +224,6 @@ class Function:
         "out_data",          # the forward result, kept so the graph can be drawn and explained
         "_saved",            # what save_for_backward kept; None once freed
         "_clock",            # the in-place clock when it was saved
-        "_arrays",           # the forward's input arrays, to tell which input a saved array is
         "out_grad",          # the gradient that reached this node in the last backward
         "__dict__",
         "__weakref__",
@@ -266,7 +268,7 @@ class Function:
             return saved
         if self._clock != _clock[0]:
             self._check_versions()
-        if _mode.create_graph:
+        if _recording_backward[0] and _mode.create_graph:
             return tuple(self._as_tensor(a) for a in saved)
         return saved
 
@@ -293,23 +295,20 @@ class Function:
                 array_b, parent_b = b.data, ((b.grad_fn or b) if b.requires_grad else None)
             else:
                 array_b, parent_b = b, None
-            ctx.needs_input_grad = (parent_a is not None, parent_b is not None)
+            if parent_a is not None:  # shared tuples: no allocation per op
+                ctx.needs_input_grad = _BOTH if parent_b is not None else _FIRST
+            else:
+                ctx.needs_input_grad = _SECOND if parent_b is not None else _NEITHER
             out = cls.forward(ctx, array_a, array_b)
             requires_grad = parent_a is not None or parent_b is not None
-            if requires_grad:
-                ctx.inputs = (parent_a, parent_b)
-                if ctx._saved:
-                    ctx._arrays = (array_a, array_b)
+            ctx.inputs = (parent_a, parent_b)
         elif len(args) == 1 and isinstance(args[0], Tensor):
             a = args[0]
             parent_a = (a.grad_fn or a) if a.requires_grad else None
-            ctx.needs_input_grad = (parent_a is not None,)
+            ctx.needs_input_grad = _ONLY if parent_a is not None else _NONE
             out = cls.forward(ctx, a.data)
             requires_grad = parent_a is not None
-            if requires_grad:
-                ctx.inputs = (parent_a,)
-                if ctx._saved:
-                    ctx._arrays = (a.data,)
+            ctx.inputs = (parent_a,)
         else:
             arrays = tuple(a.data if isinstance(a, Tensor) else a for a in args)
             inputs = tuple((a.grad_fn or a) if isinstance(a, Tensor) and a.requires_grad
@@ -317,7 +316,7 @@ class Function:
             ctx.needs_input_grad = tuple(parent is not None for parent in inputs)
             out = cls.forward(ctx, *arrays)
             requires_grad = inputs.count(None) != len(inputs)
-            ctx.inputs, ctx._arrays = inputs, arrays
+            ctx.inputs = inputs
         if type(out) is not np.ndarray:
             out = ctx._forward_result(out)
         record = _mode.record
@@ -353,12 +352,19 @@ class Function:
         return [a.data.shape if isinstance(a, _tensor_type) else None for a in self.args]
 
     def _source(self, array: Any) -> Any:
-        """Which forward input (a Tensor) or output (`self`) a saved array is, if any."""
+        """Which forward input (a Tensor) or output (`self`) a saved array is, if any.
+
+        An input's array at forward time is its producer's output (an in-place op may have
+        rebound the tensor to a new array since) or, for a leaf or a constant, its own array
+        (which in-place ops change in place).
+        """
         if array is self.out_data:
             return self
-        for arg, forward_array in zip(self.args, self._arrays):
-            if forward_array is array and isinstance(arg, _tensor_type):
-                return arg
+        for arg, parent in zip(self.args, self.inputs):
+            if isinstance(arg, _tensor_type):
+                forward_array = parent.out_data if isinstance(parent, Function) else arg.data
+                if forward_array is array:
+                    return arg
         return None
 
     def _check_versions(self) -> None:
@@ -389,7 +395,6 @@ class Function:
         """Free the saved buffers (after a backward without retain_graph)."""
         if self._saved:
             self._saved = None
-            self._arrays = None
 
     # ----- naming and display
     def name(self) -> str:
