@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .function import Function, _mode
+from .function import Function, _mode, _recording_backward
 from .tensor import Tensor
 
 
@@ -84,6 +84,7 @@ def backpropagate(
 
     previous = (_mode.grad_enabled, _mode.create_graph)
     _mode.grad_enabled = _mode.create_graph = create_graph
+    _recording_backward[0] += create_graph
     check_finite = _mode.anomaly
     ndarray = np.ndarray
     owned: set = set()
@@ -121,7 +122,7 @@ def backpropagate(
             if check_finite:
                 _check_finite(node, outputs)
             if not retain_graph and node._saved:
-                node._saved = node._arrays = None  # node.release(), inlined
+                node._saved = None  # node.release(), inlined
 
             for parent, parent_grad, arg in zip(node.inputs, outputs, node.args):
                 if parent is None or parent_grad is None:
@@ -141,6 +142,7 @@ def backpropagate(
                     ready.append((parent, parent_grad))
     finally:
         _mode.grad_enabled, _mode.create_graph = previous
+        _recording_backward[0] -= create_graph
         errstate.__exit__(None, None, None)
     if wanted is None:
         return None
@@ -168,10 +170,12 @@ def _check_finite(node: Function, outputs: list) -> None:
 
 
 def _run_hooks(hooks: list, grad: Any, create_graph: bool, capture: bool) -> Any:
+    """Run a tensor's gradient hooks in order; each may replace the gradient. `retain_grad`
+    stores it after all of them (whenever it was called), as in PyTorch."""
+    retains = False
     for hook in hooks:
         if isinstance(hook, _RetainGrad):
-            if capture:
-                hook.store(grad, create_graph)
+            retains = True
             continue
         as_tensor = grad if create_graph else Tensor._make(grad, False, None)
         result = hook(as_tensor)
@@ -184,6 +188,10 @@ def _run_hooks(hooks: list, grad: Any, create_graph: bool, capture: bool) -> Any
                     f"a gradient hook returned shape {result.shape} for a gradient of shape "
                     f"{tuple(grad.shape)}; hooks must keep the shape")
             grad = result if create_graph else result.data
+    if retains and capture:
+        for hook in hooks:
+            if isinstance(hook, _RetainGrad):
+                hook.store(grad, create_graph)
     return grad
 
 
