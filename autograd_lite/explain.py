@@ -240,6 +240,9 @@ OTHERS: dict[type, Other] = {
                     lambda a, n, i, g, o: f"{g.at(PRODUCT)} / "
                     f"{n.args[0].data.size // max(n.out_data.size, 1)} copied to shape "
                     f"{n.input_shapes[0]}"),
+    ops.Std: Other(_reduction("std"),
+                   lambda a, n, i, g, o: f"{g.at(PRODUCT)} * ({a[0].text} - its mean) / "
+                   f"({n.divisor:g} * {o.text}), 0 where {o.text} = 0"),
     ops.Amax: Other(_reduction("max"), lambda a, n, i, g, o: f"{g.text} at the maxima"),
     ops.Amin: Other(_reduction("min"), lambda a, n, i, g, o: f"{g.text} at the minima"),
     ops.MaxAlong: Other(_reduction("max"), lambda a, n, i, g, o: f"{g.text} at the argmax"),
@@ -265,6 +268,10 @@ OTHERS: dict[type, Other] = {
                    lambda a, n, i, g, o: f"{a[i].text}'s slice of {g.text}"),
     ops.Pad: Other(lambda a, n: call("pad", a[0], n.args[1]),
                    lambda a, n, i, g, o: f"the inner part of {g.text}"),
+    ops.Fill: Other(lambda a, n: call("fill", a[0], a[1]),
+                    lambda a, n, i, g, o: "0" if i == 0 else g.text
+                    if n.input_shapes[1] == n.out_data.shape
+                    else f"{g.text} summed to shape {n.input_shapes[1]}"),
     ops.Where: Other(lambda a, n: call("where", *a),
                      lambda a, n, i, g, o: f"where({a[0].text}, {g.text}, 0)" if i == 1
                      else f"where({a[0].text}, 0, {g.text})"),

@@ -79,14 +79,16 @@ def _floating(t: Tensor) -> Tensor:
 
 def _needs_promotion(a: Any, b: Any) -> bool:
     """Whether NumPy's result dtype for `a op b` may differ from PyTorch's: quick for the
-    common cases (two tensors of one dtype; a float tensor and a Python number)."""
+    common cases (two tensors of one dtype; a float tensor and a Python number). A bool
+    tensor with a Python int is promoted (NumPy's `bool ** 2` is int8, PyTorch's int64)."""
     if isinstance(a, Tensor):  # isinstance, not type(): nn.Parameter takes this path too
         if isinstance(b, Tensor):
             return a.data.dtype != b.data.dtype
-        if type(b) is int or (type(b) is float and a.data.dtype.kind in "fc"):
+        if type(b) is int and a.data.dtype.kind != "b" or (type(b) is float
+                                                           and a.data.dtype.kind in "fc"):
             return False
-    elif isinstance(b, Tensor) and (type(a) is int or (type(a) is float
-                                                       and b.data.dtype.kind in "fc")):
+    elif isinstance(b, Tensor) and (type(a) is int and b.data.dtype.kind != "b" or (
+            type(a) is float and b.data.dtype.kind in "fc")):
         return False
     return True
 

@@ -31,6 +31,7 @@ from .ops import (
     Div,
     Exp,
     Expand,
+    Fill,
     Index,
     LeakyRelu,
     Log,
@@ -48,6 +49,7 @@ from .ops import (
     Sin,
     Softmax,
     Sqrt,
+    Std,
     Sub,
     Sum,
     Tanh,
@@ -62,7 +64,7 @@ from .promotion import (
     _promoted,
     as_array,
     get_default_dtype,
-    result_type,  # noqa: F401 - re-exported: it lived here
+    result_type,
     set_default_dtype,
 )
 
@@ -144,23 +146,62 @@ def _broadcast_error(name: str, a: Any, b: Any, error: ValueError) -> Exception:
         "Reshape one operand (e.g. with unsqueeze) so they line up.")
 
 
+def _is_bool(x: Any) -> bool:
+    if isinstance(x, Tensor):
+        return x.data.dtype.kind == "b"
+    return isinstance(x, bool) or (isinstance(x, np.ndarray) and x.dtype.kind == "b")
+
+
+def _check_bool_sub(a: Any, b: Any, name: str = "sub") -> None:
+    """PyTorch refuses `-` with a bool operand (NumPy would give an int, or raise TypeError)."""
+    if _is_bool(a) or _is_bool(b):
+        raise RuntimeError(
+            f"{name}: subtraction, the `-` operator, with a bool tensor is not supported (operands "
+            f"of dtypes {_dtype_of(a)} and {_dtype_of(b)}). If you are trying to invert a "
+            "mask, use the `~` or `logical_not()` operator instead; otherwise convert it "
+            "first, e.g. with .long() or .float().")
+
+
+def _dtype_of(x: Any) -> str:
+    if isinstance(x, (Tensor, np.ndarray)):
+        return _dtype_name(x.dtype)
+    return type(x).__name__
+
+
 def _binary(op: type, a: Any, b: Any, name: str) -> Any:
     if _needs_promotion(a, b) or (op is Div and _is_integral(a) and _is_integral(b)):
+        if op is Sub:  # a bool operand has another dtype than the other, or is promoted
+            _check_bool_sub(a, b, name)
         a, b = _promoted((a, b), true_divide=op is Div)
     try:
         return op.apply(a, b)
     except ValueError as e:
         raise _broadcast_error(name, a, b, e) from None
+    except TypeError:  # NumPy refuses bool - bool
+        if op is Sub:
+            _check_bool_sub(a, b, name)
+        raise
 
 
-def _index_arg(index: Any) -> Any:
-    """Tensors and lists inside an index become arrays."""
+def _index_arg(index: Any, shape: tuple) -> Any:
+    """Tensors and lists inside an index become arrays; slices must step forward."""
+    try:
+        return _index_item(index)
+    except ValueError as e:
+        raise ValueError(f"tensor of shape {shape}[{_describe(index)}]: {e}") from None
+
+
+def _index_item(index: Any) -> Any:
     if isinstance(index, tuple):
-        return tuple(_index_arg(i) for i in index)
+        return tuple(_index_item(i) for i in index)
     if isinstance(index, Tensor):
         return index.data
     if isinstance(index, list):
         return np.asarray([i.item() if isinstance(i, Tensor) else i for i in index])
+    if isinstance(index, slice) and index.step is not None and index.step <= 0:
+        raise ValueError(
+            f"step must be greater than zero, got {index.step} (as in PyTorch, slices do not "
+            "reverse); to reverse a dimension of size n, index it with ag.arange(n - 1, -1, -1)")
     return index
 
 
@@ -450,6 +491,11 @@ class Tensor:
 
     # ----- arithmetic operators: made by _binary_operator below, from one op class each
     def __neg__(self) -> Tensor:
+        if self.data.dtype.kind == "b":
+            raise RuntimeError(
+                f"neg: negation, the `-` operator, on a bool tensor (shape "
+                f"{tuple(self.shape)}) is not supported. If you are trying to invert a mask, "
+                "use the `~` or `logical_not()` operator instead.")
         return Neg.apply(self)
 
     def __pos__(self) -> Tensor:
@@ -490,11 +536,30 @@ class Tensor:
     def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
         return self._compare(other, np.not_equal)
 
+    def _bitwise(self, other: Any, ufunc: Callable, name: str) -> Tensor:
+        """`&` and `|` as in PyTorch: logical on bools, bitwise on integers (no gradient)."""
+        other = _operand(other)
+        if other is NotImplemented:
+            return other
+        value = other.data if isinstance(other, Tensor) else other
+        if self.data.dtype.kind not in "biu" or np.result_type(value).kind not in "biu":
+            raise NotImplementedError(
+                f"{name}: only bool and integer tensors are supported, got dtypes "
+                f"{_dtype_name(self.data.dtype)} and {_dtype_of(other)}; compare first "
+                "(e.g. (x > 0) & (y > 0)) or convert with .bool() / .long()")
+        try:  # in PyTorch's result dtype: a 0-d int64 tensor does not widen int32
+            result = ufunc(self.data, value).astype(result_type(self, other), copy=False)
+        except ValueError:
+            raise RuntimeError(
+                f"{name}: the shapes {tuple(self.shape)} and {_shape_of(value)} cannot be "
+                "broadcast together: each dimension, from the last, must be equal or 1") from None
+        return Tensor._make(np.asarray(result), False, None)
+
     def __and__(self, other: Any) -> Tensor:
-        return self._compare(other, np.logical_and)
+        return self._bitwise(other, np.bitwise_and, "bitwise_and")
 
     def __or__(self, other: Any) -> Tensor:
-        return self._compare(other, np.logical_or)
+        return self._bitwise(other, np.bitwise_or, "bitwise_or")
 
     __rand__ = __and__
     __ror__ = __or__
@@ -518,9 +583,9 @@ class Tensor:
 
     # ----- in-place ops
     def _inplace(self, op: type, other: Any, name: str) -> Tensor:
-        other = _operand(other)
+        given, other = other, _operand(other)
         if other is NotImplemented:
-            raise TypeError(f"{name}: unsupported operand type {type(other).__name__}")
+            raise TypeError(f"{name}: unsupported operand type {type(given).__name__}")
         other_grad = isinstance(other, Tensor) and other.requires_grad
         if _mode.grad_enabled and (self.requires_grad or other_grad):
             if self.requires_grad and self.is_leaf:
@@ -546,6 +611,8 @@ class Tensor:
             self.data, self.grad_fn, self.requires_grad = out.data, out.grad_fn, True
             return self
         else:
+            if op is Sub:  # (recorded, _binary checks it)
+                _check_bool_sub(self, other, name)
             ufunc = _INPLACE_UFUNCS[op]
             value = other.data if isinstance(other, Tensor) else other
             try:
@@ -587,11 +654,26 @@ class Tensor:
         return self._inplace(Div, other, "div_")
 
     def _overwrite(self, value: Any, name: str) -> Tensor:
-        if self.requires_grad and _mode.grad_enabled:
-            raise RuntimeError(
-                f"{name}: a Tensor that requires grad is being overwritten in place; "
-                "do it under `with ag.no_grad():`")
-        self.data[...] = value
+        """Fill with `value` (a number, an array, or a Tensor that requires grad), in place.
+
+        While the graph is recorded, overwriting a non-leaf (or copying from a tensor that
+        requires grad) is recorded as an op, as in PyTorch: the old values get a zero
+        gradient, and a Tensor `value` gets the gradient.
+        """
+        value_grad = isinstance(value, Tensor)
+        if _mode.grad_enabled and (self.requires_grad or value_grad):
+            if self.requires_grad and self.is_leaf:
+                raise RuntimeError(
+                    f"{name}: a leaf Tensor that requires grad (shape {tuple(self.shape)}) is "
+                    "being overwritten in place; do it under `with ag.no_grad():` (e.g. an "
+                    "initialisation), or build a new tensor")
+            previous = Tensor._make(self.data, self.requires_grad, self.grad_fn)  # no cycle
+            out = Fill.apply(previous, value)
+            mark_modified(self)  # before the new history: the old grad_fn's output changed
+            self.data, self.grad_fn = out.data, out.grad_fn
+            self.requires_grad = out.requires_grad  # False for an integer tensor
+            return self
+        self.data[...] = value.data if value_grad else value
         mark_modified(self)
         return self
 
@@ -612,10 +694,13 @@ class Tensor:
             raise RuntimeError(
                 f"copy_: the source of shape {tuple(value.shape)} cannot be broadcast to "
                 f"this tensor's shape {tuple(self.shape)}") from None
+        if isinstance(src, Tensor) and src.requires_grad and _mode.grad_enabled:
+            value = src.to(self.data.dtype)  # the gradient flows back to src
         return self._overwrite(value, "copy_")
 
     def __setitem__(self, index: Any, value: Any) -> None:
-        self._overwrite_at(_index_arg(index), value.data if isinstance(value, Tensor) else value)
+        value = value.data if isinstance(value, Tensor) else value
+        self._overwrite_at(_index_arg(index, tuple(self.shape)), value)
 
     def _overwrite_at(self, index: Any, value: Any) -> None:
         if self.requires_grad and _mode.grad_enabled:
@@ -693,6 +778,11 @@ class Tensor:
 
     clip = clamp
 
+    def where(self, condition: Any, other: Any) -> Tensor:
+        """This tensor where `condition` is true, else `other`: `ag.where(condition, self,
+        other)`."""
+        return where(condition, self, other)
+
     def maximum(self, other: Any) -> Tensor:
         """Elementwise maximum (ties share the gradient)."""
         return maximum(self, other)
@@ -719,24 +809,31 @@ class Tensor:
                 "use .float() first")
         return Mean.apply(self, _reduce_axes(dim, self.ndim, "mean"), bool(keepdim))
 
+    def _spread_args(self, dim: Any, unbiased: bool, correction: float | None,
+                     op: str) -> tuple:
+        """The axes and the correction of `var` and `std`, checked."""
+        if self.data.dtype.kind not in "fc":
+            raise RuntimeError(
+                f"{op}(): std and var only support floating point and complex dtypes, got "
+                f"{_dtype_name(self.data.dtype)}; use .float() first")
+        axes = _reduce_axes(dim, self.ndim, op)
+        return axes, (1 if unbiased else 0) if correction is None else correction
+
     def var(self, dim: Any = None, unbiased: bool = True, keepdim: bool = False, *,
             correction: float | None = None) -> Tensor:
         """Variance over `dim`, divided by n - 1 (`unbiased`) or n; `correction` sets the
         subtrahend directly, as in PyTorch."""
-        if self.data.dtype.kind not in "fc":
-            raise RuntimeError(
-                f"var(): std and var only support floating point and complex dtypes, got "
-                f"{_dtype_name(self.data.dtype)}; use .float() first")
-        axes = _reduce_axes(dim, self.ndim, "var")
+        axes, correction = self._spread_args(dim, unbiased, correction, "var")
         count = self.data.size if axes is None else int(np.prod([self.shape[a] for a in axes]))
-        correction = (1 if unbiased else 0) if correction is None else correction
         centered = self - self.mean(dim=axes, keepdim=True)
         return (centered * centered).sum(dim=axes, keepdim=keepdim) / max(count - correction, 0)
 
     def std(self, dim: Any = None, unbiased: bool = True, keepdim: bool = False, *,
             correction: float | None = None) -> Tensor:
-        """Standard deviation: the square root of `var`."""
-        return self.var(dim, unbiased, keepdim, correction=correction).sqrt()
+        """Standard deviation: the square root of `var` (its gradient is 0 where it is 0, as
+        in PyTorch, rather than the nan of `var().sqrt()`)."""
+        axes, correction = self._spread_args(dim, unbiased, correction, "std")
+        return Std.apply(self, axes, bool(keepdim), correction)
 
     def _extremum(self, dim: Any, keepdim: bool, name: str, op: type, pick: Callable) -> Any:
         if isinstance(dim, Tensor):
@@ -777,18 +874,32 @@ class Tensor:
 
     def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
         """Index of the maximum (of the flattened tensor when `dim` is None); no gradient."""
-        if dim is None:
-            return Tensor._make(np.asarray(np.argmax(self.data), dtype=np.int64), False, None)
-        axis = _normalize_dim(dim, self.ndim, "argmax")
-        return Tensor._make(np.argmax(self.data, axis=axis, keepdims=keepdim).astype(np.int64),
-                            False, None)
+        return self._arg_extremum(dim, keepdim, "argmax", np.argmax)
 
     def argmin(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
-        """Index of the minimum; no gradient."""
+        """Index of the minimum (of the flattened tensor when `dim` is None); no gradient."""
+        return self._arg_extremum(dim, keepdim, "argmin", np.argmin)
+
+    def _arg_extremum(self, dim: int | None, keepdim: bool, name: str,
+                      pick: Callable) -> Tensor:
+        if self.data.dtype.kind == "b":
+            raise RuntimeError(
+                f"{name}(): does not support bool input (shape {tuple(self.shape)}); "
+                "convert it first, e.g. with .long()")
         if dim is None:
-            return Tensor._make(np.asarray(np.argmin(self.data), dtype=np.int64), False, None)
-        axis = _normalize_dim(dim, self.ndim, "argmin")
-        return Tensor._make(np.argmin(self.data, axis=axis, keepdims=keepdim).astype(np.int64),
+            if self.data.size == 0:  # IndexError here, where max() raises RuntimeError
+                raise IndexError(
+                    f"{name}(): Expected reduction dim to be specified for input.numel() == 0 "
+                    f"(the tensor has shape {tuple(self.shape)}); pass a `dim` whose size is "
+                    "not 0")
+            index = pick(self.data)  # of the flattened tensor; keepdim keeps every dim as 1
+            shape = (1,) * self.ndim if keepdim else ()
+            return Tensor._make(np.full(shape, index, dtype=np.int64), False, None)
+        axis = _normalize_dim(dim, self.ndim, name)
+        _check_nonempty(self, (axis,), name)
+        if not self.ndim:
+            return Tensor._make(np.zeros((), dtype=np.int64), False, None)
+        return Tensor._make(pick(self.data, axis=axis, keepdims=keepdim).astype(np.int64),
                             False, None)
 
     def logsumexp(self, dim: Any, keepdim: bool = False) -> Tensor:
@@ -838,19 +949,30 @@ class Tensor:
     reshape_as = view_as
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
-        """Merge dimensions `start_dim`..`end_dim` into one."""
-        if self.ndim == 0:
-            return self.reshape(1)
+        """Merge dimensions `start_dim`..`end_dim` into one (a 0-d tensor becomes 1-d)."""
         start = _normalize_dim(start_dim, self.ndim, "flatten")
         end = _normalize_dim(end_dim, self.ndim, "flatten")
+        if self.ndim == 0:
+            return self.reshape(1)
         if start > end:
-            raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+            raise RuntimeError(
+                f"flatten() has invalid args: start_dim cannot come after end_dim (got "
+                f"start_dim={start_dim}, end_dim={end_dim} for a tensor of shape "
+                f"{tuple(self.shape)})")
         shape = self.shape
-        return self.reshape(shape[:start] + (-1 if self.numel() else 0,) + shape[end + 1:])
+        merged = int(np.prod(shape[start:end + 1]))  # not -1: an empty tensor keeps its sizes
+        return self.reshape(shape[:start] + (merged,) + shape[end + 1:])
 
-    def permute(self, *dims: Any) -> Tensor:
-        """The dimensions reordered: dimension i of the result is `dims[i]` of this one."""
-        dims = _shape_args(dims, "permute")
+    def permute(self, *args: Any, dims: Any = None) -> Tensor:
+        """The dimensions reordered: dimension i of the result is `dims[i]` of this one
+        (given as separate ints, one sequence, or the `dims=` keyword)."""
+        if dims is not None:
+            if args:
+                raise TypeError(
+                    f"permute() takes the dims either as arguments or as the `dims=` keyword, "
+                    f"not both (got {args} and dims={dims})")
+            args = (dims,)
+        dims = _shape_args(args, "permute")
         axes = tuple(_normalize_dim(d, self.ndim, "permute") for d in dims)
         if sorted(axes) != list(range(self.ndim)):
             raise RuntimeError(
@@ -862,10 +984,10 @@ class Tensor:
 
     def transpose(self, dim0: int, dim1: int) -> Tensor:
         """Swap two dimensions."""
-        if self.ndim == 0:
-            return self
         a = _normalize_dim(dim0, self.ndim, "transpose")
         b = _normalize_dim(dim1, self.ndim, "transpose")
+        if self.ndim == 0:
+            return self
         axes = list(range(self.ndim))
         axes[a], axes[b] = axes[b], axes[a]
         return self.permute(*axes)
@@ -925,7 +1047,7 @@ class Tensor:
         return self.expand(*other.shape)
 
     def __getitem__(self, index: Any) -> Tensor:
-        index = _index_arg(index)
+        index = _index_arg(index, tuple(self.shape))
         try:
             return Index.apply(self, index)
         except IndexError as e:
@@ -956,7 +1078,8 @@ def _binary_operator(op: type, name: str, reflected: bool = False) -> Callable:
             if scalar_as_array:  # NumPy's kernels run twice as fast with a 0-d array of the
                 other = _asarray(other, dtype)  # tensor's dtype than with a Python float
             same_dtype = True
-        elif kind is int and (op is not Div or self.data.dtype.kind in "fc"):
+        elif kind is int and (op is not Div and self.data.dtype.kind != "b"
+                              or self.data.dtype.kind in "fc"):  # bool ** 2 is promoted below
             same_dtype = True
         else:
             other = _operand(other)
@@ -966,11 +1089,17 @@ def _binary_operator(op: type, name: str, reflected: bool = False) -> Callable:
         a, b = (other, self) if reflected else (self, other)
         if not same_dtype and (_needs_promotion(a, b) or (
                 op is Div and _is_integral(a) and _is_integral(b))):
+            if op is Sub:  # a bool operand has another dtype than the other, or is promoted
+                _check_bool_sub(a, b)
             a, b = _promoted((a, b), true_divide=op is Div)
         try:
             return op.apply(a, b)
         except ValueError as e:
             raise _broadcast_error(name, a, b, e) from None
+        except TypeError:  # NumPy refuses bool - bool
+            if op is Sub:
+                _check_bool_sub(a, b)
+            raise
     operator.__name__ = f"__{'r' if reflected else ''}{'truediv' if op is Div else name}__"
     return operator
 

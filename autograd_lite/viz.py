@@ -335,7 +335,7 @@ def op_label(node: Function, max_elements: int = 4) -> str:
                 return f"{base}({text})"
             return f"{base} {text}" if index == 1 or kind in _COMMUTATIVE else f"{text} {base}"
         return base
-    if kind in (ops.Sum, ops.Mean, ops.Amax, ops.Amin, ops.MaxAlong, ops.LogSumExp):
+    if kind in (ops.Sum, ops.Mean, ops.Std, ops.Amax, ops.Amin, ops.MaxAlong, ops.LogSumExp):
         return _call(base, _dims(node.args[1], bool(node.args[2])))
     if kind in (ops.Softmax, ops.LogSoftmax):
         return _call(base, _dims(node.args[1]))

@@ -109,13 +109,16 @@ def linear(input: ag.Tensor, weight: ag.Tensor, bias: ag.Tensor | None = None) -
     return Linear.apply(input, weight, bias)
 
 
-def relu(input: ag.Tensor) -> ag.Tensor:
-    """$\\max(x, 0)$ elementwise."""
+def relu(input: ag.Tensor, inplace: bool = False) -> ag.Tensor:
+    """$\\max(x, 0)$ elementwise. `inplace` is accepted for PyTorch compatibility and
+    ignored: the result is always a new tensor."""
     return input.relu()
 
 
-def leaky_relu(input: ag.Tensor, negative_slope: float = 0.01) -> ag.Tensor:
-    """$x$ where $x > 0$, else $\\mathrm{negative\\_slope} \\cdot x$."""
+def leaky_relu(input: ag.Tensor, negative_slope: float = 0.01,
+               inplace: bool = False) -> ag.Tensor:
+    """$x$ where $x > 0$, else $\\mathrm{negative\\_slope} \\cdot x$. `inplace` is accepted
+    for PyTorch compatibility and ignored: the result is always a new tensor."""
     return input.leaky_relu(negative_slope)
 
 
@@ -147,11 +150,13 @@ def log_softmax(input: ag.Tensor, dim: int | None = None) -> ag.Tensor:
     return input.log_softmax(_softmax_dim(dim, input.ndim, "log_softmax"))
 
 
-def dropout(input: ag.Tensor, p: float = 0.5, training: bool = True, *,
-            generator: np.random.Generator | None = None, seed: int | None = None
+def dropout(input: ag.Tensor, p: float = 0.5, training: bool = True, inplace: bool = False,
+            *, generator: np.random.Generator | None = None, seed: int | None = None
             ) -> ag.Tensor:
     """Inverted dropout: in training, zero each element with probability `p` and scale the
-    rest by $1/(1-p)$, so the expected value is unchanged; the identity otherwise.
+    rest by $1/(1-p)$, so the expected value is unchanged; the identity otherwise. `inplace`
+    is accepted for PyTorch compatibility and ignored: the result is a new tensor (or `input`
+    itself when nothing is dropped).
 
     >>> F.dropout(ag.ones(4), p=0.5, seed=0)
     tensor([2., 0., 0., 0.])

@@ -160,6 +160,19 @@ def matmul_shapes(draw: st.DrawFn, kind: str) -> tuple:
     raise ValueError(kind)
 
 
+def _forward_steps(index: object) -> object:
+    items = index if isinstance(index, tuple) else (index,)
+    items = tuple(slice(i.start, i.stop, -i.step) if isinstance(i, slice) and (i.step or 1) < 0
+                  else i for i in items)
+    return items if isinstance(index, tuple) else items[0]
+
+
+def basic_indices(shape: tuple) -> st.SearchStrategy:
+    """NumPy's basic indices into `shape` (ints, negative too, slices with steps, None and
+    ...); the steps are positive, as PyTorch refuses negative ones."""
+    return hnp.basic_indices(shape, allow_newaxis=True, allow_ellipsis=True).map(_forward_steps)
+
+
 @st.composite
 def repeated_int_index(draw: st.DrawFn, size: int) -> np.ndarray:
     """Integer indices into a dimension of `size`, negative ones included, with at least one

@@ -207,6 +207,26 @@ def test_index_out_of_range():
     torch_raises(IndexError, lambda: torch.ones(3)[3])
 
 
+def test_negative_slice_step():
+    with raises(ValueError, "(2, 3)[1, ::-1]", "step must be greater than zero", "got -1",
+                "ag.arange(n - 1, -1, -1)"):
+        ag.ones(2, 3)[1, ::-1]
+    torch_raises(ValueError, lambda: torch.ones(2, 3)[1, ::-1])
+
+
+@pytest.mark.parametrize("name", ["argmax", "argmin"])
+def test_argmax_of_all_elements_of_an_empty_tensor(name):
+    with raises(IndexError, f"{name}()", "numel() == 0", "(0, 2)", "dim"):
+        getattr(ag.zeros(0, 2), name)()
+    torch_raises(IndexError, lambda: getattr(torch.zeros(0, 2), name)())
+
+
+def test_permute_with_dims_both_ways():
+    with raises(TypeError, "permute()", "dims=", "not both"):
+        ag.zeros(2, 3).permute(1, 0, dims=(1, 0))
+    torch_raises(TypeError, lambda: torch.zeros(2, 3).permute(1, 0, dims=(1, 0)))
+
+
 # ----- dtypes --------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("make", [
@@ -227,7 +247,7 @@ def test_mean_and_var_of_an_int_tensor():
         ag.tensor([1, 2]).mean()
     with raises(RuntimeError, "var()", "int64"):
         ag.tensor([1, 2]).var()
-    with raises(RuntimeError, "var()", "int32"):
+    with raises(RuntimeError, "std()", "int32"):
         ag.tensor([1, 2], dtype=ag.int32).std()
     torch_raises(RuntimeError, lambda: torch.tensor([1, 2]).mean())
     torch_raises(RuntimeError, lambda: torch.tensor([1, 2]).var())
@@ -244,6 +264,32 @@ def test_integer_to_a_negative_integer_power():
     with raises(RuntimeError, "pow", "negative integer powers"):
         ag.tensor([1, 2]) ** -1
     torch_raises(RuntimeError, lambda: torch.tensor([1, 2]) ** -1)
+
+
+@pytest.mark.parametrize("op, name, dtypes", [
+    (lambda a, b: a - b, "sub:", "float32 and bool"),
+    (lambda a, b: b - a, "sub:", "bool and float32"),
+    (lambda a, b: a.sub_(b), "sub_:", "float32 and bool"),
+    (lambda a, b: -b, "neg:", "shape (2,)"),
+])
+def test_subtracting_or_negating_a_bool_tensor(op, name, dtypes):
+    with raises(RuntimeError, name, dtypes, "bool tensor", "not supported", "`~`"):
+        op(ag.ones(2), ag.tensor([True, False]))
+    torch_raises(RuntimeError, lambda: op(torch.ones(2), torch.tensor([True, False])))
+
+
+@pytest.mark.parametrize("op, name", [(lambda a, b: a & b, "bitwise_and"),
+                                      (lambda a, b: a | b, "bitwise_or")])
+def test_bitwise_and_or_of_a_float_tensor(op, name):
+    with raises(NotImplementedError, f"{name}:", "bool and integer", "float32 and int64"):
+        op(ag.ones(2), ag.tensor([1, 0]))
+    torch_raises(NotImplementedError, lambda: op(torch.ones(2), torch.tensor([1, 0])))
+
+
+def test_argmax_of_a_bool_tensor():
+    with raises(RuntimeError, "argmax()", "bool", "(2,)", ".long()"):
+        ag.tensor([True, False]).argmax()
+    torch_raises(RuntimeError, lambda: torch.tensor([True, False]).argmax())
 
 
 # ----- autograd -------------------------------------------------------------------------------
@@ -306,6 +352,7 @@ def test_overwriting_a_tensor_that_requires_grad(overwrite):
     x = ag.tensor([1.0, 2.0], requires_grad=True)
     with raises(RuntimeError, "requires grad", "no_grad"):
         overwrite(x)
+    torch_raises(RuntimeError, lambda: overwrite(torch.tensor([1.0, 2.0], requires_grad=True)))
 
 
 @pytest.mark.parametrize("make, op", [

@@ -9,6 +9,7 @@ from .elementwise import (
     Cos,
     Div,
     Exp,
+    Fill,
     LeakyRelu,
     Log,
     Maximum,
@@ -25,12 +26,13 @@ from .elementwise import (
     Where,
 )
 from .linalg import MatMul
-from .reduce import Amax, Amin, LogSoftmax, LogSumExp, MaxAlong, Mean, Softmax, Sum
+from .reduce import Amax, Amin, LogSoftmax, LogSumExp, MaxAlong, Mean, Softmax, Std, Sum
 from .shape import Cat, Expand, Index, IndexAdd, Pad, Permute, Reshape
 
 __all__ = [
-    "Abs", "Add", "Cast", "Clamp", "Clone", "Cos", "Div", "Exp", "LeakyRelu", "Log", "Maximum",
-    "Minimum", "Mul", "Neg", "Pow", "Relu", "Sigmoid", "Sin", "Sqrt", "Sub", "Tanh", "Where",
-    "MatMul", "Amax", "Amin", "LogSoftmax", "LogSumExp", "MaxAlong", "Mean", "Softmax", "Sum",
+    "Abs", "Add", "Cast", "Clamp", "Clone", "Cos", "Div", "Exp", "Fill", "LeakyRelu", "Log",
+    "Maximum", "Minimum", "Mul", "Neg", "Pow", "Relu", "Sigmoid", "Sin", "Sqrt", "Sub", "Tanh",
+    "Where", "MatMul", "Amax", "Amin", "LogSoftmax", "LogSumExp", "MaxAlong", "Mean", "Softmax",
+    "Std", "Sum",
     "Cat", "Expand", "Index", "IndexAdd", "Pad", "Permute", "Reshape",
 ]

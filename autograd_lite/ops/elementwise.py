@@ -98,7 +98,12 @@ class Pow(Function):
             ans = a ** b
         else:
             with np.errstate(divide="ignore", invalid="ignore"):  # 0 ** -1 = inf, as in PyTorch
-                ans = a ** b
+                try:
+                    ans = a ** b
+                except ValueError:  # NumPy refuses integers to negative integer powers
+                    if not isinstance(b, np.ndarray):
+                        raise  # a number exponent: PyTorch refuses too
+                    ans = _integer_power(a, b)
         ctx.save_for_backward(a, b, ans)
         return ans
 
@@ -122,6 +127,16 @@ class Pow(Function):
                 log_a = np.log(np.where(at_zero, 1.0, a))
             grad_b = grad * np.where(at_zero, 0.0, ans * log_a)
         return grad_a, grad_b
+
+
+def _integer_power(a, b):
+    """Integers to integer powers, some negative, as PyTorch computes them with a tensor
+    exponent: $a^{-n}$ is 1 for $a = 1$, $\\pm 1$ for $a = -1$ (by the parity of $n$), else 0."""
+    negative = b < 0
+    ans = np.asarray(a ** np.where(negative, 0, b))  # the dtype NumPy gives a ** b
+    odd = (b % 2).astype(bool)
+    small = np.where(a == 1, 1, np.where(a == -1, np.where(odd, -1, 1), 0))
+    return np.where(negative, small, ans).astype(ans.dtype)
 
 
 class Exp(Function):
@@ -351,6 +366,25 @@ class Where(Function):
         return (None,
                 np.where(cond, grad, 0.0) if need_a else None,
                 np.where(cond, 0.0, grad) if need_b else None)
+
+
+class Fill(Function):
+    """$f(a, v) = v$ in $a$'s shape and dtype (`zero_`, `fill_`, `copy_` of a tensor in the
+    graph): the gradient to $a$ is 0, to $v$ the incoming one."""
+    label = "fill"
+
+    @staticmethod
+    def forward(ctx, a, value):
+        ans = np.empty_like(a)
+        ans[...] = value
+        return ans
+
+    @staticmethod
+    def backward(ctx, grad):
+        need_a, need_value = ctx.needs_input_grad
+        # zeros of grad's shape and dtype (a Tensor under create_graph); grad * 0 would turn
+        # an inf gradient into nan
+        return (np.where(False, grad, 0.0) if need_a else None), (grad if need_value else None)
 
 
 class Cast(Function):

@@ -52,6 +52,36 @@ class Mean(Function):
         return np.broadcast_to(grad / ctx.count, ctx.shape), None, None
 
 
+class Std(Function):
+    """$f(a) = \\sqrt{\\sum_i (a_i - \\bar a)^2 / (n - c)}$ with correction $c$, so
+    $\\partial f / \\partial a_i = (a_i - \\bar a) / ((n - c) f)$, taken as 0 where $f = 0$
+    (a kink, as of $|x|$ at 0), as PyTorch's StdBackward does: second derivatives too."""
+    label = "std"
+
+    @staticmethod
+    def forward(ctx, a, axis, keepdims, correction):
+        count = a.size if axis is None else int(np.prod([a.shape[i] for i in axis]))
+        ctx.axis, ctx.keepdims, ctx.ndim = axis, keepdims, a.ndim
+        ctx.count, ctx.divisor = count, max(count - correction, 0)
+        with np.errstate(divide="ignore", invalid="ignore"):  # n <= c, or empty: nan, as torch
+            centered = a - np.sum(a, axis=axis, keepdims=True) / count
+            ans = np.sqrt(np.sum(centered * centered, axis=axis, keepdims=keepdims)
+                          / ctx.divisor)
+        ctx.save_for_backward(a, ans)
+        return ans
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, ans = ctx.saved_tensors
+        axis, keepdims, ndim = ctx.axis, ctx.keepdims, ctx.ndim
+        centered = a - np.sum(a, axis=axis, keepdims=True) / ctx.count
+        ans = _keep(ans, axis, keepdims, ndim)
+        zero = ans == 0
+        safe = np.where(zero, 1.0, ans)  # no 0 / 0 in the branch not taken, nor its gradient
+        grad = _keep(grad, axis, keepdims, ndim)
+        return np.where(zero, 0.0, grad * centered / (safe * ctx.divisor)), None, None, None
+
+
 class Amax(Function):
     """$f(a) = \\max_i a_i$ over `axis`; ties share the gradient evenly, as PyTorch's
     `amax` and full `max()` do."""
