@@ -222,20 +222,20 @@ def accumulate(leaf: Tensor, grad: Any, create_graph: bool, owned: set | None = 
     if create_graph:
         if grad.dtype != leaf.dtype:
             grad = grad.to(leaf.dtype)
-        leaf.grad = grad if leaf.grad is None else leaf.grad + grad
+        leaf._grad = grad if leaf._grad is None else leaf._grad + grad
         return
-    if leaf.grad is None:
+    if leaf._grad is None:
         if (owned is not None and type(grad) is np.ndarray and grad.flags.owndata
                 and grad.flags.writeable and grad.dtype == leaf.data.dtype
                 and id(grad) not in owned):
             owned.add(id(grad))
         else:  # shared, a broadcast view, or another dtype: take a copy of our own
             grad = np.array(grad, dtype=leaf.data.dtype)
-        leaf.grad = Tensor._make(grad, False, None)
+        leaf._grad = Tensor._make(grad, False, None)
     else:
-        existing = leaf.grad
+        existing = leaf._grad
         if existing.requires_grad:  # left over from a create_graph pass: do not write into it
-            leaf.grad = Tensor._make(existing.data + grad, False, None)
+            leaf._grad = Tensor._make(existing.data + grad, False, None)
         else:
             existing.data += grad
             existing._version += 1

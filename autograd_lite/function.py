@@ -288,11 +288,11 @@ class Function:
         if len(args) == 2:
             a, b = args
             if isinstance(a, Tensor):
-                array_a, parent_a = a.data, ((a.grad_fn or a) if a.requires_grad else None)
+                array_a, parent_a = a.data, ((a.grad_fn or a) if a._requires_grad else None)
             else:
                 array_a, parent_a = a, None
             if isinstance(b, Tensor):
-                array_b, parent_b = b.data, ((b.grad_fn or b) if b.requires_grad else None)
+                array_b, parent_b = b.data, ((b.grad_fn or b) if b._requires_grad else None)
             else:
                 array_b, parent_b = b, None
             if parent_a is not None:  # shared tuples: no allocation per op
@@ -304,14 +304,14 @@ class Function:
             ctx.inputs = (parent_a, parent_b)
         elif len(args) == 1 and isinstance(args[0], Tensor):
             a = args[0]
-            parent_a = (a.grad_fn or a) if a.requires_grad else None
+            parent_a = (a.grad_fn or a) if a._requires_grad else None
             ctx.needs_input_grad = _ONLY if parent_a is not None else _NONE
             out = cls.forward(ctx, a.data)
             requires_grad = parent_a is not None
             ctx.inputs = (parent_a,)
         else:
             arrays = tuple(a.data if isinstance(a, Tensor) else a for a in args)
-            inputs = tuple((a.grad_fn or a) if isinstance(a, Tensor) and a.requires_grad
+            inputs = tuple((a.grad_fn or a) if isinstance(a, Tensor) and a._requires_grad
                            else None for a in args)
             ctx.needs_input_grad = tuple(parent is not None for parent in inputs)
             out = cls.forward(ctx, *arrays)
@@ -330,7 +330,7 @@ class Function:
         if record == 2:
             ctx.trace = traceback.format_stack()[:-2]
         result = object.__new__(Tensor)  # Tensor._make, inlined on the hottest path
-        result.data, result.grad, result.requires_grad = out, None, True
+        result.data, result._grad, result._requires_grad = out, None, True
         result.grad_fn, result._version, result._hooks = ctx, 0, None
         return result
 

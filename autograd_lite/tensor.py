@@ -226,18 +226,20 @@ class Tensor:
             [6., 8.]])
     """
 
-    # _modified_at is set only by in-place ops (read with a default): creation stays cheap
-    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "_version", "_hooks",
+    # _modified_at is set only by in-place ops (read with a default): creation stays cheap.
+    # `requires_grad` and `grad` are checked properties over `_requires_grad` and `_grad`,
+    # which the ops and the engine read and write directly.
+    __slots__ = ("data", "_grad", "_requires_grad", "grad_fn", "_version", "_hooks",
                  "_modified_at", "__weakref__")
     __array_priority__ = 1000
 
     def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> None:
         self.data = as_array(data, dtype, copy=True, what="Tensor")
-        self.grad = None
+        self._grad = None
         self.grad_fn = None
         self._version = 0
         self._hooks = None
-        self.requires_grad = False
+        self._requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
 
@@ -246,8 +248,8 @@ class Tensor:
         """The fast constructor the ops use: no checks, no copy."""
         t = object.__new__(Tensor)
         t.data = data
-        t.grad = None
-        t.requires_grad = requires_grad
+        t._grad = None
+        t._requires_grad = requires_grad
         t.grad_fn = grad_fn
         t._version = 0
         t._hooks = None
@@ -268,6 +270,44 @@ class Tensor:
     def ndim(self) -> int:
         """The number of dimensions."""
         return self.data.ndim
+
+    @property
+    def requires_grad(self) -> bool:
+        """Whether backward computes a gradient for this tensor. Assigning it is allowed on
+        leaves only (floating or complex ones for True), as in PyTorch."""
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        if self.grad_fn is not None:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables. If you want to use "
+                "a computed variable in a subgraph that doesn't require differentiation use "
+                "var_no_grad = var.detach().")
+        self.requires_grad_(value)
+
+    @property
+    def grad(self) -> Tensor | None:
+        """The gradient backward accumulated into this leaf (or retained), or None. An
+        assigned gradient must be a Tensor of this tensor's shape and dtype, or None."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Tensor | None) -> None:
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad "
+                                f"of type {type(value).__name__}")
+            if value.data.shape != self.data.shape:
+                raise RuntimeError(
+                    f"assigned grad has data of a different size: the gradient has shape "
+                    f"{tuple(value.data.shape)} and the tensor {tuple(self.data.shape)}")
+            if value.data.dtype != self.data.dtype:
+                raise RuntimeError(
+                    f"assigned grad has dtype {_dtype_name(value.data.dtype)} but the tensor "
+                    f"has dtype {_dtype_name(self.data.dtype)}; they must match (convert it "
+                    "with .to())")
+        self._grad = value
 
     @property
     def is_leaf(self) -> bool:
@@ -330,7 +370,7 @@ class Tensor:
     def detach_(self) -> Tensor:
         """Cut this tensor off from the graph, in place."""
         self.grad_fn = None
-        self.requires_grad = False
+        self._requires_grad = False
         return self
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
@@ -347,7 +387,7 @@ class Tensor:
                 f"Only Tensors of floating point dtype can require gradients, but this one is "
                 f"{_dtype_name(self.data.dtype)}. Make it float first, e.g. "
                 "ag.tensor(data, dtype=ag.float32, requires_grad=True).")
-        self.requires_grad = bool(requires_grad)
+        self._requires_grad = bool(requires_grad)
         return self
 
     def retain_grad(self) -> None:
@@ -608,7 +648,7 @@ class Tensor:
             # the op's result becomes this tensor's history; the old array stays intact for
             # any op that saved it, and mark_modified tells them it changed
             mark_modified(self)
-            self.data, self.grad_fn, self.requires_grad = out.data, out.grad_fn, True
+            self.data, self.grad_fn, self._requires_grad = out.data, out.grad_fn, True
             return self
         else:
             if op is Sub:  # (recorded, _binary checks it)
@@ -671,7 +711,7 @@ class Tensor:
             out = Fill.apply(previous, value)
             mark_modified(self)  # before the new history: the old grad_fn's output changed
             self.data, self.grad_fn = out.data, out.grad_fn
-            self.requires_grad = out.requires_grad  # False for an integer tensor
+            self._requires_grad = out.requires_grad  # False for an integer tensor
             return self
         self.data[...] = value.data if value_grad else value
         mark_modified(self)

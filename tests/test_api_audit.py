@@ -1,8 +1,6 @@
 """An audit of API.md against PyTorch 2.13: each test pins down one place where autograd_lite
-differed from PyTorch (values, dtypes, shapes, gradients or the exception raised).
-
-Tests marked `xfail(strict=True)` are discrepancies not fixed yet; the reason names the
-function to change. They turn into failures once fixed, to be unmarked.
+differed from PyTorch (values, dtypes, shapes, gradients or the exception raised), and
+now agrees with it.
 """
 
 import numpy as np
@@ -597,11 +595,8 @@ def test_functional_activations_take_inplace_positionally(call):
     assert_same(call(nn.functional, ag.tensor(x)), call(TF, torch.tensor(x)))
 
 
-# ----- still open (xfail, strict) ---------------------------------------------------------------
+# ----- assigning requires_grad and grad is checked ----------------------------------------------
 
-@pytest.mark.xfail(reason="tensor.py: `requires_grad` is a plain slot, so assigning it skips "
-                          "requires_grad_()'s checks (make it a property over a private slot, "
-                          "kept raw for the ops' fast path)", strict=True)
 @pytest.mark.parametrize("make, value", [
     (lambda lib: lib.tensor([1, 2]), True),
     (lambda lib: lib.tensor([1.0, 2.0], requires_grad=True) * 2, False),
@@ -613,10 +608,23 @@ def test_assigning_requires_grad_is_checked(make, value):
         make(ag).requires_grad = value
 
 
-@pytest.mark.xfail(reason="tensor.py: assigning `.grad` of another shape is accepted; PyTorch "
-                          "raises RuntimeError (a `grad` property checking shape)", strict=True)
 def test_assigning_a_gradient_of_the_wrong_shape_raises():
     with pytest.raises(RuntimeError):
         torch.ones(2, requires_grad=True).grad = torch.ones(3)
     with pytest.raises(RuntimeError):
         ag.ones(2, requires_grad=True).grad = ag.ones(3)
+
+
+@pytest.mark.parametrize("value, error", [
+    (lambda lib: lib.ones(2, dtype=lib.float64), RuntimeError),
+    (lambda lib: [1.0, 2.0], TypeError),
+])
+def test_assigning_a_gradient_of_another_dtype_or_type_raises(value, error):
+    for lib in (torch, ag):
+        x = lib.ones(2, requires_grad=True)
+        with pytest.raises(error):
+            x.grad = value(lib)
+        x.grad = lib.ones(2)
+        assert_array_equal(np.asarray(x.grad.detach()), [1.0, 1.0])
+        x.grad = None
+        assert x.grad is None
