@@ -182,14 +182,6 @@ class detect_anomaly:
 _tensor_type: Any = None  # set by tensor.py: Function and Tensor know each other
 
 
-def in_backward_formula(fn_cls: type, *args: Any) -> Any:
-    """Use op `fn_cls` inside a derivative: plain arrays run its forward directly, Tensors
-    (under create_graph) record it, so the derivative itself stays differentiable."""
-    if any(isinstance(a, _tensor_type) for a in args):
-        return fn_cls.apply(*args)
-    return fn_cls.forward(fn_cls(), *args)
-
-
 # --- Function --------------------------------------------------------------------------------
 
 _clock = [0]  # bumped by every in-place change; lets backward skip version checks when 0 happened
@@ -271,6 +263,24 @@ class Function:
         if _recording_backward[0] and _mode.create_graph:
             return tuple(self._as_tensor(a) for a in saved)
         return saved
+
+    @classmethod
+    def in_backward(cls, *args: Any) -> Any:
+        """Use this op inside another op's `backward`: on arrays it returns what `forward`
+        returns (nothing is recorded); on Tensors, as under `create_graph=True`, it is applied
+        and recorded, so the derivative stays differentiable.
+
+        >>> class Double(Function):  # the derivative of Half, and the other way round
+        ...     @staticmethod
+        ...     def forward(ctx, x):
+        ...         return 2 * x
+        ...     @staticmethod
+        ...     def backward(ctx, grad):
+        ...         return Half.in_backward(grad)
+        """
+        if any(isinstance(a, _tensor_type) for a in args):
+            return cls.apply(*args)
+        return cls.forward(cls(), *args)
 
     def mark_non_differentiable(self, *args: Any) -> None:
         """Accepted for PyTorch compatibility; outputs of integer dtype never carry gradients."""

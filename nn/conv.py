@@ -329,10 +329,6 @@ def _window_sum_t(grad: np.ndarray, geom: _Geometry, x_shape: tuple) -> np.ndarr
 # gradient arrives as a Tensor). If so it calls the Functions below, so it is differentiable
 # again; if not it calls the NumPy kernels directly.
 
-def _recording(*values: Any) -> bool:
-    return any(isinstance(v, ag.Tensor) for v in values)
-
-
 class Convolution(ag.Function):
     """$y = W \\star x + b$: `[W | b] (G, O/G, K+1) @ [cols(x); 1] (N, G, K+1, L)`, with
     $\\partial L/\\partial x = \\mathrm{col2im}(W^T G)$ (a transposed convolution),
@@ -353,7 +349,7 @@ class Convolution(ag.Function):
         x, weight, cols = ctx.saved_tensors
         need_x, need_weight, need_bias = ctx.needs_input_grad[:3]
         geom, grad_x, grad_weight, grad_bias = ctx.geom, None, None, None
-        if _recording(grad, x, weight):
+        if isinstance(grad, ag.Tensor):  # recording a backward pass: with the Functions
             if need_x:
                 grad_x = ConvolutionTranspose.apply(grad, weight, geom, tuple(x.shape))
             if need_weight:
@@ -391,16 +387,10 @@ class ConvolutionTranspose(ag.Function):
         grad, weight = ctx.saved_tensors
         need_grad, need_weight = ctx.needs_input_grad[:2]
         geom, d_grad, d_weight = ctx.geom, None, None
-        if _recording(h, grad, weight):
-            if need_grad:
-                d_grad = Convolution.apply(h, weight, None, geom)
-            if need_weight:
-                d_weight = ConvolutionWeightGrad.apply(h, grad, geom, tuple(weight.shape))
-        else:
-            if need_grad:
-                d_grad = _conv_np(h, weight, geom)[0]
-            if need_weight:
-                d_weight = _conv_weight_grad_np(h, grad, geom, weight.shape)
+        if need_grad:
+            d_grad = Convolution.in_backward(h, weight, None, geom)
+        if need_weight:
+            d_weight = ConvolutionWeightGrad.in_backward(h, grad, geom, tuple(weight.shape))
         return d_grad, d_weight, None, None
 
 
@@ -422,16 +412,10 @@ class ConvolutionWeightGrad(ag.Function):
         x, grad = ctx.saved_tensors
         need_x, need_grad = ctx.needs_input_grad[:2]
         geom, d_x, d_grad = ctx.geom, None, None
-        if _recording(h, x, grad):
-            if need_x:
-                d_x = ConvolutionTranspose.apply(grad, h, geom, tuple(x.shape))
-            if need_grad:
-                d_grad = Convolution.apply(x, h, None, geom)
-        else:
-            if need_x:
-                d_x = _conv_input_grad_np(grad, h, geom, x.shape)
-            if need_grad:
-                d_grad = _conv_np(x, h, geom)[0]
+        if need_x:
+            d_x = ConvolutionTranspose.in_backward(grad, h, geom, tuple(x.shape))
+        if need_grad:
+            d_grad = Convolution.in_backward(x, h, None, geom)
         return d_x, d_grad, None, None
 
 
@@ -454,7 +438,7 @@ class MaxPool2DWithIndices(ag.Function):
     def backward(ctx, grad):
         (arg,) = ctx.saved_tensors
         geom = ctx.geom
-        if _recording(grad):
+        if isinstance(grad, ag.Tensor):  # recording a backward pass: a differentiable scatter
             index = _flat_index(arg, geom, ctx.x_shape)
             return MaxUnpool2D.apply(grad, index, ctx.x_shape, not geom.overlapping()), None
         return _window_max_t(grad, arg, geom, ctx.x_shape), None
@@ -475,9 +459,7 @@ class MaxUnpool2D(ag.Function):
     @staticmethod
     def backward(ctx, h):
         (index,) = ctx.saved_tensors
-        if _recording(h):
-            return MaxPoolGather.apply(h, index, ctx.unique), None, None, None
-        return h.reshape(-1)[index], None, None, None
+        return MaxPoolGather.in_backward(h, index, ctx.unique), None, None, None
 
 
 class MaxPoolGather(ag.Function):
@@ -494,9 +476,7 @@ class MaxPoolGather(ag.Function):
     @staticmethod
     def backward(ctx, grad):
         (index,) = ctx.saved_tensors
-        if _recording(grad):
-            return MaxUnpool2D.apply(grad, index, ctx.x_shape, ctx.unique), None, None
-        return _scatter(grad, index, ctx.x_shape, ctx.unique), None, None
+        return MaxUnpool2D.in_backward(grad, index, ctx.x_shape, ctx.unique), None, None
 
 
 class AvgPool2D(ag.Function):
@@ -515,9 +495,7 @@ class AvgPool2D(ag.Function):
 
     @staticmethod
     def backward(ctx, grad):
-        if _recording(grad):
-            return AvgPool2DTranspose.apply(grad, ctx.geom, ctx.scale, ctx.x_shape), None, None
-        return _window_sum_t(grad * ctx.scale, ctx.geom, ctx.x_shape), None, None
+        return AvgPool2DTranspose.in_backward(grad, ctx.geom, ctx.scale, ctx.x_shape), None, None
 
 
 class AvgPool2DTranspose(ag.Function):
@@ -533,11 +511,7 @@ class AvgPool2DTranspose(ag.Function):
 
     @staticmethod
     def backward(ctx, h):
-        if _recording(h):
-            return AvgPool2D.apply(h, ctx.geom, ctx.scale), None, None, None
-        geom = ctx.geom
-        out = _window_sum(_pad(h, geom.padding), geom, geom.out_size(*h.shape[2:]))
-        return out * ctx.scale, None, None, None
+        return AvgPool2D.in_backward(h, ctx.geom, ctx.scale), None, None, None
 
 
 # --- functional forms ----------------------------------------------------------------------------

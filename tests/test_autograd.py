@@ -329,6 +329,43 @@ def test_custom_function_first_and_second_order():
     assert ag.gradgradcheck(Cube.apply, (t,))
 
 
+class Scale(ag.Function):
+    """y = c x; its derivative is Scale again, used through `in_backward`."""
+
+    @staticmethod
+    def forward(ctx, x, c):
+        ctx.c = c
+        return x * c
+
+    @staticmethod
+    def backward(ctx, grad):
+        return Scale.in_backward(grad, ctx.c), None
+
+
+class Square(ag.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * x
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return Scale.in_backward(grad * x, 2.0)
+
+
+def test_in_backward_runs_forward_on_arrays_and_records_on_tensors():
+    out = Scale.in_backward(np.array([1.0, 2.0]), 3.0)
+    assert type(out) is np.ndarray and out.tolist() == [3.0, 6.0]
+    x = ag.tensor([1.0, -2.0, 0.5], dtype=ag.float64, requires_grad=True)
+    (g,) = ag.autograd.grad(Square.apply(x).sum(), x, create_graph=True)
+    np.testing.assert_array_equal(g.data, [2.0, -4.0, 1.0])
+    assert g.requires_grad and g.grad_fn is not None  # the derivative was recorded
+    g.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [2.0, 2.0, 2.0])
+    assert ag.gradgradcheck(Square.apply, (x,))
+
+
 def test_custom_function_with_a_wrong_gradient_fails_gradcheck():
     class BadSquare(ag.Function):
         @staticmethod

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..function import Function, in_backward_formula
+from ..function import Function
 
 
 class Reshape(Function):
@@ -59,7 +59,7 @@ class Index(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return in_backward_formula(IndexAdd, grad, ctx.in_shape, ctx.index), None
+        return IndexAdd.in_backward(grad, ctx.in_shape, ctx.index), None
 
 
 class IndexAdd(Function):
@@ -76,7 +76,7 @@ class IndexAdd(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return in_backward_formula(Index, grad, ctx.index), None, None
+        return Index.in_backward(grad, ctx.index), None, None
 
 
 class Cat(Function):
