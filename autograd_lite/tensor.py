@@ -1111,6 +1111,7 @@ class Tensor:
 def _binary_operator(op: type, name: str, reflected: bool = False) -> Callable:
     """`Tensor.__mul__` and friends: normalise the other operand, then apply `op`."""
     scalar_as_array = op is not Pow  # Pow keeps a number exponent: its derivative is simpler
+    apply = op.apply  # bound once, not per call
 
     def operator(self: Tensor, other: Any) -> Any:
         kind = type(other)  # the common operands first: they keep the tensor's dtype
@@ -1133,7 +1134,7 @@ def _binary_operator(op: type, name: str, reflected: bool = False) -> Callable:
                 _check_bool_sub(a, b)
             a, b = _promoted((a, b), true_divide=op is Div)
         try:
-            return op.apply(a, b)
+            return apply(a, b)
         except ValueError as e:
             raise _broadcast_error(name, a, b, e) from None
         except TypeError:  # NumPy refuses bool - bool
