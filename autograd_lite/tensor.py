@@ -10,6 +10,7 @@ re-exported here), `interop.py` (NumPy's ufuncs and functions on Tensors).
 
 from __future__ import annotations
 
+import math
 from collections import namedtuple
 from collections.abc import Callable
 from typing import Any
@@ -864,7 +865,7 @@ class Tensor:
         """Variance over `dim`, divided by n - 1 (`unbiased`) or n; `correction` sets the
         subtrahend directly, as in PyTorch."""
         axes, correction = self._spread_args(dim, unbiased, correction, "var")
-        count = self.data.size if axes is None else int(np.prod([self.shape[a] for a in axes]))
+        count = self.data.size if axes is None else math.prod(self.shape[a] for a in axes)
         centered = self - self.mean(dim=axes, keepdim=True)
         return (centered * centered).sum(dim=axes, keepdim=keepdim) / max(count - correction, 0)
 
@@ -969,7 +970,7 @@ class Tensor:
     def _reshape(self, shape: tuple, name: str) -> Tensor:
         shape = _shape_args(shape, name)
         size = self.data.size
-        known = int(np.prod([s for s in shape if s != -1]))
+        known = math.prod(s for s in shape if s != -1)
         if (shape.count(-1) > 1 or any(s < -1 for s in shape)
                 or (-1 in shape and (known == 0 or size % known))
                 or (-1 not in shape and known != size)):
@@ -1000,7 +1001,7 @@ class Tensor:
                 f"start_dim={start_dim}, end_dim={end_dim} for a tensor of shape "
                 f"{tuple(self.shape)})")
         shape = self.shape
-        merged = int(np.prod(shape[start:end + 1]))  # not -1: an empty tensor keeps its sizes
+        merged = math.prod(shape[start:end + 1])  # not -1: an empty tensor keeps its sizes
         return self.reshape(shape[:start] + (merged,) + shape[end + 1:])
 
     def permute(self, *args: Any, dims: Any = None) -> Tensor:

@@ -94,6 +94,9 @@ def _pair(value: Any, what: str, name: object, minimum: int) -> tuple[int, int]:
     """An int or a pair of ints, as PyTorch's `_pair`, checked against `minimum`."""
     if type(value) is int and value >= minimum:
         return value, value
+    if (type(value) is tuple and len(value) == 2 and type(value[0]) is int
+            and type(value[1]) is int and min(value) >= minimum):  # a layer's own pairs
+        return value
     pair = (value, value) if isinstance(value, (int, np.integer)) else value
     try:
         pair = tuple(pair)
