@@ -12,9 +12,24 @@ _generator = [np.random.default_rng()]
 
 
 def manual_seed(seed: int) -> np.random.Generator:
-    """Reseed the default random generator, so a seeded run is reproducible to the bit."""
-    _generator[0] = np.random.default_rng(seed)
+    """Reseed the default random generator, so a seeded run is reproducible to the bit. Any
+    int in PyTorch's range [-2**63, 2**64) is a seed (a negative one counts modulo 2**64)."""
+    _generator[0] = np.random.default_rng(_seed(seed, "manual_seed"))
     return _generator[0]
+
+
+def _seed(seed: Any, what: str) -> int:
+    """A seed as NumPy takes it: `int(seed)`, as PyTorch does, and a negative one modulo 2**64
+    (PyTorch accepts negative seeds, NumPy only non-negative ones)."""
+    try:
+        seed = int(seed)
+    except (TypeError, ValueError):
+        raise TypeError(f"{what}: the seed must be an int, got {type(seed).__name__} "
+                        f"{seed!r}") from None
+    if not -2**63 <= seed < 2**64:
+        raise ValueError(f"{what}: the seed {seed} is out of range; use an int in "
+                         "[-2**63, 2**64)")
+    return seed % 2**64
 
 
 def default_generator() -> np.random.Generator:

@@ -42,7 +42,7 @@ import autograd_lite as ag
 
 from . import init
 from .init import _generator
-from .module import Module, Parameter
+from .module import Module, Parameter, _size
 
 __all__ = [
     "AvgPool2d",
@@ -744,6 +744,8 @@ class Conv2d(Module):
                  seed: int | None = None) -> None:
         super().__init__()
         name = type(self).__name__
+        in_channels = _size(in_channels, "in_channels", self)
+        out_channels = _size(out_channels, "out_channels", self)
         if not isinstance(groups, (int, np.integer)) or groups < 1:
             raise ValueError(f"{name}: groups must be a positive integer, got {groups!r}")
         if in_channels % groups:
@@ -755,7 +757,7 @@ class Conv2d(Module):
         if padding_mode != "zeros":
             raise ValueError(f"{name}: only padding_mode='zeros' is supported, got "
                              f"{padding_mode!r}")
-        self.in_channels, self.out_channels = int(in_channels), int(out_channels)
+        self.in_channels, self.out_channels = in_channels, out_channels
         self.kernel_size = _pair(kernel_size, "kernel_size", name, 1)
         self.stride = _pair(stride, "stride", name, 1)
         self.padding = padding if isinstance(padding, str) else _pair(padding, "padding", name, 0)

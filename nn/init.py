@@ -41,7 +41,9 @@ def _generator(generator: np.random.Generator | None, seed: int | None) -> np.ra
                             f"(e.g. np.random.default_rng(0)), got {type(generator).__name__}")
         return generator
     if seed is not None:
-        return np.random.default_rng(seed)
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+            raise TypeError(f"seed must be an int, got {type(seed).__name__} {seed!r}")
+        return np.random.default_rng(int(seed) % 2**64)  # PyTorch takes negative seeds too
     return ag.default_generator()
 
 

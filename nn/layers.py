@@ -21,7 +21,7 @@ import autograd_lite as ag
 from . import functional as F
 from . import init
 from .init import _generator
-from .module import Module, Parameter
+from .module import Module, Parameter, _size
 
 __all__ = [
     "MLP",
@@ -56,7 +56,8 @@ class Linear(Module):
                  dtype: Any = None, *, generator: np.random.Generator | None = None,
                  seed: int | None = None) -> None:
         super().__init__()
-        self.in_features, self.out_features = int(in_features), int(out_features)
+        self.in_features = _size(in_features, "in_features", self)
+        self.out_features = _size(out_features, "out_features", self)
         dtype = ag.get_default_dtype() if dtype is None else dtype
         self.weight = Parameter(np.empty((self.out_features, self.in_features), dtype))
         self.bias = Parameter(np.empty(self.out_features, dtype)) if bias else None

@@ -40,6 +40,16 @@ def zero_grads(params: Any, set_to_none: bool = True) -> None:
             param.grad.data[...] = 0
 
 
+def _size(value: Any, what: str, layer: object) -> int:
+    """A layer's size argument: a non-negative int (PyTorch raises for 4.5 or -1 too)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{type(layer).__name__}: {what} must be an int, got "
+                        f"{type(value).__name__} {value!r}")
+    if value < 0:
+        raise RuntimeError(f"{type(layer).__name__}: {what} must be at least 0, got {value}")
+    return int(value)
+
+
 class Parameter(ag.Tensor):
     """A Tensor that is a module's parameter: assigning it to a module attribute registers it.
 

@@ -628,3 +628,25 @@ def test_assigning_a_gradient_of_another_dtype_or_type_raises(value, error):
         assert_array_equal(np.asarray(x.grad.detach()), [1.0, 1.0])
         x.grad = None
         assert x.grad is None
+
+
+def test_seeds_as_pytorch_takes_them():
+    torch.manual_seed(-1)
+    first = ag.manual_seed(-1).random()
+    assert ag.manual_seed(-1).random() == first  # negative seeds work and reproduce
+    assert ag.manual_seed(2**64 - 1).random() == first  # -1 is 2**64 - 1
+    with pytest.raises(ValueError):
+        torch.manual_seed(2**64)
+    with pytest.raises(ValueError, match="out of range"):
+        ag.manual_seed(2**64)
+    with pytest.raises(TypeError, match="seed must be an int"):
+        ag.manual_seed("x")
+    assert nn.Linear(3, 2, seed=-5).weight.shape == (2, 3)
+
+
+@pytest.mark.parametrize("size, error", [(4.5, TypeError), (-1, RuntimeError)])
+def test_linear_sizes_must_be_non_negative_ints(size, error):
+    with pytest.raises(error):
+        tnn.Linear(size, 3)
+    with pytest.raises(error, match="in_features"):
+        nn.Linear(size, 3)
