@@ -269,7 +269,12 @@ def _root_grad(tensor: Tensor, gradient: Any, what: str, create_graph: bool) -> 
     if isinstance(gradient, Tensor):
         data = gradient.data
     else:
-        data = np.asarray(gradient, dtype=tensor.data.dtype)
+        try:
+            data = np.asarray(gradient, dtype=tensor.data.dtype)
+        except (TypeError, ValueError):
+            raise TypeError(f"{what}: gradient must be a Tensor (or numbers of the output's "
+                            f"shape {tuple(tensor.shape)}), got {type(gradient).__name__} "
+                            f"{gradient!r:.60}") from None
     if data.shape != tensor.shape:
         raise RuntimeError(
             f"{what}: mismatch in shape: the gradient has shape {tuple(data.shape)} and the "

@@ -61,7 +61,16 @@ class Optimizer:
         self.defaults = defaults
         self.state: dict[ag.Tensor, dict[str, Any]] = {}
         self.param_groups: list[dict[str, Any]] = []
-        groups = list(params)
+        if callable(params):
+            raise TypeError(
+                f"params argument given to the optimizer should be an iterable of Tensors or "
+                f"dicts, but got {type(params).__name__} {getattr(params, '__name__', '')!r}: "
+                "call it (e.g. model.parameters(), with the parentheses)")
+        try:
+            groups = list(params)
+        except TypeError:
+            raise TypeError(f"params argument given to the optimizer should be an iterable of "
+                            f"Tensors or dicts, but got {type(params).__name__}") from None
         if not groups:
             raise ValueError("optimizer got an empty parameter list")
         if not isinstance(groups[0], dict):

@@ -450,3 +450,18 @@ def test_numpy_function_without_a_gradient_runs_where_no_gradient_is_needed():
     np.testing.assert_allclose(np.arcsinh(ag.ones(3)), np.arcsinh(np.ones(3)))
     with ag.no_grad():
         np.testing.assert_allclose(np.cumsum(ag.ones(3, requires_grad=True)), [1.0, 2.0, 3.0])
+
+
+def test_optimizer_given_the_parameters_method_says_to_call_it():
+    import nn
+    model = nn.Linear(2, 2)
+    with pytest.raises(TypeError, match=r"model.parameters\(\)"):
+        nn.optim.Adam(model.parameters)
+    with pytest.raises(TypeError, match="iterable of Tensors"):
+        nn.optim.SGD(5, lr=0.1)
+
+
+def test_backward_with_a_gradient_that_is_not_numbers():
+    y = ag.ones(2, requires_grad=True) * 2
+    with pytest.raises(TypeError, match=r"gradient must be a Tensor.*shape \(2,\).*str"):
+        y.backward("a")
