@@ -3,7 +3,9 @@
 `main` is a dispatcher: each subcommand adds its parser with a ``register_*`` function listed in
 `COMMANDS` and sets ``run`` to the function that carries it out, which returns the exit status.
 A user error is raised as `CommandError` and reported as ``autograd-lite: error: ...`` on stderr
-with exit status 2, as argparse reports its own errors; never as a traceback.
+with exit status 2, as argparse reports its own errors; never as a traceback. Ctrl-C ends a
+command with ``autograd-lite: interrupted`` and status 130; a closed pipe (``| head``) ends it
+quietly.
 
     autograd-lite grad "(3*k + 8*m) * (5*m + 2)" --at k=1 m=3 [--explain] [--render graph.svg]
 """
@@ -11,8 +13,10 @@ with exit status 2, as argparse reports its own errors; never as a traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -24,6 +28,8 @@ __all__ = ["main", "build_parser", "CommandError", "COMMANDS"]
 
 PROG = "autograd-lite"
 USAGE_ERROR = 2
+INTERRUPTED = 130  # 128 + SIGINT, as shells report a command stopped by Ctrl-C
+BROKEN_PIPE = 141  # 128 + SIGPIPE, as shells report `yes | head -1`'s yes
 
 
 class CommandError(Exception):
@@ -65,6 +71,8 @@ def run_grad(args: argparse.Namespace) -> int:
     expr = _parse_expr(args.expr)
     values = _parse_assignments(args.at)
     _check_variables(expr, values)
+    if args.render:
+        _check_render_path(args.render)
     explain = ag.explain if args.explain else None
     save_graph = ag.save_graph if args.render else None
 
@@ -76,14 +84,46 @@ def run_grad(args: argparse.Namespace) -> int:
         if root.requires_grad:
             # explain and render may read the graph's saved values after backward.
             root.backward(retain_graph=bool(explain or save_graph))
-    print("\n".join(_report(expr, leaves, root)))
+    name = function_name(expr.variables)
+    print("\n".join(_report(expr, leaves, root, name)))
 
+    named = {name: root, **leaves}  # explain and render call the result what the report does
     if explain is not None:
         print()
-        print(explain(root, params=leaves))
+        with np.errstate(all="ignore"):  # log(0) and the like: the trace shows the inf or nan
+            print(explain(root, params=named))
     if save_graph is not None:
-        _render(save_graph, root, args.render, leaves)
+        _render(save_graph, root, args.render, named)
     return 0
+
+
+def function_name(variables: Sequence[str]) -> str:
+    """The name for the expression's value: ``f``, unless a variable is called that."""
+    for name in ("f", "g", "h", "F", "G", "H"):
+        if name not in variables:
+            return name
+    n = 1
+    while f"f{n}" in variables:
+        n += 1
+    return f"f{n}"
+
+
+def _check_render_path(path: str) -> None:
+    """Fail before evaluating if --render cannot be written: a known suffix, an existing
+    folder, not a folder itself."""
+    from autograd_lite.viz import FORMATS
+
+    target = Path(path)
+    suffix = target.suffix.lower().lstrip(".")
+    if suffix not in FORMATS:
+        raise CommandError(f"--render {path}: the file name must end in "
+                           f"{', '.join('.' + f for f in FORMATS)}")
+    if target.is_dir():
+        raise CommandError(f"--render {path} is a folder; give a file name such as "
+                           f"{target / 'graph.svg'}")
+    if not target.parent.is_dir():
+        raise CommandError(f"--render {path}: the folder {target.parent} does not exist; "
+                           "create it first or choose another path")
 
 
 _GRAD_OPTIONS = {"-h", "--help", "--at", "--dtype", "--explain", "--render"}
@@ -173,18 +213,19 @@ def _evaluate(expr: Expr, leaves: dict[str, Any]) -> Any:
     return root
 
 
-def _report(expr: Expr, leaves: dict[str, Any], root: Any) -> list[str]:
-    """The lines ``f(k, m) = ...``, ``at k = 1, m = 3`` and the aligned results."""
+def _report(expr: Expr, leaves: dict[str, Any], root: Any, f: str = "f") -> list[str]:
+    """The lines ``f(k, m) = ...``, ``at k = 1, m = 3`` and the aligned results, calling the
+    value `f`."""
     names = expr.variables
-    lines = [f"f({', '.join(names)}) = {' '.join(expr.text.split())}"]
+    lines = [f"{f}({', '.join(names)}) = {' '.join(expr.text.split())}"]
     if names:
         lines.append("at " + ", ".join(f"{name} = {format_value(leaves[name].data)}"
                                        for name in names))
-    results = [("f", format_value(root.data))]
+    results = [(f, format_value(root.data))]
     for name in names:
         grad = leaves[name].grad
         data = grad.data if grad is not None else np.zeros_like(leaves[name].data)
-        results.append((f"df/d{name}", format_value(data)))
+        results.append((f"d{f}/d{name}", format_value(data)))
     width = max(len(label) for label, _ in results)
     lines += [f"  {label:<{width}} = {value}" for label, value in results]
     return lines
@@ -245,11 +286,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{PROG}: error: a command is required", file=sys.stderr)
         return USAGE_ERROR
     try:
-        return args.run(args)
+        status = args.run(args)
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's last flush
+        return status
     except CommandError as exc:
         first, *rest = exc.lines
         print(f"{PROG}: error: {first}", *rest, sep="\n", file=sys.stderr)
         return USAGE_ERROR
+    except KeyboardInterrupt:
+        print(f"\n{PROG}: interrupted", file=sys.stderr)
+        return INTERRUPTED
+    except BrokenPipeError:
+        _silence_stdout()
+        return BROKEN_PIPE
+
+
+def _silence_stdout() -> None:
+    """After the reader of a pipe has gone (``autograd-lite demo | head -1``): point stdout
+    at /dev/null so that the interpreter's final flush does not fail again. The command then
+    stops quietly with status 141, as a Unix tool killed by SIGPIPE does."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # no real file descriptor (stdout replaced, as in tests)
+        pass
 
 
 if __name__ == "__main__":

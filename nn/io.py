@@ -135,7 +135,11 @@ def save(obj: Any, path: StrPath) -> None:
 
     Raises:
         TypeError: for a value that cannot be saved without pickle (the message names its key).
+        FileNotFoundError: if the folder of ``path`` does not exist.
+        NotADirectoryError: if the folder of ``path`` is a file.
+        IsADirectoryError: if ``path`` is a folder.
     """
+    _check_writable_path(os.fspath(path))
     flattener = _Flattener()
     tree = flattener.tree(obj)
     meta = {"format": _FORMAT, "version": _VERSION, "tree": tree}
@@ -161,6 +165,19 @@ def save(obj: Any, path: StrPath) -> None:
             pass
         raise
     _sync_directory(directory)
+
+
+def _check_writable_path(path: str) -> None:
+    """Raise an error naming ``path`` (not the temporary file) if it cannot be a new file."""
+    folder = os.path.dirname(path) or "."
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"cannot save to {path}: it is a folder; give a file name "
+                                "inside it")
+    if not os.path.exists(folder):
+        raise FileNotFoundError(f"cannot save to {path}: the folder {folder} does not exist; "
+                                "create it first")
+    if not os.path.isdir(folder):
+        raise NotADirectoryError(f"cannot save to {path}: {folder} is not a folder")
 
 
 def _copy_permissions(path: str, temporary: str) -> None:

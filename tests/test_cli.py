@@ -150,6 +150,82 @@ def test_render_to_an_unknown_suffix_is_one_line_with_status_2(tmp_path):
     assert status == 2 and "Traceback" not in err and ".svg" in err
 
 
+
+@pytest.mark.parametrize("where, message", [
+    ("missing/graph.svg", "does not exist"),
+    (".", "is a folder"),
+    ("graph.txt", "must end in"),
+])
+def test_render_is_checked_before_evaluating(tmp_path, monkeypatch, where, message):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "folder.svg").mkdir()
+    where = "folder.svg" if where == "." else where
+    monkeypatch.setattr("autograd_lite.cli._evaluate", lambda *a: pytest.fail("evaluated"))
+    status, out, err = run([*EXAMPLE, "--render", where])
+    assert (status, out) == (2, "")
+    assert err.count("\n") == 1 and f"--render {where}" in err and message in err
+
+
+def test_save_graph_names_the_missing_folder(tmp_path):
+    import autograd_lite as ag
+
+    x = ag.tensor(2.0, requires_grad=True)
+    with pytest.raises(FileNotFoundError, match="nope.*does not exist"):
+        ag.save_graph(x * x, tmp_path / "nope" / "g.dot")
+    (tmp_path / "dir.dot").mkdir()
+    with pytest.raises(IsADirectoryError, match="is a folder"):
+        ag.save_graph(x * x, tmp_path / "dir.dot")
+
+
+def test_a_variable_called_f_renames_the_function():
+    status, out, err = run(["grad", "(f + t1) * t2", "--at", "f=2", "t1=3", "t2=4",
+                            "--explain"])
+    assert status == 0, err
+    lines = [line.strip() for line in out.splitlines()]
+    assert lines[:6] == ["g(f, t1, t2) = (f + t1) * t2", "at f = 2, t1 = 3, t2 = 4",
+                         "g      = 20", "dg/df  = 4", "dg/dt1 = 4", "dg/dt2 = 5"]
+    assert "Backward pass of g = 20, by the chain rule" in lines
+    assert "dg/df  = 4" in lines[-3:]
+    assert not any(line.startswith(("t1 =", "t2 =", "f =")) for line in lines)
+
+
+def test_explain_does_not_leak_numpy_warnings():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        status, out, err = run(["grad", "log(x)*0", "--at", "x=0", "--explain"])
+    assert status == 0 and "nan" in out and err == ""
+
+
+def test_a_closed_pipe_ends_quietly_with_status_141():
+    values = ",".join(str(k) for k in range(20000))  # far more output than a pipe holds
+    command = (f"{sys.executable} -m autograd_lite grad 'sum(x*x)' --at x={values} "
+               "| head -c 10; exit ${PIPESTATUS[0]}")
+    path = os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])
+    done = subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "PYTHONPATH": path})
+    assert done.stdout == "f(x) = sum"
+    assert (done.returncode, done.stderr) == (141, "")
+
+
+def test_a_broken_pipe_inside_a_command_is_not_a_traceback(monkeypatch):
+    class Gone(io.StringIO):
+        def write(self, text):
+            raise BrokenPipeError
+
+    monkeypatch.setattr(sys, "stdout", Gone())
+    assert main(EXAMPLE) == 141
+
+
+def test_ctrl_c_prints_interrupted_and_returns_130(monkeypatch):
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("autograd_lite.cli.run_grad", interrupted)
+    status, out, err = run(EXAMPLE)
+    assert (status, out, err.strip()) == (130, "", "autograd-lite: interrupted")
+
 def test_eval_exec_and_code_compilation_are_never_used(monkeypatch):
     run(EXAMPLE)  # import everything first: imports may legitimately compile code
 

@@ -288,3 +288,15 @@ def _npy_bytes(array: np.ndarray) -> bytes:
     buffer = io.BytesIO()
     np.save(buffer, array, allow_pickle=False)
     return buffer.getvalue()
+
+
+def test_a_path_that_cannot_be_a_file_is_named_before_writing(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"nope.*does not exist") as error:
+        save({"a": 1}, tmp_path / "nope" / "m.npz")
+    assert ".tmp" not in str(error.value)
+    with pytest.raises(IsADirectoryError, match="is a folder"):
+        save({"a": 1}, tmp_path)
+    (tmp_path / "file").write_text("")
+    with pytest.raises(NotADirectoryError, match="is not a folder"):
+        save({"a": 1}, tmp_path / "file" / "m.npz")
+    assert _files(tmp_path) == ["file"]
