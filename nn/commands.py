@@ -32,8 +32,25 @@ OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop")
 
 # --- data ------------------------------------------------------------------------------------
 
+MAX_CLASSES = 10_000
+"""The largest number of classes `train` accepts (labels 0 to MAX_CLASSES - 1)."""
+
+
 def load_dataset(spec: list[str], target: str | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """(X, y) from `--data`: a bundled name, a CSV or NPZ file, or an IDX images/labels pair."""
+    """(X, y) from `--data`: a bundled name, a CSV or NPZ file, or an IDX images/labels pair.
+
+    The labels are checked to be class numbers 0, 1, 2, ... below `MAX_CLASSES`.
+    """
+    X, y = _load(spec, target)
+    if len(y) and (y.min() < 0 or y.max() >= MAX_CLASSES):
+        bad = int(y.min()) if y.min() < 0 else int(y.max())
+        raise CommandError(f"--data {' '.join(spec)}: has the label {bad}; labels must be class "
+                           f"numbers 0, 1, 2, ... (at most {MAX_CLASSES} classes): renumber "
+                           "the classes")
+    return X, y
+
+
+def _load(spec: list[str], target: str | None) -> tuple[np.ndarray, np.ndarray]:
     if len(spec) == 2:
         return _read(nn_data.load_mnist_idx, spec[0], spec[1])
     if len(spec) != 1:
@@ -73,12 +90,21 @@ def _read_npz(path: Path) -> tuple[np.ndarray, np.ndarray]:
             X, y = archive[keys["x"]], archive[keys["y"]]
     except (ValueError, OSError) as e:
         raise CommandError(f"{path}: not a readable .npz file ({e})") from None
-    if X.ndim < 2 or len(X) != len(y):
+    if X.ndim < 2 or y.ndim != 1 or len(X) != len(y):
         raise CommandError(f"{path}: X must be (samples, features) and y (samples,); got "
                            f"{X.shape} and {y.shape}")
+    if X.size == 0:
+        raise CommandError(f"{path}: the array X is empty ({X.shape}): no samples or no features")
+    if X.dtype.kind not in "biuf":
+        raise CommandError(f"{path}: the array X must hold numbers, but holds {X.dtype} values")
     if not np.issubdtype(y.dtype, np.integer):
         raise CommandError(f"{path}: y must hold integer class labels, got {y.dtype}")
-    return X.reshape(len(X), -1).astype(np.float32), y.astype(np.int64)
+    X = X.reshape(len(X), -1).astype(np.float32)
+    if not np.isfinite(X).all():
+        sample = int(np.argmin(np.isfinite(X).all(axis=1)))
+        raise CommandError(f"{path}: the array X holds nan or inf (sample {sample}); every "
+                           "feature must be a finite number")
+    return X, y.astype(np.int64)
 
 
 def split(X: np.ndarray, y: np.ndarray, test_fraction: float = 0.2,
@@ -179,7 +205,7 @@ def register_demo(subparsers: Any) -> None:
         "a loss/accuracy plot and the graph of one training step.")
     parser.add_argument("--out", default="out/demo", help="output folder (default: out/demo)")
     parser.add_argument("--epochs", type=_positive_int, default=40)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=_seed, default=0)
     parser.add_argument("--quick", action="store_true", help="a few epochs, for a smoke test")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.set_defaults(run=run_demo)
@@ -206,7 +232,7 @@ def run_demo(args: argparse.Namespace) -> int:
 
     _plot_history(history, out / "training.png")
     _save_step_graph(model, X_train[:8], y_train[:8], out / "training_step.svg")
-    nn_io.save({"model": model, "config": {"sizes": [64, 64, 10]},
+    nn_io.save({"model": model, "config": {"sizes": [64, 64, 10], "seed": args.seed},
                 "normalization": {"mean": mean, "std": std}}, out / "model.npz")
     print(f"wrote {out / 'training.png'}, {out / 'training_step.svg'} and {out / 'model.npz'} "
           f"({time.perf_counter() - started:.1f} s)")
@@ -230,6 +256,11 @@ def _save_step_graph(model: Any, X: np.ndarray, y: np.ndarray, path: Path) -> No
 
 # --- train and eval ----------------------------------------------------------------------------
 
+DEFAULT_HIDDEN = [64]
+DEFAULT_OPTIMIZER = "adam"
+DEFAULT_LR = 1e-3
+
+
 def register_train(subparsers: Any) -> None:
     """Add ``train``: train an MLP from the command line and save a checkpoint."""
     parser = subparsers.add_parser(
@@ -238,66 +269,104 @@ def register_train(subparsers: Any) -> None:
         epilog="example: autograd-lite train --data digits --hidden 64,32 --epochs 30 "
         "--out model.npz")
     _add_data_arguments(parser)
-    parser.add_argument("--hidden", type=_sizes, default=[64],
+    # --hidden, --lr and --optimizer default to None so that --resume can tell them apart from
+    # values the user gave (which would be ignored).
+    parser.add_argument("--hidden", type=_sizes, default=None,
                         help="hidden layer sizes, comma-separated (default: 64)")
     parser.add_argument("--epochs", type=_positive_int, default=20)
-    parser.add_argument("--lr", type=_positive_float, default=1e-3)
-    parser.add_argument("--optimizer", choices=OPTIMIZERS, default="adam")
+    parser.add_argument("--lr", type=_positive_float, default=None,
+                        help=f"learning rate (default: {DEFAULT_LR:g})")
+    parser.add_argument("--optimizer", choices=OPTIMIZERS, default=None,
+                        help=f"(default: {DEFAULT_OPTIMIZER})")
     parser.add_argument("--batch-size", type=_positive_int, default=32)
     parser.add_argument("--out", default="model.npz", help="checkpoint path (.npz)")
     parser.add_argument("--resume", action="store_true",
-                        help="continue from the checkpoint at --out")
+                        help="continue from the checkpoint at --out (its model, optimiser, "
+                        "learning rate, --target and --seed)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.set_defaults(run=run_train)
 
 
 def register_eval(subparsers: Any) -> None:
     """Add ``eval``: evaluate a saved model."""
-    parser = subparsers.add_parser("eval", help="evaluate a saved model on a dataset")
+    parser = subparsers.add_parser(
+        "eval", help="evaluate a saved model on a dataset",
+        description="Score a checkpoint written by `autograd-lite train` on a dataset: by "
+        "default on the held-out 20%% split that `train` set aside (the same --seed), or with "
+        "--all on every sample (for a separate test set).")
     parser.add_argument("checkpoint", help="a .npz written by `autograd-lite train`")
     _add_data_arguments(parser)
+    parser.add_argument("--all", action="store_true",
+                        help="score every sample, not only the held-out 20%% split")
     parser.set_defaults(run=run_eval)
 
 
 def _add_data_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", nargs="+", required=True, metavar="DATA",
                         help=f"{' | '.join(BUNDLED)} | PATH.csv | PATH.npz | IMAGES LABELS (IDX)")
-    parser.add_argument("--target", help="CSV target column: a name or an index (default: last)")
-    parser.add_argument("--seed", type=int, default=0, help="split and initialisation seed")
+    parser.add_argument("--target", help="CSV target column: a name or an index (default: last, "
+                        "or the one the checkpoint was trained with)")
+    parser.add_argument("--seed", type=_seed, default=None,
+                        help="split and initialisation seed (default: 0, or the checkpoint's)")
 
 
 def run_train(args: argparse.Namespace) -> int:
     """Carry out ``train``."""
     import nn
 
-    X, y = load_dataset(args.data, args.target)
-    X_train, y_train, X_test, y_test = split(X, y, 0.2, args.seed)
-    classes = int(max(y.max() + 1, 2))
     out = Path(args.out)
+    _check_output_file(out, "--out")
+    state: dict | None = None
     if args.resume:
-        state = _load_checkpoint(out)
+        state = _load_checkpoint(out, resume=True)
         config = state["config"]
-        sizes = [int(s) for s in config["sizes"]]
+        _check_resume_options(args, config, out)
+        # Checkpoints from before target and seed were saved: use the options as given.
+        target = config["target"] if "target" in config else args.target
+        seed = int(config["seed"]) if "seed" in config else args.seed or 0
+    else:
+        target = args.target
+        seed = 0 if args.seed is None else args.seed
+    X, y = load_dataset(args.data, target)
+    X_train, y_train, X_test, y_test = split(X, y, 0.2, seed)
+    classes = int(max(y.max() + 1, 2))
+    if state is not None:
+        sizes = config["sizes"]
         if sizes[0] != X.shape[1] or sizes[-1] < classes:
             raise CommandError(f"{out}: the checkpoint's model takes {sizes[0]} features and "
                                f"{sizes[-1]} classes; this data has {X.shape[1]} and {classes}")
         mean, std = state["normalization"]["mean"], state["normalization"]["std"]
-        model, optimizer = _build(sizes, config["optimizer"], float(config["lr"]), args.seed)
-        model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        done = int(state["epoch"])
+        optimizer_name, lr = config["optimizer"], float(config["lr"])
+        done = state["epoch"]
     else:
-        sizes = [X.shape[1], *args.hidden, classes]
+        sizes = [X.shape[1], *(args.hidden or DEFAULT_HIDDEN), classes]
         mean, std = X_train.mean(0), X_train.std(0) + 1e-6
-        model, optimizer = _build(sizes, args.optimizer, args.lr, args.seed)
-        config = {"sizes": sizes, "optimizer": args.optimizer, "lr": args.lr}
+        optimizer_name = args.optimizer or DEFAULT_OPTIMIZER
+        lr = args.lr or DEFAULT_LR
+        config = {"sizes": sizes, "optimizer": optimizer_name, "lr": lr, "target": target,
+                  "seed": seed}
         done = 0
     Xs, Xt = _standardize(X_train, mean, std), _standardize(X_test, mean, std)
-    history = _train(model, optimizer, Xs, y_train, Xt, y_test, args.epochs, args.batch_size,
-                     args.seed + done, progress=not args.no_progress)
+    try:
+        model, optimizer = _build(sizes, optimizer_name, lr, seed)
+        if state is not None:
+            _load_weights(model, state["model"], out)
+            _load_optimizer(optimizer, state["optimizer"], out)
+        with np.errstate(all="ignore"):  # a diverging run is reported once, below
+            history = _train(model, optimizer, Xs, y_train, Xt, y_test, args.epochs,
+                             args.batch_size, seed + done, progress=not args.no_progress)
+    except MemoryError:
+        raise CommandError(f"out of memory for a {'-'.join(map(str, sizes))} MLP with "
+                           f"--batch-size {args.batch_size}: give smaller --hidden sizes or a "
+                           "smaller --batch-size") from None
+    _check_finite(history, done, lr, out)
     accuracy, _ = _accuracy_and_predictions(model, Xt, y_test)
-    nn.save({"model": model, "optimizer": optimizer, "config": config,
-             "normalization": {"mean": mean, "std": std}, "epoch": done + args.epochs}, out)
+    try:
+        nn.save({"model": model, "optimizer": optimizer, "config": config,
+                 "normalization": {"mean": mean, "std": std}, "epoch": done + args.epochs}, out)
+    except OSError as e:
+        raise CommandError(f"--out {out}: cannot write the checkpoint ({e.strerror or e})") \
+            from None
     print(f"epochs {done + 1}-{done + args.epochs}: final loss {history['loss'][-1]:.4f}, "
           f"test accuracy {accuracy:.2%}; saved {out}")
     return 0
@@ -305,34 +374,159 @@ def run_train(args: argparse.Namespace) -> int:
 
 def run_eval(args: argparse.Namespace) -> int:
     """Carry out ``eval``."""
-    state = _load_checkpoint(Path(args.checkpoint))
-    sizes = [int(s) for s in state["config"]["sizes"]]
-    X, y = load_dataset(args.data, args.target)
+    path = Path(args.checkpoint)
+    state = _load_checkpoint(path)
+    config = state["config"]
+    sizes = config["sizes"]
+    target = args.target if args.target is not None else config.get("target")
+    seed = args.seed if args.seed is not None else int(config.get("seed", 0))
+    X, y = load_dataset(args.data, target)
     if X.shape[1] != sizes[0]:
-        raise CommandError(f"{args.checkpoint}: the model takes {sizes[0]} features but the "
+        raise CommandError(f"{path}: the model takes {sizes[0]} features but the "
                            f"data has {X.shape[1]}")
+    if y.max() >= sizes[-1]:
+        raise CommandError(f"--data {' '.join(args.data)}: has label {int(y.max())}, but the "
+                           f"model in {path} knows {sizes[-1]} classes (0-{sizes[-1] - 1}); "
+                           "evaluate it on data with the classes it was trained on")
     model, _ = _build(sizes, "sgd", 0.1, 0)
-    model.load_state_dict(state["model"])
+    _load_weights(model, state["model"], path)
     Xs = _standardize(X, state["normalization"]["mean"], state["normalization"]["std"])
-    _, _, X_test, y_test = split(Xs, y, 0.2, args.seed)
+    if args.all:
+        X_test, y_test = Xs, y
+        scored = f"on all {len(y_test)} samples"
+    else:
+        _, _, X_test, y_test = split(Xs, y, 0.2, seed)
+        scored = (f"on {len(y_test)} held-out samples (the 20% split that training with "
+                  f"--seed {seed} set aside); pass --all to score every sample")
     accuracy, predicted = _accuracy_and_predictions(model, X_test, y_test)
-    print(f"test accuracy: {accuracy:.2%} on {len(y_test)} held-out samples")
+    print(f"{'accuracy' if args.all else 'test accuracy'}: {accuracy:.2%} {scored}")
     print(format_confusion(confusion_matrix(y_test, predicted, sizes[-1])))
     return 0
 
 
-def _load_checkpoint(path: Path) -> dict:
+def _check_output_file(path: Path, flag: str) -> None:
+    """Fail before any work if `path` cannot be written: it must not be a folder, and its
+    folder must exist and be writable."""
+    if path.is_dir():
+        raise CommandError(f"{flag} {path} is a folder; give a file path such as "
+                           f"{path / 'model.npz'}")
+    parent = path.parent
+    if not parent.exists():
+        raise CommandError(f"{flag} {path}: the folder {parent} does not exist; create it "
+                           "first or choose another path")
+    if not parent.is_dir():
+        raise CommandError(f"{flag} {path}: {parent} is not a folder")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise CommandError(f"{flag} {path}: the folder {parent} is not writable; choose "
+                           "another path")
+
+
+def _check_resume_options(args: argparse.Namespace, config: dict, path: Path) -> None:
+    """With --resume the checkpoint's settings hold: reject options that say otherwise."""
+    saved = {"--hidden": (",".join(map(str, config["sizes"][1:-1])),
+                          None if args.hidden is None else ",".join(map(str, args.hidden))),
+             "--optimizer": (config["optimizer"], args.optimizer),
+             "--lr": (f"{float(config['lr']):g}", None if args.lr is None else f"{args.lr:g}"),
+             "--target": (config.get("target", args.target), args.target),
+             "--seed": (config.get("seed", args.seed), args.seed)}
+    clashes = [f"{flag} {given} (the checkpoint has {'the default' if kept is None else kept})"
+               for flag, (kept, given) in saved.items()
+               if given is not None and given != kept]
+    if clashes:
+        raise CommandError(f"--resume continues {path} with its own settings, so "
+                           f"{'; '.join(clashes)} would be ignored: drop "
+                           f"{'it' if len(clashes) == 1 else 'them'}, or train afresh without "
+                           "--resume")
+
+
+def _check_finite(history: dict, done: int, lr: float, out: Path) -> None:
+    """A training run whose loss went to nan or inf is an error (nothing is saved)."""
+    for epoch, loss in enumerate(history["loss"], start=done + 1):
+        if not np.isfinite(loss):
+            raise CommandError(f"the loss became {loss} at epoch {epoch}; lower --lr (it was "
+                               f"{lr:g}) and train again ({out} was not written)")
+
+
+def _load_weights(model: Any, weights: Any, path: Path) -> None:
+    try:
+        model.load_state_dict(weights)
+    except (RuntimeError, ValueError, KeyError, TypeError) as e:
+        detail = " ".join(str(e).split())
+        raise CommandError(f"{path}: the saved weights do not fit the model its config "
+                           f"describes ({detail[:200]}); the checkpoint is damaged, train "
+                           "afresh") from None
+
+
+def _load_optimizer(optimizer: Any, saved: Any, path: Path) -> None:
+    try:
+        optimizer.load_state_dict(saved)
+    except (RuntimeError, ValueError, KeyError, TypeError, IndexError) as e:
+        detail = " ".join(str(e).split())
+        raise CommandError(f"{path}: the saved optimizer state does not fit the model "
+                           f"({detail[:200]}); train afresh without --resume") from None
+
+
+def _load_checkpoint(path: Path, resume: bool = False) -> dict:
+    """The checkpoint at `path`, checked for what `eval` (and, with `resume`, ``train
+    --resume``) needs; ``config["sizes"]`` becomes a list of ints and ``epoch`` an int."""
+    if path.is_dir():
+        raise CommandError(f"{path} is a folder, not a checkpoint file")
     try:
         state = nn_io.load(path)
     except FileNotFoundError:
         raise CommandError(f"{path}: no such checkpoint") from None
     except (ValueError, OSError) as e:
         raise CommandError(str(e)) from None
+    if not isinstance(state, dict):
+        raise CommandError(f"{path}: not a checkpoint written by `autograd-lite train`")
     for key in ("model", "config", "normalization"):
         if key not in state:
             raise CommandError(f"{path}: not a checkpoint written by `autograd-lite train` "
                                f"(no '{key}' entry)")
+    damaged = f"{path}: a damaged checkpoint"
+    config, norm = state["config"], state["normalization"]
+    sizes = config.get("sizes") if isinstance(config, dict) else None
+    if (not isinstance(sizes, (list, tuple)) or len(sizes) < 2
+            or not all(_is_int(s) and s > 0 for s in sizes)):
+        raise CommandError(f"{damaged}: its config has no valid layer 'sizes'; train afresh")
+    config["sizes"] = sizes = [int(s) for s in sizes]
+    if not isinstance(state["model"], dict):
+        raise CommandError(f"{damaged}: its 'model' entry is not a set of weights")
+    for key in ("mean", "std"):
+        value = norm.get(key) if isinstance(norm, dict) else None
+        array = np.asarray(value) if value is not None else None
+        if array is None or array.shape != (sizes[0],) or array.dtype.kind not in "fiu" \
+                or not np.isfinite(array).all():
+            shape = None if array is None else array.shape
+            raise CommandError(f"{damaged}: normalization '{key}' should hold {sizes[0]} "
+                               f"numbers (one per input feature), found {shape}; train afresh")
+    if "epoch" in state:
+        if not _is_int(state["epoch"]) or state["epoch"] < 0:
+            raise CommandError(f"{damaged}: its 'epoch' is {state['epoch']!r}, not a "
+                               "non-negative integer")
+        state["epoch"] = int(state["epoch"])
+    target = config.get("target")
+    if target is not None and not isinstance(target, str):
+        raise CommandError(f"{damaged}: its config 'target' is {target!r}, not a column")
+    if "seed" in config and not (_is_int(config["seed"]) and config["seed"] >= 0):
+        raise CommandError(f"{damaged}: its config 'seed' is {config['seed']!r}")
+    if resume:
+        if "optimizer" not in state:
+            raise CommandError(f"{path} was written by `demo` (no optimizer state): cannot "
+                               "resume; train afresh without --resume")
+        if "epoch" not in state:
+            raise CommandError(f"{damaged}: no 'epoch' entry: cannot resume; train afresh "
+                               "without --resume")
+        lr = config.get("lr")
+        if config.get("optimizer") not in OPTIMIZERS or not isinstance(lr, (int, float)) \
+                or isinstance(lr, bool) or not (np.isfinite(lr) and lr > 0):
+            raise CommandError(f"{damaged}: its config has no valid 'optimizer' and 'lr': "
+                               "cannot resume; train afresh without --resume")
     return state
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
 
 
 # --- argument types ------------------------------------------------------------------------------
@@ -365,7 +559,25 @@ def _sizes(text: str) -> list[int]:
             f"expected comma-separated layer sizes like 64,32, got {text!r}") from None
     if not sizes or min(sizes) <= 0:
         raise argparse.ArgumentTypeError(f"layer sizes must be positive, got {text!r}")
+    if max(sizes) > MAX_LAYER:
+        raise argparse.ArgumentTypeError(f"layer sizes above {MAX_LAYER:,} are not supported, "
+                                         f"got {text!r}")
     return sizes
+
+
+MAX_LAYER = 1_000_000
+"""The largest --hidden layer size (beyond it a layer would not fit in memory anyway)."""
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value < 2**63:
+        raise argparse.ArgumentTypeError(
+            f"expected a non-negative integer seed (0 to 2**63-1), got {text!r}")
+    return value
 
 
 def _output_folder(name: str) -> Path:

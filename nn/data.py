@@ -538,7 +538,7 @@ def load_csv(
     Raises:
         ValueError: on a cell that is not a finite number or a row of the wrong length (naming
             the file, line and column), on a target column holding non-integer values (it must
-            hold class labels), or on an unknown target.
+            hold class labels) or values of 2**53 or more, or on an unknown target.
     """
     name = os.fspath(path)
     if header not in (True, False, "infer"):
@@ -584,6 +584,13 @@ def load_csv(
         raise ValueError(
             f"{name}, line {body[bad][0]}: the target column{label_name} ({column + 1}) holds "
             f"{labels[bad]!r}; the target must hold integer class labels"
+        )
+    huge = np.abs(labels) >= 2**53  # beyond this a float no longer holds every integer
+    if huge.any():
+        bad = int(np.argmax(huge))
+        raise ValueError(
+            f"{name}, line {body[bad][0]}: the target column ({column + 1}) holds "
+            f"{labels[bad]!r}, too large for a class label"
         )
     X = np.delete(table, column, axis=1).astype(np.float32)
     return X, labels.astype(np.int64)
