@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import argparse
 import io
+import os
+import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import numpy as np
 
@@ -19,7 +21,11 @@ if TYPE_CHECKING:
     import matplotlib.pyplot as plt
 
 __all__ = [
+    "existing_file",
+    "fail",
     "is_number",
+    "output_folder",
+    "positive_int",
     "make_parser",
     "parse_args",
     "prepare",
@@ -40,8 +46,56 @@ def make_parser(doc: str, name: str, quick_help: str) -> argparse.ArgumentParser
     """
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help=quick_help)
-    parser.add_argument("--out", type=Path, default=Path("out") / name, help="output folder")
+    # A string default goes through the type too, so a bad default folder is reported alike.
+    parser.add_argument("--out", type=output_folder, default=str(Path("out") / name),
+                        help=f"output folder, created if need be (default: out/{name})")
     return parser
+
+
+def output_folder(text: str) -> Path:
+    """An argparse type: the folder `text`, created (with its parents) if it does not exist;
+    an argparse error if it cannot be (a file is in the way, no permission, /proc/...)."""
+    folder = Path(text)
+    if folder.exists() and not folder.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is a file, not a folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise argparse.ArgumentTypeError(
+            f"cannot create the folder {text}: {exc.strerror or exc}") from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise argparse.ArgumentTypeError(f"the folder {text} is not writable")
+    return folder
+
+
+def existing_file(text: str) -> Path:
+    """An argparse type: `text` as a Path, which must be a readable file."""
+    path = Path(text)
+    if not path.exists():
+        raise argparse.ArgumentTypeError(f"{text}: no such file")
+    if not path.is_file():
+        raise argparse.ArgumentTypeError(f"{text} is not a file")
+    if not os.access(path, os.R_OK):
+        raise argparse.ArgumentTypeError(f"{text}: no permission to read it")
+    return path
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: a positive integer."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def fail(message: str) -> NoReturn:
+    """Stop the example with a one-line error, as argparse does: ``NAME: error: message`` on
+    stderr and exit status 2 (for problems found after parsing, such as a corrupt file)."""
+    print(f"{Path(sys.argv[0]).name}: error: {message}", file=sys.stderr)
+    raise SystemExit(2)
 
 
 def parse_args(doc: str, name: str, quick_help: str,
@@ -53,8 +107,11 @@ def parse_args(doc: str, name: str, quick_help: str,
 def prepare(args: argparse.Namespace, seed: int | None = None) -> Path:
     """Create the output folder args.out (and its parents) and, if seed is given, seed the
     engine's global generator with it (ag.manual_seed). Returns the output folder."""
-    out: Path = args.out
-    out.mkdir(parents=True, exist_ok=True)
+    out = Path(args.out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        fail(f"cannot create the output folder {out}: {exc.strerror or exc}")
     if seed is not None:
         import autograd_lite as ag
 

@@ -39,7 +39,16 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-from _common import make_parser, prepare, print_table, save_png, shuffled_split  # noqa: E402
+from _common import (  # noqa: E402
+    existing_file,
+    fail,
+    make_parser,
+    positive_int,
+    prepare,
+    print_table,
+    save_png,
+    shuffled_split,
+)
 
 import autograd_lite as ag  # noqa: E402
 import nn  # noqa: E402
@@ -59,13 +68,13 @@ POOLS = {
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = make_parser(__doc__, NAME,
                          "2 epochs (and at most 2,000 MNIST images): a smoke test")
-    parser.add_argument("--epochs", type=int, default=None,
+    parser.add_argument("--epochs", type=positive_int, default=None,
                         help="epochs per model (default 30 on the digits, 3 on MNIST)")
-    parser.add_argument("--mnist-images", type=Path, default=None,
+    parser.add_argument("--mnist-images", type=existing_file, default=None,
                         help="an MNIST IDX image file (e.g. train-images-idx3-ubyte[.gz])")
-    parser.add_argument("--mnist-labels", type=Path, default=None,
+    parser.add_argument("--mnist-labels", type=existing_file, default=None,
                         help="the matching IDX label file")
-    parser.add_argument("--limit", type=int, default=None,
+    parser.add_argument("--limit", type=positive_int, default=None,
                         help="use only the first LIMIT MNIST images")
     args = parser.parse_args(argv)
     if (args.mnist_images is None) != (args.mnist_labels is None):
@@ -193,7 +202,10 @@ def plot_feature_maps(model: nn.Sequential, image: np.ndarray, label: int, out: 
 def main(argv: list[str] | None = None) -> dict:
     args = parse_args(argv)
     out = prepare(args)
-    source, X, y = load(args)
+    try:
+        source, X, y = load(args)
+    except (ValueError, OSError) as exc:  # a corrupt or mismatched IDX file
+        fail(str(exc))
     side = X.shape[-1]
     epochs = args.epochs if args.epochs is not None else (
         2 if args.quick else 30 if args.mnist_images is None else 3)

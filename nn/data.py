@@ -583,14 +583,14 @@ def load_csv(
         label_name = f" {names[column]!r}" if names is not None else ""
         raise ValueError(
             f"{name}, line {body[bad][0]}: the target column{label_name} ({column + 1}) holds "
-            f"{labels[bad]!r}; the target must hold integer class labels"
+            f"{float(labels[bad])!r}; the target must hold integer class labels"
         )
     huge = np.abs(labels) >= 2**53  # beyond this a float no longer holds every integer
     if huge.any():
         bad = int(np.argmax(huge))
         raise ValueError(
             f"{name}, line {body[bad][0]}: the target column ({column + 1}) holds "
-            f"{labels[bad]!r}, too large for a class label"
+            f"{float(labels[bad])!r}, too large for a class label"
         )
     X = np.delete(table, column, axis=1).astype(np.float32)
     return X, labels.astype(np.int64)

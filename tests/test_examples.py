@@ -254,3 +254,40 @@ def test_seeded_runs_are_identical_to_the_bit(tmp_path):
     assert np.array_equal(first["confusion"], second["confusion"])
     assert (tmp_path / "a" / "hidden_weights.png").read_bytes() == \
         (tmp_path / "b" / "hidden_weights.png").read_bytes()
+
+
+# --------------------------------------------------------------------------- bad arguments
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--mnist-images", "nope.idx", "--mnist-labels", "nope.idx"], "nope.idx: no such file"),
+    (["--out", "a_file"], "a_file is a file, not a folder"),
+    (["--out", "a_file/below"], "cannot create the folder a_file/below"),
+    (["--limit", "0"], "expected a positive integer"),
+    (["--epochs", "-2"], "expected a positive integer"),
+])
+def test_bad_arguments_are_argparse_errors(tmp_path, monkeypatch, capsys, argv, message):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a_file").write_text("")
+    with pytest.raises(SystemExit) as stop:
+        load("digits_cnn").main(["--quick", *argv])
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and message in err and "Traceback" not in err
+
+
+def test_a_corrupt_idx_file_is_a_one_line_error(tmp_path, capsys):
+    bad = tmp_path / "bad.idx"
+    bad.write_bytes(b"garbage!")
+    with pytest.raises(SystemExit) as stop:
+        load("digits_cnn").main(["--quick", "--out", str(tmp_path / "out"), "--mnist-images",
+                                 str(bad), "--mnist-labels", str(bad)])
+    err = capsys.readouterr().err
+    assert stop.value.code == 2
+    assert err.count("\n") == 1 and "error: " in err and "bad.idx: bad magic number" in err
+
+
+def test_an_unwritable_out_is_an_argparse_error_in_every_example(tmp_path, capsys):
+    (tmp_path / "a_file").write_text("")
+    with pytest.raises(SystemExit) as stop:
+        load("chain_rule").main(["--out", str(tmp_path / "a_file")])
+    assert stop.value.code == 2 and "is a file, not a folder" in capsys.readouterr().err

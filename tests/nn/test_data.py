@@ -375,3 +375,10 @@ def test_loader_on_digits_end_to_end():
     assert len(loader) == 8
     total = sum(len(_numpy(yb)) for _, yb in loader)
     assert total == 1797
+
+
+def test_csv_labels_too_large_for_a_class_are_refused(tmp_path):
+    path = tmp_path / "huge.csv"
+    path.write_text("1,0\n2,1e30\n")
+    with pytest.raises(ValueError, match=r"huge.csv, line 2: .*1e\+30, too large"):
+        load_csv(path)
