@@ -277,7 +277,7 @@ def register_train(subparsers: Any) -> None:
     parser.add_argument("--lr", type=_positive_float, default=None,
                         help=f"learning rate (default: {DEFAULT_LR:g})")
     parser.add_argument("--optimizer", choices=OPTIMIZERS, default=None,
-                        help=f"(default: {DEFAULT_OPTIMIZER})")
+                        help=f"optimiser (default: {DEFAULT_OPTIMIZER})")
     parser.add_argument("--batch-size", type=_positive_int, default=32)
     parser.add_argument("--out", default="model.npz", help="checkpoint path (.npz)")
     parser.add_argument("--resume", action="store_true",
