@@ -16,7 +16,6 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -111,19 +110,12 @@ def function_name(variables: Sequence[str]) -> str:
 def _check_render_path(path: str) -> None:
     """Fail before evaluating if --render cannot be written: a known suffix, an existing
     folder, not a folder itself."""
-    from autograd_lite.viz import FORMATS
+    from autograd_lite.viz import _graph_path
 
-    target = Path(path)
-    suffix = target.suffix.lower().lstrip(".")
-    if suffix not in FORMATS:
-        raise CommandError(f"--render {path}: the file name must end in "
-                           f"{', '.join('.' + f for f in FORMATS)}")
-    if target.is_dir():
-        raise CommandError(f"--render {path} is a folder; give a file name such as "
-                           f"{target / 'graph.svg'}")
-    if not target.parent.is_dir():
-        raise CommandError(f"--render {path}: the folder {target.parent} does not exist; "
-                           "create it first or choose another path")
+    try:
+        _graph_path(path, f"--render {path}: ")
+    except (ValueError, OSError) as e:
+        raise CommandError(str(e)) from None
 
 
 _GRAD_OPTIONS = {"-h", "--help", "--at", "--dtype", "--explain", "--render"}

@@ -603,22 +603,29 @@ def save_graph(root: Tensor, path: str | os.PathLike, **draw_kwargs: Any) -> Pat
     exist, NotADirectoryError if it is a file and IsADirectoryError if `path` is a folder,
     before drawing anything.
     """
-    path = Path(path)
-    fmt = path.suffix.lower().lstrip(".")
-    if fmt not in FORMATS:
-        raise ValueError(f"save_graph: cannot tell the format from {path.name!r}; the suffix "
-                         f"must be one of {', '.join('.' + f for f in FORMATS)}")
-    if path.is_dir():
-        raise IsADirectoryError(f"save_graph: {path} is a folder; give a file name inside it")
-    if not path.parent.exists():
-        raise FileNotFoundError(f"save_graph: the folder {path.parent} does not exist; create "
-                                f"it first (to write {path})")
-    if not path.parent.is_dir():
-        raise NotADirectoryError(f"save_graph: {path.parent} is not a folder (to write {path})")
+    path, fmt = _graph_path(path, "save_graph: ")
     source = draw_graph(root, **draw_kwargs).source
     data = source.encode("utf-8") if fmt == "dot" else render.render(source, fmt)
     write_atomic(path, data)
     return path
+
+
+def _graph_path(path: str | Path, what: str = "") -> tuple[Path, str]:
+    """`path` and its format, or the error saying why a picture cannot be written there (the
+    suffix, the folder), before anything is drawn. `what` starts each message."""
+    path = Path(path)
+    fmt = path.suffix.lower().lstrip(".")
+    if fmt not in FORMATS:
+        raise ValueError(f"{what}cannot tell the format from {path.name!r}; the suffix must be "
+                         f"one of {', '.join('.' + f for f in FORMATS)}")
+    if path.is_dir():
+        raise IsADirectoryError(f"{what}{path} is a folder; give a file name inside it")
+    if not path.parent.exists():
+        raise FileNotFoundError(f"{what}the folder {path.parent} does not exist; create it "
+                                f"first (to write {path})")
+    if not path.parent.is_dir():
+        raise NotADirectoryError(f"{what}{path.parent} is not a folder (to write {path})")
+    return path, fmt
 
 
 def write_atomic(path: Path, data: bytes) -> None:

@@ -154,7 +154,7 @@ def test_render_to_an_unknown_suffix_is_one_line_with_status_2(tmp_path):
 @pytest.mark.parametrize("where, message", [
     ("missing/graph.svg", "does not exist"),
     (".", "is a folder"),
-    ("graph.txt", "must end in"),
+    ("graph.txt", "suffix must be one of"),
 ])
 def test_render_is_checked_before_evaluating(tmp_path, monkeypatch, where, message):
     monkeypatch.chdir(tmp_path)
