@@ -113,11 +113,14 @@ def gradcheck(fn: Callable, inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
     raise GradcheckError("\n".join(lines))
 
 
-def gradgradcheck(fn: Callable, inputs: Any, grad_outputs: Sequence[Tensor] | None = None,
+def gradgradcheck(fn: Callable, inputs: Any,
+                  grad_outputs: Tensor | Sequence[Tensor] | None = None,
                   eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
-                  seed: int = 0) -> bool:
+                  seed: int = 0, raise_exception: bool = True) -> bool:
     """Check second-order gradients: `gradcheck` of the vector-Jacobian product of `fn`
-    (with random `grad_outputs` unless given), which runs backward with `create_graph`."""
+    (with random `grad_outputs` unless given: a Tensor, or one per output), which runs
+    backward with `create_graph`. Returns True, or raises `GradcheckError` (returns False
+    with `raise_exception=False`)."""
     inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
     wrt = [t for t in inputs if isinstance(t, Tensor) and t.requires_grad]
     outs = _outputs(fn, inputs)
@@ -125,7 +128,11 @@ def gradgradcheck(fn: Callable, inputs: Any, grad_outputs: Sequence[Tensor] | No
         rng = np.random.default_rng(seed)
         grad_outputs = [Tensor._make(rng.standard_normal(o.shape).astype(o.data.dtype), True,
                                      None) for o in outs]
-    grad_outputs = list(grad_outputs)
+    grad_outputs = [grad_outputs] if isinstance(grad_outputs, Tensor) else list(grad_outputs)
+    if len(grad_outputs) != len(outs):
+        raise ValueError(
+            f"gradgradcheck: got {len(grad_outputs)} grad_outputs for {len(outs)} "
+            "floating-point output(s) of fn; give one per output")
     count = len(inputs)
 
     def vjp_of_fn(*args: Any) -> tuple:
@@ -138,7 +145,8 @@ def gradgradcheck(fn: Callable, inputs: Any, grad_outputs: Sequence[Tensor] | No
         return tuple(g for g in grads if g is not None)
 
     wrt_ids = _IdentitySet(wrt)
-    return gradcheck(vjp_of_fn, tuple(inputs) + tuple(grad_outputs), eps, atol, rtol)
+    return gradcheck(vjp_of_fn, tuple(inputs) + tuple(grad_outputs), eps, atol, rtol,
+                     raise_exception)
 
 
 class _IdentitySet:
