@@ -85,7 +85,7 @@ def backpropagate(
     previous = (_mode.grad_enabled, _mode.create_graph)
     _mode.grad_enabled = _mode.create_graph = create_graph
     _recording_backward[0] += create_graph
-    check_finite = _mode.anomaly
+    check_finite = _mode.anomaly and _mode.check_nan
     ndarray = np.ndarray
     owned: set = set()
     # inf and nan flow on silently, as in PyTorch (anomaly mode is the way to catch them)
@@ -106,7 +106,7 @@ def backpropagate(
                     wanted[node] = grad
                 continue
             if node.hooks:
-                grad = _run_hooks(node.hooks, grad, create_graph, capture=wanted is None)
+                grad = _run_hooks(node.hooks, grad, create_graph, capture=True)
             if wanted is not None and node in wanted:
                 wanted[node] = grad
             node.out_grad = grad.data if create_graph else grad

@@ -48,6 +48,7 @@ class _Mode(threading.local):
 
     _grad_enabled = True
     _anomaly = False
+    check_nan = True  # anomaly mode's NaN/Inf check of each backward output
     record = 1
     create_graph = False  # True while a backward pass is being recorded
 
@@ -113,6 +114,14 @@ class set_grad_enabled:
 class _GradModeContext:
     mode = True
 
+    def __new__(cls, fn: Callable | None = None) -> Any:
+        if fn is not None:  # used as a bare decorator: @no_grad
+            return cls()(fn)
+        return super().__new__(cls)
+
+    def __init__(self, fn: Callable | None = None) -> None:
+        pass
+
     def __enter__(self) -> None:
         self.prev = _mode.grad_enabled
         _mode.grad_enabled = self.mode
@@ -149,10 +158,21 @@ class enable_grad(_GradModeContext):
     mode = True
 
 
-def set_detect_anomaly(mode: bool) -> None:
+class set_detect_anomaly:
     """Turn anomaly detection on or off: backward then raises at the first NaN/Inf gradient,
-    naming the op and showing where it was created in the forward pass."""
-    _mode.anomaly = bool(mode)
+    naming the op and showing where it was created in the forward pass. Takes effect at once,
+    and as a context manager restores the previous mode on exit. With `check_nan=False` only
+    the forward stacks are recorded."""
+
+    def __init__(self, mode: bool, check_nan: bool = True) -> None:
+        self.prev = (_mode.anomaly, _mode.check_nan)
+        _mode.anomaly, _mode.check_nan = bool(mode), bool(check_nan)
+
+    def __enter__(self) -> None:
+        pass
+
+    def __exit__(self, *exc: object) -> None:
+        _mode.anomaly, _mode.check_nan = self.prev
 
 
 def is_anomaly_enabled() -> bool:
@@ -161,21 +181,29 @@ def is_anomaly_enabled() -> bool:
 
 
 class detect_anomaly:
-    """Context manager (and decorator) form of `set_detect_anomaly(True)`."""
+    """Context manager (and decorator) form of `set_detect_anomaly(True)`; with
+    `check_nan=False` it records forward stacks without checking gradients."""
+
+    def __init__(self, check_nan: bool = True) -> None:
+        self.check_nan = bool(check_nan)
 
     def __enter__(self) -> None:
-        self.prev = _mode.anomaly
-        _mode.anomaly = True
+        self.prev = (_mode.anomaly, _mode.check_nan)
+        _mode.anomaly, _mode.check_nan = True, self.check_nan
 
     def __exit__(self, *exc: object) -> None:
-        _mode.anomaly = self.prev
+        _mode.anomaly, _mode.check_nan = self.prev
 
     def __call__(self, fn: Callable) -> Callable:
+        check_nan = self.check_nan
+
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with detect_anomaly():
+            with detect_anomaly(check_nan):
                 return fn(*args, **kwargs)
 
         wrapper.__wrapped__ = fn
+        wrapper.__name__ = getattr(fn, "__name__", "wrapper")
+        wrapper.__doc__ = getattr(fn, "__doc__", None)
         return wrapper
 
 

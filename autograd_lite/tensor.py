@@ -11,6 +11,7 @@ re-exported here), `interop.py` (NumPy's ufuncs and functions on Tensors).
 from __future__ import annotations
 
 import math
+import warnings
 from collections import namedtuple
 from collections.abc import Callable
 from typing import Any
@@ -216,6 +217,12 @@ class RemovableHandle:
         if self.hook in self.hooks:
             self.hooks.remove(self.hook)
 
+    def __enter__(self) -> RemovableHandle:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.remove()
+
 
 class Tensor:
     """An n-dimensional array that records the ops applied to it, for reverse-mode autodiff.
@@ -291,7 +298,14 @@ class Tensor:
     def grad(self) -> Tensor | None:
         """The gradient backward accumulated into this leaf (or retained), or None. An
         assigned gradient must be a Tensor of this tensor's shape and dtype, or None."""
-        return self._grad
+        grad = self._grad
+        if grad is None and self.grad_fn is not None and not self.retains_grad:
+            warnings.warn(
+                "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. "
+                "Its .grad attribute won't be populated during autograd.backward(). If you "
+                "indeed want the .grad field to be populated for a non-leaf Tensor, use "
+                ".retain_grad() on the non-leaf Tensor.", UserWarning, stacklevel=2)
+        return grad
 
     @grad.setter
     def grad(self, value: Tensor | None) -> None:
@@ -353,14 +367,20 @@ class Tensor:
 
     # ----- autograd
     def backward(self, gradient: Any = None, retain_graph: bool | None = None,
-                 create_graph: bool = False) -> None:
+                 create_graph: bool = False, inputs: Any = None) -> None:
         """Compute the gradient of this tensor with respect to the graph leaves.
 
         Gradients accumulate into `.grad` of leaves with `requires_grad=True` (and of tensors
-        that called `retain_grad()`). A non-scalar tensor needs `gradient`, the vector of the
-        vector-Jacobian product. Saved buffers are freed unless `retain_graph=True`;
-        `create_graph=True` records this backward pass, for gradients of gradients.
+        that called `retain_grad()`); with `inputs`, only into those tensors. A non-scalar
+        tensor needs `gradient`, the vector of the vector-Jacobian product. Saved buffers are
+        freed unless `retain_graph=True`; `create_graph=True` records this backward pass, for
+        gradients of gradients.
         """
+        if inputs is not None:
+            from .autograd import backward
+            backward(self, None if gradient is None else [gradient], retain_graph, create_graph,
+                     inputs=inputs)
+            return
         from .engine import run_backward
         run_backward(self, gradient, retain_graph, create_graph)
 

@@ -2,7 +2,7 @@
 semantics for the transforms, which take JAX's names): `autograd.grad` / `autograd.backward`,
 hooks, grad modes, anomaly mode, `grad` / `value_and_grad` / `vjp` / `jvp` / `jacobian` /
 `hessian`, and `gradcheck` / `gradgradcheck`. Each test pins down one place where
-autograd_lite differed; those marked xfail live in files of another owner and say the fix.
+autograd_lite differed from them and now agrees.
 """
 
 import warnings
@@ -387,11 +387,8 @@ def test_gradgradcheck_takes_one_grad_output_as_a_tensor():
     assert ag.gradgradcheck(lambda x: x ** 3, (x,), ag.tensor(v))
 
 
-# ----- in files of another owner (xfail, strict) ------------------------------------------------
+# ----- backward(inputs=), hook handles, retain_grad in autograd.grad, grad and anomaly modes --
 
-@pytest.mark.xfail(strict=True, reason="tensor.py: Tensor.backward has no inputs=; add "
-                   "`inputs=None` and, when given, call autograd.backward(self, gradient, "
-                   "retain_graph, create_graph, inputs=inputs)")
 def test_tensor_backward_inputs():
     grads = []
     for x, w in zip(leaves([1.0, 2.0]), leaves([1.0, 2.0])):
@@ -401,8 +398,6 @@ def test_tensor_backward_inputs():
     assert_same(grads[0][0], grads[1][0])
 
 
-@pytest.mark.xfail(strict=True, reason="tensor.py: RemovableHandle is not a context manager; "
-                   "add __enter__ (return self) and __exit__ (call self.remove())")
 def test_hook_handle_as_a_context_manager():
     results = []
     for x in leaves([1.0, 2.0]):
@@ -416,9 +411,6 @@ def test_hook_handle_as_a_context_manager():
     assert_allclose(results[0][1], results[1][1])
 
 
-@pytest.mark.xfail(strict=True, reason="engine.py: backpropagate runs hooks with "
-                   "capture=wanted is None, so retain_grad() tensors get no .grad during "
-                   "autograd.grad; pass capture=True (PyTorch fills them)")
 def test_retain_grad_is_filled_during_autograd_grad():
     results = []
     for lib in (ag, torch):
@@ -432,9 +424,6 @@ def test_retain_grad_is_filled_during_autograd_grad():
     assert_same(ours[:2], theirs[:2])
 
 
-@pytest.mark.xfail(strict=True, reason="function.py: no_grad / enable_grad cannot decorate "
-                   "without parentheses; give _GradModeContext `__new__(cls, fn=None)` "
-                   "returning cls()(fn) when a callable is passed (as torch's grad modes do)")
 @pytest.mark.parametrize("name, expected", [("no_grad", False), ("enable_grad", True)])
 def test_grad_mode_as_a_bare_decorator(name, expected):
     for lib in (torch, ag):
@@ -446,9 +435,6 @@ def test_grad_mode_as_a_bare_decorator(name, expected):
             assert mode() is expected
 
 
-@pytest.mark.xfail(strict=True, reason="function.py: set_detect_anomaly is a function "
-                   "returning None; make it a class like set_grad_enabled (sets the mode on "
-                   "construction, restores the previous one in __exit__)")
 def test_set_detect_anomaly_as_a_context_manager():
     for lib in (torch, ag):
         try:
@@ -459,9 +445,6 @@ def test_set_detect_anomaly_as_a_context_manager():
             lib.autograd.set_detect_anomaly(False)
 
 
-@pytest.mark.xfail(strict=True, reason="function.py: detect_anomaly() takes no check_nan; "
-                   "add `__init__(self, check_nan=True)` (and set_detect_anomaly(mode, "
-                   "check_nan=True)); with check_nan=False the engine skips _check_finite")
 def test_detect_anomaly_check_nan_false_lets_nan_through():
     grads = []
     for lib in (ag, torch):
@@ -474,10 +457,6 @@ def test_detect_anomaly_check_nan_false_lets_nan_through():
     assert_allclose(grads[0], grads[1])
 
 
-@pytest.mark.xfail(strict=True, reason="tensor.py: reading .grad of a non-leaf that did not "
-                   "call retain_grad() returns None silently; PyTorch warns (UserWarning "
-                   "'.grad attribute of a Tensor that is not a leaf Tensor is being accessed', "
-                   "suggesting .retain_grad()) in the grad getter")
 def test_reading_the_grad_of_a_non_leaf_warns():
     for x in leaves([1.0]):
         y = x * 2

@@ -194,7 +194,8 @@ def test_retain_grad_keeps_a_non_leaf_gradient():
     assert h.grad.item() == 3.0
     y = x * 5
     (y * 2).backward()
-    assert y.grad is None
+    with pytest.warns(UserWarning, match=r"not a leaf Tensor.*retain_grad\(\)"):
+        assert y.grad is None  # as PyTorch: None, with a warning saying what to do
 
 
 def test_register_hook_on_a_tensor_without_grad_raises():
