@@ -259,6 +259,8 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand in `COMMANDS` and the plugins'."""
     parser = argparse.ArgumentParser(
         prog=PROG, description="autograd_lite: reverse-mode automatic differentiation on NumPy.")
+    from autograd_lite import __version__
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for register in COMMANDS + plugin_commands():
         register(subparsers)

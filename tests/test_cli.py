@@ -285,3 +285,10 @@ def test_any_well_formed_expression_is_differentiated(text):
     status, out, err = run(["grad", text, *(["--at", *(f"{n}=1" for n in names)] if names else [])])
     assert (status, err) == (0, "")
     assert len(out.splitlines()) == (3 + len(names) if names else 2)
+
+
+def test_version():
+    import autograd_lite
+
+    status, out, _ = run(["--version"])
+    assert status == 0 and out.strip() == f"autograd-lite {autograd_lite.__version__}"
