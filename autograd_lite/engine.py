@@ -102,11 +102,11 @@ def backpropagate(
                     accumulate(node, grad, create_graph, owned)
                 elif node in wanted:
                     if node._hooks:
-                        grad = _run_hooks(node._hooks, grad, create_graph, capture=False)
+                        grad = _run_hooks(node._hooks, grad, create_graph)
                     wanted[node] = grad
                 continue
             if node.hooks:
-                grad = _run_hooks(node.hooks, grad, create_graph, capture=True)
+                grad = _run_hooks(node.hooks, grad, create_graph)
             if wanted is not None and node in wanted:
                 wanted[node] = grad
             node.out_grad = grad.data if create_graph else grad
@@ -169,13 +169,13 @@ def _check_finite(node: Function, outputs: list) -> None:
                 f"The forward call that created it:\n{where}")
 
 
-def _run_hooks(hooks: list, grad: Any, create_graph: bool, capture: bool) -> Any:
+def _run_hooks(hooks: list, grad: Any, create_graph: bool) -> Any:
     """Run a tensor's gradient hooks in order; each may replace the gradient. `retain_grad`
     stores it after all of them (whenever it was called), as in PyTorch."""
-    retains = False
+    retains = []
     for hook in hooks:
         if isinstance(hook, _RetainGrad):
-            retains = True
+            retains.append(hook)
             continue
         as_tensor = grad if create_graph else Tensor._make(grad, False, None)
         result = hook(as_tensor)
@@ -188,10 +188,8 @@ def _run_hooks(hooks: list, grad: Any, create_graph: bool, capture: bool) -> Any
                     f"a gradient hook returned shape {result.shape} for a gradient of shape "
                     f"{tuple(grad.shape)}; hooks must keep the shape")
             grad = result if create_graph else result.data
-    if retains and capture:
-        for hook in hooks:
-            if isinstance(hook, _RetainGrad):
-                hook.store(grad, create_graph)
+    for hook in retains:
+        hook.store(grad, create_graph)
     return grad
 
 
@@ -217,7 +215,7 @@ def accumulate(leaf: Tensor, grad: Any, create_graph: bool, owned: set | None = 
     the pass made itself and gave to no one else is kept as it is, any other is copied.
     """
     if leaf._hooks:
-        grad = _run_hooks(leaf._hooks, grad, create_graph, capture=True)
+        grad = _run_hooks(leaf._hooks, grad, create_graph)
         owned = None  # a hook may return an array that lives elsewhere
     if create_graph:
         if grad.dtype != leaf.dtype:
