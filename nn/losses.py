@@ -259,26 +259,14 @@ class NllLoss(ag.Function):
         ctx.save_for_backward(x, q)
         ctx.axis, ctx.divisor, ctx.reduction = axis, divisor, reduction
         log_p = _log_softmax(x, axis) if ctx.from_logits else x
-        losses = -np.sum(q * log_p, axis=axis)
-        if reduction == "none":
-            return losses
-        total = np.sum(losses)
-        if reduction == "sum":
-            return total
-        with np.errstate(invalid="ignore", divide="ignore"):  # every target ignored: nan
-            return total / divisor
+        return _reduce_losses(-np.sum(q * log_p, axis=axis), reduction, divisor)
 
     @staticmethod
     def backward(ctx, grad):
         x, q = ctx.saved_tensors
         need_x, need_q = ctx.needs_input_grad[:2]
         axis = ctx.axis
-        if ctx.reduction == "none":
-            scale = np.expand_dims(grad, axis)
-        elif ctx.reduction == "sum":
-            scale = grad
-        else:  # as PyTorch: a zero gradient when every target was ignored
-            scale = grad / ctx.divisor if ctx.divisor else grad * 0.0
+        scale = _loss_scale(grad, ctx.reduction, ctx.divisor, axis)
         log_p = _log_softmax(x, axis) if ctx.from_logits else x
         grad_x = grad_q = None
         if need_x:
@@ -324,27 +312,17 @@ class CrossEntropyAtIndices(ag.Function):
         losses = -log_p[_at_labels(labels, axis)]
         if kept is not None:
             losses = losses * kept
-        if reduction == "none":
-            return losses
-        total = losses.sum()
-        if reduction == "sum" or divisor:
-            return total if reduction == "sum" else total / divisor
-        with np.errstate(invalid="ignore"):  # every target ignored: 0 / 0 = nan, as PyTorch
-            return total / divisor
+        return _reduce_losses(losses, reduction, divisor)
 
     @staticmethod
     def backward(ctx, grad):
         x, log_p = ctx.saved_tensors
         labels, kept, axis = ctx.labels, ctx.kept, ctx.axis
-        if ctx.reduction == "none":
-            scale = np.expand_dims(grad if kept is None else grad * kept, axis)
-        else:  # as PyTorch: a zero gradient when every target was ignored
-            scale = grad if ctx.reduction == "sum" else (
-                grad / ctx.divisor if ctx.divisor else grad * 0.0)
-            if kept is not None:
-                scale = scale * np.expand_dims(kept, axis)
+        scale = _loss_scale(grad, ctx.reduction, ctx.divisor, axis)
+        if kept is not None:  # ignored targets get no gradient
+            scale = scale * np.expand_dims(kept, axis)
         if isinstance(x, ag.Tensor):  # recording a backward pass: the same, with Tensor ops
-            onehot = _onehot(labels, axis, x.shape[axis], x.data.dtype)
+            onehot = _onehot(labels, axis, x.shape[axis]).astype(x.data.dtype)
             return scale * (np.exp(_log_softmax(x, axis)) - onehot), None, None, None, None, None
         grad_x = np.exp(log_p)
         grad_x[_at_labels(labels, axis)] -= 1
@@ -362,10 +340,41 @@ def _at_labels(labels: np.ndarray, axis: int) -> tuple:
     return (grids[0], labels, *grids[1:])
 
 
-def _onehot(labels: np.ndarray, axis: int, classes: int, dtype: Any) -> np.ndarray:
-    class_shape = [1] * (labels.ndim + 1)
-    class_shape[axis] = classes
-    return (np.expand_dims(labels, axis) == np.arange(classes).reshape(class_shape)).astype(dtype)
+def _onehot(labels: np.ndarray, axis: int, classes: int) -> np.ndarray:
+    """Booleans with the class axis inserted at `axis`: True at each label."""
+    return np.expand_dims(labels, axis) == _along(np.arange(classes), axis, labels.ndim + 1)
+
+
+def _along(row: np.ndarray, axis: int, ndim: int) -> np.ndarray:
+    """A per-class row shaped to broadcast along `axis` of an `ndim`-d array."""
+    shape = [1] * ndim
+    shape[axis] = len(row)
+    return row.reshape(shape)
+
+
+def _reduce_losses(losses: Any, reduction: str, divisor: float) -> Any:
+    """Per-target losses reduced as PyTorch does; "mean" divides by `divisor` (N, or the total
+    weight of the targets), and is nan when every target was ignored (0 / 0)."""
+    if reduction == "none":
+        return losses
+    total = np.sum(losses)
+    if reduction == "sum":
+        return total
+    if divisor:
+        return total / divisor
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return total / divisor
+
+
+def _loss_scale(grad: Any, reduction: str, divisor: float, axis: int) -> Any:
+    """The incoming gradient as a factor on each per-class derivative: expanded along the
+    class axis for "none", divided by the divisor for "mean" (zero when every target was
+    ignored, as PyTorch)."""
+    if reduction == "none":
+        return np.expand_dims(grad, axis)
+    if reduction == "sum":
+        return grad
+    return grad / divisor if divisor else grad * 0.0
 
 
 def _log_softmax(x: Any, axis: int) -> Any:
@@ -422,14 +431,11 @@ def _index_distribution(labels: np.ndarray, kept: np.ndarray, weight: np.ndarray
     $q_{ic} = m_i[(1 - \\varepsilon) w_{y_i} [c = y_i] + \\varepsilon w_c / C]$, divisor
     $\\sum_i m_i w_{y_i}$ (m: not ignored)."""
     safe = np.where(kept, labels, 0)
-    class_shape = [1] * (labels.ndim + 1)
-    class_shape[axis] = classes
-    onehot = np.expand_dims(safe, axis) == np.arange(classes).reshape(class_shape)
     picked = (np.ones(labels.shape, dtype) if weight is None else weight[safe]) * kept
-    q = onehot * np.expand_dims(picked * (1 - smoothing), axis)
+    q = _onehot(safe, axis, classes) * np.expand_dims(picked * (1 - smoothing), axis)
     if smoothing:
         row = np.ones(classes, dtype) if weight is None else weight
-        q = q + np.expand_dims(kept, axis) * (smoothing / classes) * row.reshape(class_shape)
+        q = q + np.expand_dims(kept, axis) * (smoothing / classes) * _along(row, axis, q.ndim)
     return q.astype(dtype, copy=False), float(picked.sum())
 
 
@@ -462,9 +468,7 @@ def cross_entropy(input: ag.Tensor, target: Any, weight: Any = None, ignore_inde
         if label_smoothing:
             q = q * (1 - label_smoothing) + label_smoothing / classes
         if weight is not None:
-            class_shape = [1] * input.ndim
-            class_shape[axis] = classes
-            q = q * weight.reshape(class_shape)
+            q = q * _along(weight, axis, input.ndim)
         divisor = float(input.data.size // classes) if classes else 0.0
         if not q.requires_grad:
             q = q.data
