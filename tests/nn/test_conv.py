@@ -105,27 +105,25 @@ CONV_CASES = [  # (N, C, H, W), (O, kh, kw), stride, padding, dilation, groups, 
 ]
 
 
-@pytest.mark.parametrize("x_shape, w_shape, stride, padding, dilation, groups, bias", CONV_CASES)
-def test_conv2d_gradcheck(x_shape, w_shape, stride, padding, dilation, groups, bias):
+def conv_case(x_shape, w_shape, stride, padding, dilation, groups, bias):
+    """conv2d with the case's options as a function of (x, w[, b]), and random inputs."""
     o, kh, kw = w_shape
     x, w = leaf(*x_shape), leaf(o, x_shape[1] // groups, kh, kw)
     inputs = (x, w, leaf(o)) if bias else (x, w)
 
     def fn(x, w, b=None):
         return nn.functional.conv2d(x, w, b, stride, padding, dilation, groups)
-    assert ag.gradcheck(fn, inputs)
+    return fn, inputs
 
 
-@pytest.mark.parametrize("x_shape, w_shape, stride, padding, dilation, groups, bias",
-                         [CONV_CASES[i] for i in (0, 3, 5)])
-def test_conv2d_second_order(x_shape, w_shape, stride, padding, dilation, groups, bias):
-    o, kh, kw = w_shape
-    x, w = leaf(*x_shape), leaf(o, x_shape[1] // groups, kh, kw)
-    inputs = (x, w, leaf(o)) if bias else (x, w)
+@pytest.mark.parametrize("case", CONV_CASES)
+def test_conv2d_gradcheck(case):
+    assert ag.gradcheck(*conv_case(*case))
 
-    def fn(x, w, b=None):
-        return nn.functional.conv2d(x, w, b, stride, padding, dilation, groups)
-    assert gradgradcheck(fn, inputs)
+
+@pytest.mark.parametrize("case", [CONV_CASES[i] for i in (0, 3, 5)])
+def test_conv2d_second_order(case):
+    assert gradgradcheck(*conv_case(*case))
 
 
 def test_second_order_check_catches_a_wrong_derivative(monkeypatch):
