@@ -1135,33 +1135,21 @@ def _binary_operator(op: type, name: str, reflected: bool = False) -> Callable:
     apply = op.apply  # bound once, not per call
 
     def operator(self: Tensor, other: Any) -> Any:
-        kind = type(other)  # the common operands first: they keep the tensor's dtype
+        kind = type(other)  # a Python number that keeps the tensor's dtype goes straight to op
         if kind is float and (dtype := self.data.dtype).kind in "fc":
             if scalar_as_array:  # NumPy's kernels run twice as fast with a 0-d array of the
                 other = _asarray(other, dtype)  # tensor's dtype than with a Python float
-            same_dtype = True
-        elif kind is int and (op is not Div and self.data.dtype.kind != "b"
-                              or self.data.dtype.kind in "fc"):  # bool ** 2 is promoted below
-            same_dtype = True
-        else:
-            other = _operand(other)
+        elif not (kind is int and ((dtype_kind := self.data.dtype.kind) in "fc"
+                                   or dtype_kind != "b" and op is not Div)):
+            other = _operand(other)  # everything else: promotion and its errors in _binary
             if other is NotImplemented:
                 return NotImplemented
-            same_dtype = False
+            return _binary(op, other, self, name) if reflected else _binary(op, self, other, name)
         a, b = (other, self) if reflected else (self, other)
-        if not same_dtype and (_needs_promotion(a, b) or (
-                op is Div and _is_integral(a) and _is_integral(b))):
-            if op is Sub:  # a bool operand has another dtype than the other, or is promoted
-                _check_bool_sub(a, b)
-            a, b = _promoted((a, b), true_divide=op is Div)
         try:
             return apply(a, b)
-        except ValueError as e:
+        except ValueError as e:  # e.g. NumPy's integers to negative integer powers
             raise _broadcast_error(name, a, b, e) from None
-        except TypeError:  # NumPy refuses bool - bool
-            if op is Sub:
-                _check_bool_sub(a, b)
-            raise
     operator.__name__ = f"__{'r' if reflected else ''}{'truediv' if op is Div else name}__"
     return operator
 
