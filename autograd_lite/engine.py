@@ -122,7 +122,7 @@ def backpropagate(
             if check_finite:
                 _check_finite(node, outputs)
             if not retain_graph and node._saved:
-                node._saved = None  # node.release(), inlined
+                node._saved = None  # freed: a second backward through it raises
 
             for parent, parent_grad, arg in zip(node.inputs, outputs, node.args):
                 if parent is None or parent_grad is None:

@@ -429,11 +429,6 @@ class Function:
             return _tensor_type._make(array, True, self)
         return array if source is None else source
 
-    def release(self) -> None:
-        """Free the saved buffers (after a backward without retain_graph)."""
-        if self._saved:
-            self._saved = None
-
     # ----- naming and display
     def name(self) -> str:
         """The node's name as PyTorch prints it, e.g. `MulBackward`."""
