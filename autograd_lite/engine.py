@@ -16,16 +16,16 @@ from typing import Any
 
 import numpy as np
 
-from .function import Function, _mode, _recording_backward
+from .function import FREED, Function, _clock, _mode
 from .tensor import Tensor
 
 
-def unbroadcast(grad: Any, shape: tuple, node: Function | None = None, arg: Any = None) -> Any:
-    """Sum `grad` over the dimensions that broadcasting added or stretched, to get `shape`."""
+def unbroadcast(grad: Any, shape: tuple, node: Function | None = None, index: int = 0) -> Any:
+    """Sum `grad` over the dimensions that broadcasting added or stretched, to get `shape`
+    (`node` and `index` name the op and its input in the error for a gradient that cannot)."""
     extra = grad.ndim - len(shape)
     if extra < 0 or any(n != 1 and n != g for n, g in zip(shape, grad.shape[extra:])):
         where = f"{node.name()} returned" if node is not None else "got"
-        index = next((i for i, a in enumerate(node.args) if a is arg), 0) if node else 0
         raise RuntimeError(
             f"{where} a gradient of shape {tuple(grad.shape)} for its input {index}, which has "
             f"shape {tuple(shape)}; a Function's backward must return one gradient per input, "
@@ -82,9 +82,8 @@ def backpropagate(
     if inputs is not None:
         wanted = {(t.grad_fn if t.grad_fn is not None else t): None for t in inputs}
 
-    previous = (_mode.grad_enabled, _mode.create_graph)
-    _mode.grad_enabled = _mode.create_graph = create_graph
-    _recording_backward[0] += create_graph
+    previous_grad_mode = _mode.grad_enabled
+    _mode.grad_enabled = create_graph
     check_finite = _mode.anomaly and _mode.check_nan
     ndarray = np.ndarray
     owned: set = set()
@@ -111,26 +110,45 @@ def backpropagate(
                 wanted[node] = grad
             node.out_grad = grad.data if create_graph else grad
 
+            saved = node.saved_tensors
+            if saved:
+                if saved is FREED:
+                    raise RuntimeError(
+                        f"Trying to backward through the graph a second time: the saved "
+                        f"tensors of {node.name()} were freed by an earlier backward. Saved "
+                        "intermediate values of the graph are freed when you call .backward() "
+                        "or autograd.grad(). Specify retain_graph=True if you need to backward "
+                        "through the graph a second time or if you need to access saved "
+                        "tensors after calling backward.")
+                if node._clock != _clock[0]:
+                    node._check_versions()
+                if create_graph:
+                    node.saved_tensors = node._saved_as_tensors()
             outputs = node.backward(node, grad)
+            if saved:  # freed, so that a second backward through it raises
+                node.saved_tensors = saved if retain_graph else FREED
+            parents = node.inputs
             if type(outputs) is not tuple:
                 outputs = tuple(outputs) if isinstance(outputs, list) else (outputs,)
-            if len(outputs) != len(node.inputs):
+            if len(outputs) != len(parents):
                 raise RuntimeError(
                     f"{node.name()}: backward returned {len(outputs)} gradient(s) but forward "
-                    f"took {len(node.inputs)} input(s); return one per input (None for those "
+                    f"took {len(parents)} input(s); return one per input (None for those "
                     "without one)")
             if check_finite:
                 _check_finite(node, outputs)
-            if not retain_graph and node._saved:
-                node._saved = None  # freed: a second backward through it raises
 
-            for parent, parent_grad, arg in zip(node.inputs, outputs, node.args):
-                if parent is None or parent_grad is None:
+            for index, parent in enumerate(parents):
+                if parent is None:
+                    continue
+                parent_grad = outputs[index]
+                if parent_grad is None:
                     continue
                 if type(parent_grad) is not ndarray:
                     parent_grad = _as_gradient(parent_grad, create_graph)
-                if parent_grad.shape != arg.data.shape:
-                    parent_grad = unbroadcast(parent_grad, arg.data.shape, node, arg)
+                shape = node.args[index].data.shape
+                if parent_grad.shape != shape:
+                    parent_grad = unbroadcast(parent_grad, shape, node, index)
                 left = dependencies[parent] - 1
                 if left:
                     dependencies[parent] = left
@@ -141,8 +159,7 @@ def backpropagate(
                         parent_grad = grads.pop(parent) + parent_grad
                     ready.append((parent, parent_grad))
     finally:
-        _mode.grad_enabled, _mode.create_graph = previous
-        _recording_backward[0] -= create_graph
+        _mode.grad_enabled = previous_grad_mode
         errstate.__exit__(None, None, None)
     if wanted is None:
         return None

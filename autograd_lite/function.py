@@ -50,7 +50,6 @@ class _Mode(threading.local):
     _anomaly = False
     check_nan = True  # anomaly mode's NaN/Inf check of each backward output
     record = 1
-    create_graph = False  # True while a backward pass is being recorded
 
     @property
     def grad_enabled(self) -> bool:
@@ -215,7 +214,31 @@ _tensor_type: Any = None  # set by tensor.py: Function and Tensor know each othe
 _clock = [0]  # bumped by every in-place change; lets backward skip version checks when 0 happened
 _BOTH, _FIRST, _SECOND, _NEITHER = (True, True), (True, False), (False, True), (False, False)
 _ONLY, _NONE = (True,), (False,)
-_recording_backward = [0]  # create_graph backward passes running, in any thread
+
+
+class _FreedTensors:
+    """What `ctx.saved_tensors` holds once a backward pass has freed it: using it raises."""
+
+    __slots__ = ()
+
+    def _raise(self, *args: Any) -> Any:
+        raise RuntimeError(
+            "Trying to backward through the graph a second time (or to use saved tensors "
+            "after they have been freed). Saved intermediate values of the graph are freed "
+            "when you call .backward() or autograd.grad(). Specify retain_graph=True if you "
+            "need to backward through the graph a second time or if you need to access saved "
+            "tensors after calling backward.")
+
+    __iter__ = __getitem__ = __len__ = _raise
+
+    def __bool__(self) -> bool:  # the engine's `if ctx.saved_tensors:` leads it to the check
+        return True
+
+    def __repr__(self) -> str:
+        return "<saved tensors freed by backward>"
+
+
+FREED = _FreedTensors()
 
 
 def mark_modified(tensor: Any) -> None:
@@ -242,7 +265,7 @@ class Function:
         "args",              # the forward arguments as given (Tensors and constants), to draw
         "needs_input_grad",
         "out_data",          # the forward result, kept so the graph can be drawn and explained
-        "_saved",            # what save_for_backward kept; None once freed
+        "saved_tensors",     # what save_for_backward kept (FREED once backward freed it)
         "_clock",            # the in-place clock when it was saved
         "out_grad",          # the gradient that reached this node in the last backward
         "__dict__",
@@ -266,31 +289,13 @@ class Function:
             "a Function subclass must define `backward(ctx, grad)` as a @staticmethod")
 
     def save_for_backward(self, *arrays: Any) -> None:
-        """Keep forward inputs or the forward output for `backward` (as `ctx.saved_tensors`).
+        """Keep forward inputs or the forward output for `backward`, as `ctx.saved_tensors`.
 
-        Saved tensors are checked for in-place changes before backward uses them, freed after
-        backward unless `retain_graph=True`, and handed back as Tensors under `create_graph`.
+        Before `backward` runs, the engine checks them for in-place changes and, under
+        `create_graph`, hands them over as Tensors; they are freed after backward unless
+        `retain_graph=True`.
         """
-        self._saved = arrays
-
-    @property
-    def saved_tensors(self) -> tuple:
-        """What `save_for_backward` kept: arrays, or Tensors while recording a backward pass."""
-        saved = self._saved
-        if saved is None:
-            raise RuntimeError(
-                f"Trying to backward through the graph a second time (or to use the saved "
-                f"tensors of {self.name()} after they have been freed). Saved intermediate "
-                "values of the graph are freed when you call .backward() or autograd.grad(). "
-                "Specify retain_graph=True if you need to backward through the graph a second "
-                "time or if you need to access saved tensors after calling backward.")
-        if not saved:
-            return saved
-        if self._clock != _clock[0]:
-            self._check_versions()
-        if _recording_backward[0] and _mode.create_graph:
-            return tuple(self._as_tensor(a) for a in saved)
-        return saved
+        self.saved_tensors = arrays
 
     @classmethod
     def in_backward(cls, *args: Any) -> Any:
@@ -319,7 +324,7 @@ class Function:
         """Run the op on Tensors (and plain values) and record it when a gradient is needed."""
         Tensor = _tensor_type
         ctx = cls()
-        ctx._saved = ()
+        ctx.saved_tensors = ()
         # Per argument: the array forward sees, and the parent backward sends a gradient to
         # (its grad_fn, the leaf itself, or None). Unrolled for one and two arguments, the
         # common cases, because this runs once per op.
@@ -363,7 +368,7 @@ class Function:
         ctx.args = args
         ctx.out_data = out
         ctx.out_grad = None
-        if ctx._saved:
+        if ctx.saved_tensors:
             ctx._clock = _clock[0]
         if record == 2:
             ctx.trace = traceback.format_stack()[:-2]
@@ -380,8 +385,8 @@ class Function:
                 f"{type(self).__name__}.forward returned a tuple; autograd_lite Functions return "
                 "one array (compute further outputs with separate ops)")
         scalar, out = out, np.asarray(out)
-        if self._saved:
-            self._saved = tuple(out if a is scalar else a for a in self._saved)
+        if self.saved_tensors:
+            self.saved_tensors = tuple(out if a is scalar else a for a in self.saved_tensors)
         return out
 
     @property
@@ -406,7 +411,8 @@ class Function:
         return None
 
     def _check_versions(self) -> None:
-        for index, array in enumerate(self._saved):
+        """Raise if a saved input or output was changed in place since the forward pass."""
+        for index, array in enumerate(self.saved_tensors):
             source = self._source(array)
             if source is self:
                 stamp, what = self._output_modified_at, f"the output of {self.name()}"
@@ -423,11 +429,16 @@ class Function:
                     "pass used it. Do the in-place change on a copy (x = x * 2 instead of "
                     "x *= 2), or .clone() the tensor before the op that saves it.")
 
-    def _as_tensor(self, array: Any) -> Any:
-        source = self._source(array)
-        if source is self:  # the op's own output: rebuilt as a Tensor pointing at this node
-            return _tensor_type._make(array, True, self)
-        return array if source is None else source
+    def _saved_as_tensors(self) -> tuple:
+        """The saved arrays as the Tensors they came from, for a backward pass that is
+        recorded (the op's own output is rebuilt as a Tensor pointing at this node)."""
+        tensors = []
+        for array in self.saved_tensors:
+            source = self._source(array)
+            if source is self:
+                source = _tensor_type._make(array, True, self)
+            tensors.append(array if source is None else source)
+        return tuple(tensors)
 
     # ----- naming and display
     def name(self) -> str:

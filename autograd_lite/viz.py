@@ -29,7 +29,7 @@ import numpy as np
 
 from . import ops, render
 from .engine import unbroadcast
-from .function import Function, enable_grad, no_grad
+from .function import FREED, Function, enable_grad, no_grad
 from .tensor import Tensor
 
 __all__ = ["draw_graph", "save_graph", "Graph", "tensor_names", "backward_flow", "Flow",
@@ -170,7 +170,7 @@ def input_grads(node: Function, grad: np.ndarray) -> list[np.ndarray | None]:
     the argument's shape (None for constants, or where it cannot be computed)."""
     unknown: list[np.ndarray | None] = [None] * len(node.args)
     try:
-        freed = getattr(node, "_saved", ()) is None
+        freed = getattr(node, "saved_tensors", ()) is FREED
         ctx = _replayed(node) if freed else node
         if ctx is None:
             return unknown
@@ -181,13 +181,13 @@ def input_grads(node: Function, grad: np.ndarray) -> list[np.ndarray | None]:
     if not isinstance(outputs, (tuple, list)):
         outputs = (outputs,)
     result = []
-    for arg, parent, out in zip(node.args, node.inputs, outputs):
+    for index, (arg, parent, out) in enumerate(zip(node.args, node.inputs, outputs)):
         if parent is None or out is None or not isinstance(arg, Tensor):
             result.append(None)
             continue
         out = out.data if isinstance(out, Tensor) else np.asarray(out)
         if out.shape != arg.data.shape:
-            out = unbroadcast(out, arg.data.shape, node)
+            out = unbroadcast(out, arg.data.shape, node, index)
         result.append(out)
     return result + unknown[len(result):]
 

@@ -92,9 +92,9 @@ def test_saved_buffers_are_freed_after_backward():
     x = leaf(np.ones(1000))
     y = x.exp()
     node = y.grad_fn
-    assert node._saved
+    assert node.saved_tensors
     y.sum().backward()
-    assert node._saved is None
+    assert node.saved_tensors is ag.function.FREED
 
 
 # ----- create_graph: gradients of gradients ---------------------------------------------------
@@ -461,3 +461,28 @@ def test_second_accumulation_does_not_write_into_an_intermediate_gradient():
     y.backward()
     np.testing.assert_array_equal(w.grad.numpy(), np.full((2, 2), 2.0))
     np.testing.assert_array_equal(y.grad_fn.out_grad, first)
+
+
+def test_saved_tensors_read_after_they_were_freed_raise():
+    kept = []
+
+    class Square(ag.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            kept.append(ctx)
+            return x * x
+
+        @staticmethod
+        def backward(ctx, grad):
+            (x,) = ctx.saved_tensors
+            return 2 * x * grad
+
+    x = leaf(np.array([3.0]))
+    y = Square.apply(x)
+    y.backward()
+    assert x.grad.item() == 6.0
+    with pytest.raises(RuntimeError, match="freed"):
+        (saved,) = kept[0].saved_tensors
+    with pytest.raises(RuntimeError, match="second time.*SquareBackward"):
+        y.backward()
