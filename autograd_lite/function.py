@@ -21,9 +21,9 @@ arrays in a normal backward and records Tensor ops under `create_graph=True`.
 
 from __future__ import annotations
 
-import threading
 import traceback
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any
 
 import numpy as np
@@ -42,32 +42,46 @@ __all__ = [
 
 # --- grad mode and anomaly mode (thread-local, as in PyTorch) -------------------------------
 
-class _Mode(threading.local):
-    """The per-thread modes. `record` folds grad mode and anomaly mode into the one value
-    `Function.apply` reads per op: 0 (no graph), 1 (graph), 2 (graph and forward stacks)."""
+# Each mode is a ContextVar: per thread, as PyTorch keeps them (a new thread starts with the
+# defaults), and per asyncio task. `_record` folds grad mode and anomaly mode into the one value
+# `Function.apply` reads per op: 0 (no graph), 1 (graph), 2 (graph and forward stacks).
+_grad_enabled = ContextVar("autograd_lite.grad_enabled", default=True)
+_anomaly = ContextVar("autograd_lite.anomaly", default=False)
+_check_nan = ContextVar("autograd_lite.check_nan", default=True)  # anomaly mode's NaN/Inf check
+_record = ContextVar("autograd_lite.record", default=1)
+_current_record = _record.get
 
-    _grad_enabled = True
-    _anomaly = False
-    check_nan = True  # anomaly mode's NaN/Inf check of each backward output
-    record = 1
+
+class _Mode:
+    """The modes as attributes: `_mode.grad_enabled = False` sets them for this thread."""
+
+    __slots__ = ()
 
     @property
     def grad_enabled(self) -> bool:
-        return self._grad_enabled
+        return _grad_enabled.get()
 
     @grad_enabled.setter
     def grad_enabled(self, value: bool) -> None:
-        self._grad_enabled = value
-        self.record = (1 + self._anomaly) if value else 0
+        _grad_enabled.set(value)
+        _record.set((1 + _anomaly.get()) if value else 0)
 
     @property
     def anomaly(self) -> bool:
-        return self._anomaly
+        return _anomaly.get()
 
     @anomaly.setter
     def anomaly(self, value: bool) -> None:
-        self._anomaly = value
-        self.record = (1 + value) if self._grad_enabled else 0
+        _anomaly.set(value)
+        _record.set((1 + value) if _grad_enabled.get() else 0)
+
+    @property
+    def check_nan(self) -> bool:
+        return _check_nan.get()
+
+    @check_nan.setter
+    def check_nan(self, value: bool) -> None:
+        _check_nan.set(value)
 
 
 _mode = _Mode()
@@ -214,6 +228,10 @@ _tensor_type: Any = None  # set by tensor.py: Function and Tensor know each othe
 _clock = [0]  # bumped by every in-place change; lets backward skip version checks when 0 happened
 _BOTH, _FIRST, _SECOND, _NEITHER = (True, True), (True, False), (False, True), (False, False)
 _ONLY, _NONE = (True,), (False,)
+# dtypes whose results carry gradients (`.kind in "fc"`; the set is the quick test)
+_DIFFERENTIABLE = frozenset(map(np.dtype, (np.float16, np.float32, np.float64, np.complex64,
+                                           np.complex128)))
+_ndarray, _new = np.ndarray, object.__new__  # module globals: cheaper than attribute lookups
 
 
 class _FreedTensors:
@@ -360,10 +378,11 @@ class Function:
             out = cls.forward(ctx, *arrays)
             requires_grad = inputs.count(None) != len(inputs)
             ctx.inputs = inputs
-        if type(out) is not np.ndarray:
+        if type(out) is not _ndarray:
             out = ctx._forward_result(out)
-        record = _mode.record
-        if not requires_grad or not record or out.dtype.kind not in "fc":
+        record = _current_record()
+        if not (requires_grad and record and (out.dtype in _DIFFERENTIABLE
+                                              or out.dtype.kind in "fc")):
             return Tensor._make(out, False, None)
         ctx.args = args
         ctx.out_data = out
@@ -372,7 +391,7 @@ class Function:
             ctx._clock = _clock[0]
         if record == 2:
             ctx.trace = traceback.format_stack()[:-2]
-        result = object.__new__(Tensor)  # Tensor._make, inlined on the hottest path
+        result = _new(Tensor)  # Tensor._make, inlined on the hottest path
         result.data, result._grad, result._requires_grad = out, None, True
         result.grad_fn, result._version, result._hooks = ctx, 0, None
         return result

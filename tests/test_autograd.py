@@ -226,12 +226,21 @@ def test_no_grad_as_a_decorator():
 
 
 def test_grad_mode_is_thread_local():
+    x = leaf([1.0])
     seen = []
+
+    def in_thread():
+        seen.append((ag.is_grad_enabled(), (x * 2).requires_grad))
+        with ag.no_grad():
+            seen.append((ag.is_grad_enabled(), (x * 2).requires_grad))
+
     with ag.no_grad():
-        thread = threading.Thread(target=lambda: seen.append(ag.is_grad_enabled()))
+        thread = threading.Thread(target=in_thread)
         thread.start()
         thread.join()
-    assert seen == [True]
+        assert not (x * 2).requires_grad
+    assert seen == [(True, True), (False, False)]
+    assert ag.is_grad_enabled() and (x * 2).requires_grad
 
 
 def test_detach_cuts_the_graph_and_shares_data():
