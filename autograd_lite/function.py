@@ -42,13 +42,12 @@ __all__ = [
 
 # --- grad mode and anomaly mode (thread-local, as in PyTorch) -------------------------------
 
-# Each mode is a ContextVar: per thread, as PyTorch keeps them (a new thread starts with the
-# defaults), and per asyncio task. `_record` folds grad mode and anomaly mode into the one value
-# `Function.apply` reads per op: 0 (no graph), 1 (graph), 2 (graph and forward stacks).
-_grad_enabled = ContextVar("autograd_lite.grad_enabled", default=True)
+# The modes are ContextVars: per thread, as PyTorch keeps them (a new thread starts with the
+# defaults), and per asyncio task. `_record` is grad mode and anomaly mode folded into the one
+# value `Function.apply` reads per op: 0 (grad mode off), 1 (graph), 2 (graph and forward stacks).
+_record = ContextVar("autograd_lite.record", default=1)
 _anomaly = ContextVar("autograd_lite.anomaly", default=False)
 _check_nan = ContextVar("autograd_lite.check_nan", default=True)  # anomaly mode's NaN/Inf check
-_record = ContextVar("autograd_lite.record", default=1)
 _current_record = _record.get
 
 
@@ -59,11 +58,10 @@ class _Mode:
 
     @property
     def grad_enabled(self) -> bool:
-        return _grad_enabled.get()
+        return _record.get() != 0
 
     @grad_enabled.setter
     def grad_enabled(self, value: bool) -> None:
-        _grad_enabled.set(value)
         _record.set((1 + _anomaly.get()) if value else 0)
 
     @property
@@ -73,7 +71,8 @@ class _Mode:
     @anomaly.setter
     def anomaly(self, value: bool) -> None:
         _anomaly.set(value)
-        _record.set((1 + value) if _grad_enabled.get() else 0)
+        if _record.get():
+            _record.set(1 + value)
 
     @property
     def check_nan(self) -> bool:
