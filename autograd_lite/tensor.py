@@ -1053,6 +1053,10 @@ class Tensor:
         axes[a], axes[b] = axes[b], axes[a]
         return self.permute(*axes)
 
+    def swapaxes(self, axis0: int, axis1: int) -> Tensor:
+        """Alias of `transpose`, as in PyTorch (and NumPy's name for it)."""
+        return self.transpose(axis0, axis1)
+
     def t(self) -> Tensor:
         """Transpose of a tensor of at most 2 dimensions."""
         if self.ndim > 2:

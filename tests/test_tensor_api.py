@@ -1,6 +1,8 @@
 """The Tensor surface of the contract: construction, attributes, methods, comparisons, in-place
 updates and NumPy arrays and functions mixing in on either side."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -445,3 +447,31 @@ def test_iterating_and_len():
 def test_shape_questions_from_numpy_work_on_tensors_that_require_grad():
     x = ag.ones(2, 3, requires_grad=True)
     assert np.shape(x) == (2, 3) and np.ndim(x) == 2 and np.size(x) == 6
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64, np.complex64])
+@pytest.mark.parametrize(("dim", "keepdim"),
+                         [(None, False), (0, False), (1, True), ((0, 2), False)])
+def test_mean_is_numpys_mean_to_the_last_bit(dtype, dim, keepdim):
+    data = np.random.default_rng(7).standard_normal((5, 6, 7)).astype(dtype)
+    got = ag.tensor(data).mean(dim, keepdim).numpy()
+    expected = np.mean(data, axis=dim, keepdims=keepdim)
+    assert got.dtype == expected.dtype
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_mean_of_an_empty_tensor_is_nan_without_a_warning():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert np.isnan(ag.zeros(0).mean().item())
+
+
+def test_swapaxes_is_transpose():
+    data = np.arange(24.0).reshape(2, 3, 4)
+    x = ag.tensor(data, requires_grad=True)
+    y = x.swapaxes(0, -1)
+    assert y.shape == (4, 3, 2)
+    np.testing.assert_array_equal(y.detach().numpy(), np.swapaxes(data, 0, -1))
+    weights = np.arange(24.0).reshape(4, 3, 2)
+    (y * ag.tensor(weights)).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.swapaxes(weights, 0, -1))

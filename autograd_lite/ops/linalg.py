@@ -33,11 +33,11 @@ class MatMul(Function):
             b, grad = b[:, None], np.expand_dims(grad, -1)
         grad_a = grad_b = None
         if need_a:
-            grad_a = np.matmul(grad, np.swapaxes(b, -1, -2))
+            grad_a = np.matmul(grad, b.swapaxes(-1, -2))  # a method: on arrays and Tensors
             if a_vec:
                 grad_a = grad_a[..., 0, :]
         if need_b:
-            grad_b = np.matmul(np.swapaxes(a, -1, -2), grad)
+            grad_b = np.matmul(a.swapaxes(-1, -2), grad)
             if b_vec:
                 grad_b = grad_b[..., 0]
         return grad_a, grad_b

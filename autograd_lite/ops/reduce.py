@@ -6,6 +6,8 @@ axes back as size 1, and broadcasting against the input does the rest.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from ..function import Function
@@ -42,9 +44,15 @@ class Mean(Function):
     @staticmethod
     def forward(ctx, a, axis, keepdims):
         ctx.shape, ctx.axis, ctx.keepdims = a.shape, axis, keepdims
-        ans = np.mean(a, axis=axis, keepdims=keepdims)
-        ctx.count = a.size // max(np.size(ans), 1) if a.size else 0
-        return ans
+        if a.dtype.char not in "fd" or not a.size:  # half and complex; empty: nan
+            with warnings.catch_warnings():  # silent about empty slices, as PyTorch
+                warnings.simplefilter("ignore", RuntimeWarning)
+                ans = np.mean(a, axis=axis, keepdims=keepdims)
+            ctx.count = a.size // max(np.size(ans), 1) if a.size else 0
+            return ans
+        total = a.sum(axis=axis, keepdims=keepdims)  # np.mean's own steps, without its wrapper
+        ctx.count = a.size // max(total.size, 1)
+        return np.true_divide(total, ctx.count, dtype=total.dtype)
 
     @staticmethod
     def backward(ctx, grad):
