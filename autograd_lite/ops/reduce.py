@@ -169,8 +169,9 @@ class Softmax(Function):
 
     @staticmethod
     def forward(ctx, a, axis):
-        e = np.exp(a - np.max(a, axis=axis, keepdims=True, initial=-np.inf))
-        ans = e / np.sum(e, axis=axis, keepdims=True)
+        # the ndarray methods: NumPy's np.max/np.sum wrappers cost as much as these small sums
+        e = np.exp(a - a.max(axis=axis, keepdims=True, initial=-np.inf))
+        ans = e / e.sum(axis=axis, keepdims=True)
         ctx.save_for_backward(ans)
         ctx.axis = axis
         return ans
@@ -178,7 +179,7 @@ class Softmax(Function):
     @staticmethod
     def backward(ctx, grad):
         (ans,) = ctx.saved_tensors
-        return ans * (grad - np.sum(grad * ans, axis=ctx.axis, keepdims=True)), None
+        return ans * (grad - (grad * ans).sum(axis=ctx.axis, keepdims=True)), None
 
 
 class LogSoftmax(Function):
@@ -187,8 +188,8 @@ class LogSoftmax(Function):
 
     @staticmethod
     def forward(ctx, a, axis):
-        shifted = a - np.max(a, axis=axis, keepdims=True, initial=-np.inf)
-        ans = shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+        shifted = a - a.max(axis=axis, keepdims=True, initial=-np.inf)
+        ans = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
         ctx.save_for_backward(ans)
         ctx.axis = axis
         return ans
@@ -196,4 +197,4 @@ class LogSoftmax(Function):
     @staticmethod
     def backward(ctx, grad):
         (ans,) = ctx.saved_tensors
-        return grad - np.exp(ans) * np.sum(grad, axis=ctx.axis, keepdims=True), None
+        return grad - np.exp(ans) * grad.sum(axis=ctx.axis, keepdims=True), None
