@@ -44,9 +44,9 @@ def count_dependencies(roots: Sequence[Any]) -> dict:
     (the roots themselves start at 0)."""
     dependencies = dict.fromkeys(roots, 0)
     stack = [r for r in dependencies if not isinstance(r, Tensor)]
+    pop, push = stack.pop, stack.append
     while stack:
-        node = stack.pop()
-        for parent in node.inputs:
+        for parent in pop().inputs:
             if parent is None:
                 continue
             if parent in dependencies:
@@ -54,7 +54,7 @@ def count_dependencies(roots: Sequence[Any]) -> dict:
             else:
                 dependencies[parent] = 1
                 if not isinstance(parent, Tensor):
-                    stack.append(parent)
+                    push(parent)
     return dependencies
 
 

@@ -18,27 +18,29 @@ __all__ = ["matmul", "dot", "outer", "maximum", "minimum", "where", "cat", "stac
 
 def matmul(a: Any, b: Any) -> Tensor:
     """Matrix product with NumPy's rules: 1-D operands are vectors, batch dims broadcast."""
-    shape_a, shape_b = _shape_of(a), _shape_of(b)
+    if _needs_promotion(a, b):
+        a, b = _promoted((a, b))
+    try:
+        return MatMul.apply(a, b)
+    except ValueError:  # the shapes are checked only when NumPy refused them: off the hot path
+        raise _matmul_error(_shape_of(a), _shape_of(b)) from None
+
+
+def _matmul_error(shape_a: tuple, shape_b: tuple) -> RuntimeError:
     if not shape_a or not shape_b:
-        raise RuntimeError(
+        return RuntimeError(
             f"matmul: both arguments need to be at least 1D, but they are "
             f"{len(shape_a)}D and {len(shape_b)}D (shapes {shape_a} and {shape_b}); "
             "use * for a product with a scalar")
     k_a = shape_a[-1]
     k_b = shape_b[0] if len(shape_b) == 1 else shape_b[-2]
     if k_a != k_b:
-        raise RuntimeError(
+        return RuntimeError(
             f"matmul: shapes {shape_a} and {shape_b} cannot be multiplied "
             f"({k_a} != {k_b}): the last dimension of the first must equal the "
             f"{'only' if len(shape_b) == 1 else 'second-to-last'} dimension of the second")
-    if _needs_promotion(a, b):
-        a, b = _promoted((a, b))
-    try:
-        return MatMul.apply(a, b)
-    except ValueError:
-        raise RuntimeError(
-            f"matmul: the batch dimensions of {shape_a} and {shape_b} cannot be broadcast "
-            "together") from None
+    return RuntimeError(
+        f"matmul: the batch dimensions of {shape_a} and {shape_b} cannot be broadcast together")
 
 
 def dot(a: Tensor, b: Tensor) -> Tensor:
