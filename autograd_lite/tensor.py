@@ -647,9 +647,9 @@ class Tensor:
         given, other = other, _operand(other)
         if other is NotImplemented:
             raise TypeError(f"{name}: unsupported operand type {type(given).__name__}")
-        other_grad = isinstance(other, Tensor) and other.requires_grad
-        if _mode.grad_enabled and (self.requires_grad or other_grad):
-            if self.requires_grad and self.is_leaf:
+        other_grad = isinstance(other, Tensor) and other._requires_grad
+        if (self._requires_grad or other_grad) and _mode.grad_enabled:
+            if self._requires_grad and self.grad_fn is None:
                 raise RuntimeError(
                     f"{name}: a leaf Variable that requires grad is being used in an in-place "
                     "operation. Do it under `with ag.no_grad():` (e.g. a parameter update), "
