@@ -1142,7 +1142,10 @@ def _binary_operator(op: type, name: str, reflected: bool = False) -> Callable:
         kind = type(other)  # a Python number that keeps the tensor's dtype goes straight to op
         if kind is float and (dtype := self.data.dtype).kind in "fc":
             if scalar_as_array:  # NumPy's kernels run twice as fast with a 0-d array of the
-                other = _asarray(other, dtype)  # tensor's dtype than with a Python float
+                constant = _constants.get(other)  # tensor's dtype than with a Python float
+                if constant is None or constant.dtype is not dtype:
+                    constant = _constant(other, dtype)
+                other = constant
         elif not (kind is int and ((dtype_kind := self.data.dtype.kind) in "fc"
                                    or dtype_kind != "b" and op is not Div)):
             other = _operand(other)  # everything else: promotion and its errors in _binary
@@ -1158,7 +1161,21 @@ def _binary_operator(op: type, name: str, reflected: bool = False) -> Callable:
     return operator
 
 
-_asarray = np.asarray
+# The Python floats the operators met, as read-only 0-d arrays: `x * 0.5` in a loop makes its
+# array once (np.asarray costs as much as multiplying four numbers). Zeros are made afresh each
+# time: -0.0 == 0.0 as a dict key.
+_constants: dict[float, np.ndarray] = {}
+
+
+def _constant(value: float, dtype: np.dtype) -> np.ndarray:
+    array = np.asarray(value, dtype)
+    if value:
+        array.flags.writeable = False
+        if len(_constants) >= 1024:
+            _constants.clear()
+        _constants[value] = array
+    return array
+
 
 for _name, _op, _op_name in (("add", Add, "add"), ("sub", Sub, "sub"), ("mul", Mul, "mul"),
                              ("pow", Pow, "pow"), ("truediv", Div, "div")):

@@ -475,3 +475,23 @@ def test_swapaxes_is_transpose():
     weights = np.arange(24.0).reshape(4, 3, 2)
     (y * ag.tensor(weights)).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), np.swapaxes(weights, 0, -1))
+
+
+def test_python_float_operands_keep_their_sign_and_value():
+    x = ag.tensor([1.0, -2.0], requires_grad=True)
+    for _ in range(2):  # the second time the constants come from the operators' cache
+        assert np.signbit((x * 0.0).detach().numpy()).tolist() == [False, True]
+        assert np.signbit((x * -0.0).detach().numpy()).tolist() == [True, False]
+        y = x * 0.25 + 0.5
+        np.testing.assert_array_equal(y.detach().numpy(), [0.75, 0.0])
+        assert np.isnan((x * float("nan")).detach().numpy()).all()
+    (x.double() * 0.25).sum().backward()  # a cached float32 constant is not reused for float64
+    np.testing.assert_array_equal(x.grad.numpy(), [0.25, 0.25])
+
+
+def test_the_operators_constant_cache_stays_small():
+    from autograd_lite.tensor import _constants
+    x = ag.tensor([1.0])
+    for i in range(3000):
+        x * (1.0 + i)
+    assert 0 < len(_constants) <= 1024
