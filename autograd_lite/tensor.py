@@ -750,7 +750,8 @@ class Tensor:
         """Copy `src` (broadcast to this shape) into this tensor, in place."""
         value = src.data if isinstance(src, Tensor) else np.asarray(src)
         try:
-            np.broadcast_to(value, self.shape)
+            if value.shape != self.data.shape:  # (an optimizer's step copies same shapes)
+                np.broadcast_to(value, self.shape)
         except ValueError:
             raise RuntimeError(
                 f"copy_: the source of shape {tuple(value.shape)} cannot be broadcast to "

@@ -76,11 +76,11 @@ class Linear(ag.Function):
         if need_x:
             grad_x = grad @ weight
         if need_weight or need_bias:
-            rows = np.reshape(grad, (-1, weight.shape[0]))
+            rows = grad.reshape(-1, weight.shape[0])  # methods: on arrays and Tensors alike
             if need_weight:
-                grad_weight = rows.T @ np.reshape(x, (-1, weight.shape[1]))
+                grad_weight = rows.T @ x.reshape(-1, weight.shape[1])
             if need_bias:
-                grad_bias = np.sum(rows, axis=0)
+                grad_bias = rows.sum(axis=0)
         return grad_x, grad_weight, grad_bias
 
 
