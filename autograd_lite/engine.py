@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .function import FREED, Function, _clock, _mode
+from .function import FREED, Function, _clock, _mode, freed_error
 from .tensor import Tensor
 
 
@@ -113,13 +113,7 @@ def backpropagate(
             saved = node.saved_tensors
             if saved:
                 if saved is FREED:
-                    raise RuntimeError(
-                        f"Trying to backward through the graph a second time: the saved "
-                        f"tensors of {node.name()} were freed by an earlier backward. Saved "
-                        "intermediate values of the graph are freed when you call .backward() "
-                        "or autograd.grad(). Specify retain_graph=True if you need to backward "
-                        "through the graph a second time or if you need to access saved "
-                        "tensors after calling backward.")
+                    raise freed_error(node.name())
                 if node._clock != _clock[0]:
                     node._check_versions()
                 if create_graph:

@@ -233,18 +233,24 @@ _DIFFERENTIABLE = frozenset(map(np.dtype, (np.float16, np.float32, np.float64, n
 _ndarray, _new = np.ndarray, object.__new__  # module globals: cheaper than attribute lookups
 
 
+def freed_error(name: str | None = None) -> RuntimeError:
+    """The error for saved tensors a backward pass has freed (`name`: the op's node)."""
+    whose = f"the saved tensors of {name}" if name else "saved tensors"
+    return RuntimeError(
+        f"Trying to backward through the graph a second time (or to use {whose} after they "
+        "have been freed). Saved intermediate values of the graph are freed when you call "
+        ".backward() or autograd.grad(). Specify retain_graph=True if you need to backward "
+        "through the graph a second time or if you need to access saved tensors after calling "
+        "backward.")
+
+
 class _FreedTensors:
     """What `ctx.saved_tensors` holds once a backward pass has freed it: using it raises."""
 
     __slots__ = ()
 
     def _raise(self, *args: Any) -> Any:
-        raise RuntimeError(
-            "Trying to backward through the graph a second time (or to use saved tensors "
-            "after they have been freed). Saved intermediate values of the graph are freed "
-            "when you call .backward() or autograd.grad(). Specify retain_graph=True if you "
-            "need to backward through the graph a second time or if you need to access saved "
-            "tensors after calling backward.")
+        raise freed_error()
 
     __iter__ = __getitem__ = __len__ = _raise
 

@@ -170,7 +170,7 @@ def input_grads(node: Function, grad: np.ndarray) -> list[np.ndarray | None]:
     the argument's shape (None for constants, or where it cannot be computed)."""
     unknown: list[np.ndarray | None] = [None] * len(node.args)
     try:
-        freed = getattr(node, "saved_tensors", ()) is FREED
+        freed = node.saved_tensors is FREED
         ctx = _replayed(node) if freed else node
         if ctx is None:
             return unknown
