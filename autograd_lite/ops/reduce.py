@@ -6,11 +6,17 @@ axes back as size 1, and broadcasting against the input does the rest.
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
 
 from ..function import Function
+
+
+def _count(shape, axis):
+    """How many elements each output element of a reduction over `axis` summarises."""
+    return math.prod(shape) if axis is None else math.prod(shape[i] for i in axis)
 
 
 def _keep(grad, axis, keepdims, ndim):
@@ -44,15 +50,12 @@ class Mean(Function):
     @staticmethod
     def forward(ctx, a, axis, keepdims):
         ctx.shape, ctx.axis, ctx.keepdims = a.shape, axis, keepdims
-        if a.dtype.char not in "fd" or not a.size:  # half and complex; empty: nan
-            with warnings.catch_warnings():  # silent about empty slices, as PyTorch
-                warnings.simplefilter("ignore", RuntimeWarning)
-                ans = np.mean(a, axis=axis, keepdims=keepdims)
-            ctx.count = a.size // max(np.size(ans), 1) if a.size else 0
-            return ans
-        total = a.sum(axis=axis, keepdims=keepdims)  # np.mean's own steps, without its wrapper
-        ctx.count = a.size // max(total.size, 1)
-        return np.true_divide(total, ctx.count, dtype=total.dtype)
+        ctx.count = _count(a.shape, axis)
+        if a.dtype.char in "fd" and a.size:  # np.mean's own steps, without its wrapper
+            return np.true_divide(a.sum(axis=axis, keepdims=keepdims), ctx.count, dtype=a.dtype)
+        with warnings.catch_warnings():  # half and complex; empty: nan, silently as PyTorch
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return np.mean(a, axis=axis, keepdims=keepdims)
 
     @staticmethod
     def backward(ctx, grad):
@@ -68,7 +71,7 @@ class Std(Function):
 
     @staticmethod
     def forward(ctx, a, axis, keepdims, correction):
-        count = a.size if axis is None else int(np.prod([a.shape[i] for i in axis]))
+        count = _count(a.shape, axis)
         ctx.axis, ctx.keepdims, ctx.ndim = axis, keepdims, a.ndim
         ctx.count, ctx.divisor = count, max(count - correction, 0)
         with np.errstate(divide="ignore", invalid="ignore"):  # n <= c, or empty: nan, as torch
