@@ -4,10 +4,9 @@
 >>> x = 3 * k + 8 * m; y = 5 * m + 2; z = x * y
 >>> print(ag.explain(z, params={"k": k, "m": m, "x": x, "y": y, "z": z}))
 
-Each op's formula and derivative are written side by side in one table (`ELEMENTWISE` for ops
-applied number by number, with their local derivative; `OTHERS` with the gradient they pass
-back). The numbers come from `viz.backward_flow`, which runs each op's own `backward`, so they
-are the engine's, before or after `backward()`.
+Each op says how it is written in its own class (`formula`, `derivatives`, `present`,
+`gradient_text`: see `Function`), so a user's Function that declares them is explained like a
+built-in. The numbers come from `viz.backward_flow`: what the engine recorded.
 
 A step is one op, except that an unnamed scalar result is written inside the op that uses it
 when that op is linear in it: ``x = 3*k + 8*m`` is one step (``dx/dk = 3``, ``dx/dm = 8``),
@@ -19,13 +18,22 @@ from __future__ import annotations
 
 import html
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from . import ops
+from .formula import (
+    PRODUCT,
+    Sym,
+    constant,
+    format_array,
+    format_number,
+    mul,
+    names_in,
+    neg,
+    number,
+)
 from .function import Function
 from .tensor import Tensor
 from .viz import (
@@ -34,9 +42,6 @@ from .viz import (
     Key,
     backward_flow,
     describe,
-    describe_index,
-    format_array,
-    format_number,
     input_grads,
     is_generated,
     key_of,
@@ -48,257 +53,36 @@ from .viz import (
 __all__ = ["explain", "Explanation", "Step", "Term"]
 
 
-# --- formulas as text -------------------------------------------------------------------------
-
-SUM, PRODUCT, UNARY, POWER, ATOM = 1, 2, 3, 4, 5  # operator precedence, for parentheses
-
-
-@dataclass(frozen=True)
-class Sym:
-    """A formula as text, with its precedence, and its value when it is a plain number."""
-
-    text: str
-    prec: int = ATOM
-    number: float | None = None
-
-    def at(self, prec: int) -> str:
-        """The text, in parentheses if it binds less tightly than `prec`."""
-        return self.text if self.prec >= prec else f"({self.text})"
-
-
-def number(value: Any) -> Sym:
-    """A numeric constant: a number, a small array written out, or ``const(shape)``."""
-    array = np.asarray(value)
-    if array.size != 1:
-        if array.size <= 4:
-            return Sym(format_array(array))
-        return Sym(f"{'mask' if array.dtype.kind == 'b' else 'const'}{tuple(array.shape)}")
-    value = float(array.reshape(()).real)
-    return Sym(format_number(value), UNARY if value < 0 else ATOM, value)
-
-
-def constant(value: Any) -> Sym:
-    """A forward argument that is not a Tensor: numbers as `number`, others as written."""
-    numeric = isinstance(value, int | float | np.number) and not isinstance(value, bool)
-    if numeric or isinstance(value, np.ndarray) and value.dtype.kind in "biuf":
-        return number(value)
-    if isinstance(value, type):
-        return Sym(value.__name__)
-    return Sym(repr(value) if isinstance(value, str) else str(value))
-
-
-def add(a: Sym, b: Sym) -> Sym:
-    """``a + b``."""
-    return Sym(f"{a.at(SUM)} + {b.at(SUM)}", SUM)
-
-
-def sub(a: Sym, b: Sym) -> Sym:
-    """``a - b``, with ``b`` in parentheses if it is a sum."""
-    return Sym(f"{a.at(SUM)} - {b.at(PRODUCT)}", SUM)
-
-
-def mul(a: Sym, b: Sym) -> Sym:
-    """``3*k`` for a number and a short operand, ``x * y`` otherwise."""
-    left, right = a.at(PRODUCT), b.at(UNARY)
-    compact = (a.number is not None or b.number is not None) and not any(
-        c in left + right for c in " /")
-    return Sym(f"{left}*{right}" if compact else f"{left} * {right}", PRODUCT)
-
-
-def div(a: Sym, b: Sym) -> Sym:
-    """``a / b``."""
-    return Sym(f"{a.at(PRODUCT)} / {b.at(UNARY)}", PRODUCT)
-
-
-def neg(a: Sym) -> Sym:
-    """``-a`` (a negative number for a number)."""
-    if a.number is not None:
-        return number(-a.number)
-    return Sym(f"-{a.at(POWER)}", UNARY)
-
-
-def power(a: Sym, b: Sym) -> Sym:
-    """``a**b``."""
-    return Sym(f"{a.at(ATOM)}**{b.at(UNARY)}", POWER)
-
-
-def call(function: str, *args: Any) -> Sym:
-    """``function(arg, ...)``."""
-    return Sym(f"{function}({', '.join(a.text if isinstance(a, Sym) else str(a) for a in args)})")
-
-
-ONE, TWO = number(1.0), number(2.0)
-
-
-def _dims(axis: Any) -> str:
-    if axis is None:
-        return ""
-    axis = tuple(axis) if isinstance(axis, tuple | list) else (axis,)
-    return f"dim={axis[0]}" if len(axis) == 1 else f"dim={axis}"
-
-
-def _reduction(name: str) -> Callable[[list, Function], Sym]:
-    def expr(a: list, node: Function) -> Sym:
-        """``sum(a, dim=1)``: the reduction with its options."""
-        keepdim = "keepdim=True" if node.args[2] else ""
-        return call(name, *(o for o in (a[0], _dims(node.args[1]), keepdim) if o))
-    return expr
-
-
-def _transposed(a: Sym, axes: tuple) -> Sym:
-    if tuple(axes) == (1, 0):
-        return Sym(f"{a.at(ATOM)}.T")
-    return call("permute", a, tuple(int(x) for x in axes))
-
-
-def _pow_local(a: list, i: int) -> Sym:
-    base, exponent = a
-    if i == 1:
-        return mul(power(base, exponent), call("log", base))
-    if exponent.number is not None:
-        lower = exponent.number - 1
-        if lower == 0:
-            return ONE
-        return mul(exponent, base if lower == 1 else power(base, number(lower)))
-    return mul(exponent, power(base, sub(exponent, ONE)))
-
-
-def _clamp_range(a: list) -> Sym:
-    x, low, high = a
-    text = x.text
-    if low.text != "None":
-        text = f"{low.text} <= {text}"
-    if high.text != "None":
-        text = f"{text} <= {high.text}"
-    return Sym(f"[{text}]")
-
-
-@dataclass(frozen=True)
-class Elementwise:
-    """An op applied number by number: what it computes from its operands `a` (formulas of
-    the arguments, constants included), its derivative with respect to operand `i`, and the
-    operands it is linear in when the others are constants."""
-
-    expr: Callable[[list, Function], Sym]
-    local: Callable[[list, int], Sym]
-    linear: tuple[int, ...] = ()
-
-
-@dataclass(frozen=True)
-class Other:
-    """Any other op: what it computes, and the gradient it passes to operand `i` as a formula
-    of the incoming gradient `g` (and `out`, the output's name)."""
-
-    expr: Callable[[list, Function], Sym]
-    vjp: Callable[[list, Function, int, Sym, Sym], str]
-
-
-# Iverson brackets: [a > 0] is 1 where a > 0, else 0.
-ELEMENTWISE: dict[type, Elementwise] = {
-    ops.Add: Elementwise(lambda a, n: add(a[0], a[1]), lambda a, i: ONE, linear=(0, 1)),
-    ops.Sub: Elementwise(lambda a, n: sub(a[0], a[1]), lambda a, i: number(1 - 2 * i),
-                         linear=(0, 1)),
-    ops.Mul: Elementwise(lambda a, n: mul(a[0], a[1]), lambda a, i: a[1 - i], linear=(0, 1)),
-    ops.Div: Elementwise(lambda a, n: div(a[0], a[1]),
-                         lambda a, i: div(ONE, a[1]) if i == 0
-                         else div(neg(a[0]), power(a[1], TWO)), linear=(0,)),
-    ops.Neg: Elementwise(lambda a, n: neg(a[0]), lambda a, i: number(-1.0), linear=(0,)),
-    ops.Pow: Elementwise(lambda a, n: power(a[0], a[1]), _pow_local),
-    ops.Exp: Elementwise(lambda a, n: call("exp", a[0]), lambda a, i: call("exp", a[0])),
-    ops.Log: Elementwise(lambda a, n: call("log", a[0]), lambda a, i: div(ONE, a[0])),
-    ops.Sqrt: Elementwise(lambda a, n: call("sqrt", a[0]),
-                          lambda a, i: div(ONE, mul(TWO, call("sqrt", a[0])))),
-    ops.Sin: Elementwise(lambda a, n: call("sin", a[0]), lambda a, i: call("cos", a[0])),
-    ops.Cos: Elementwise(lambda a, n: call("cos", a[0]), lambda a, i: neg(call("sin", a[0]))),
-    ops.Tanh: Elementwise(lambda a, n: call("tanh", a[0]),
-                          lambda a, i: sub(ONE, power(call("tanh", a[0]), TWO))),
-    ops.Sigmoid: Elementwise(lambda a, n: call("sigmoid", a[0]),
-                             lambda a, i: mul(call("sigmoid", a[0]),
-                                              sub(ONE, call("sigmoid", a[0])))),
-    ops.Relu: Elementwise(lambda a, n: call("relu", a[0]),
-                          lambda a, i: Sym(f"[{a[0].text} > 0]")),
-    ops.LeakyRelu: Elementwise(lambda a, n: call("leaky_relu", a[0], a[1]),
-                               lambda a, i: Sym(f"1 if {a[0].text} > 0 else {a[1].text}", 0)),
-    ops.Abs: Elementwise(lambda a, n: call("abs", a[0]), lambda a, i: call("sign", a[0])),
-    ops.Clamp: Elementwise(lambda a, n: call("clamp", *a), lambda a, i: _clamp_range(a)),
-    ops.Maximum: Elementwise(lambda a, n: call("maximum", a[0], a[1]),
-                             lambda a, i: Sym(f"[{a[i].text} > {a[1 - i].text}]")),
-    ops.Minimum: Elementwise(lambda a, n: call("minimum", a[0], a[1]),
-                             lambda a, i: Sym(f"[{a[i].text} < {a[1 - i].text}]")),
-    ops.Clone: Elementwise(lambda a, n: call("clone", a[0]), lambda a, i: ONE, linear=(0,)),
-    ops.Cast: Elementwise(lambda a, n: Sym(f"{a[0].at(ATOM)}.to({n.out_data.dtype.name})"),
-                          lambda a, i: ONE, linear=(0,)),
-}
-
-OTHERS: dict[type, Other] = {
-    ops.MatMul: Other(lambda a, n: Sym(f"{a[0].at(PRODUCT)} @ {a[1].at(UNARY)}", PRODUCT),
-                      lambda a, n, i, g, o: f"{g.at(PRODUCT)} @ {a[1].at(ATOM)}.T" if i == 0
-                      else f"{a[0].at(ATOM)}.T @ {g.at(UNARY)}"),
-    ops.Sum: Other(_reduction("sum"),
-                   lambda a, n, i, g, o: f"{g.text} copied to shape {n.input_shapes[0]}"),
-    ops.Mean: Other(_reduction("mean"),
-                    lambda a, n, i, g, o: f"{g.at(PRODUCT)} / "
-                    f"{n.args[0].data.size // max(n.out_data.size, 1)} copied to shape "
-                    f"{n.input_shapes[0]}"),
-    ops.Std: Other(_reduction("std"),
-                   lambda a, n, i, g, o: f"{g.at(PRODUCT)} * ({a[0].text} - its mean) / "
-                   f"({n.divisor:g} * {o.text}), 0 where {o.text} = 0"),
-    ops.Amax: Other(_reduction("max"), lambda a, n, i, g, o: f"{g.text} at the maxima"),
-    ops.Amin: Other(_reduction("min"), lambda a, n, i, g, o: f"{g.text} at the minima"),
-    ops.MaxAlong: Other(_reduction("max"), lambda a, n, i, g, o: f"{g.text} at the argmax"),
-    ops.LogSumExp: Other(_reduction("logsumexp"),
-                         lambda a, n, i, g, o: f"{g.at(PRODUCT)} * exp({a[0].text} - {o.text})"),
-    ops.Softmax: Other(lambda a, n: call("softmax", a[0], _dims(n.args[1])),
-                       lambda a, n, i, g, o: f"{o.text} * ({g.text} - sum({g.text} * {o.text}, "
-                       f"{_dims(n.args[1])}))"),
-    ops.LogSoftmax: Other(lambda a, n: call("log_softmax", a[0], _dims(n.args[1])),
-                          lambda a, n, i, g, o: f"{g.text} - exp({o.text}) * sum({g.text}, "
-                          f"{_dims(n.args[1])})"),
-    ops.Reshape: Other(lambda a, n: call("reshape", a[0], n.out_data.shape),
-                       lambda a, n, i, g, o: f"reshape({g.text}, {n.input_shapes[0]})"),
-    ops.Permute: Other(lambda a, n: _transposed(a[0], n.args[1]),
-                       lambda a, n, i, g, o: _transposed(g, np.argsort(n.args[1])).text),
-    ops.Expand: Other(lambda a, n: call("expand", a[0], n.out_data.shape),
-                      lambda a, n, i, g, o: f"{g.text} summed to shape {n.input_shapes[0]}"),
-    ops.Index: Other(lambda a, n: Sym(f"{a[0].at(ATOM)}[{describe_index(n.args[1])}]"),
-                     lambda a, n, i, g, o: f"{g.text} put at [{describe_index(n.args[1])}] "
-                     f"of zeros{n.input_shapes[0]}"),
-    ops.Cat: Other(lambda a, n: call("cat", "[" + ", ".join(x.text for x in a[1:]) + "]",
-                                     f"dim={n.args[0]}"),
-                   lambda a, n, i, g, o: f"{a[i].text}'s slice of {g.text}"),
-    ops.Pad: Other(lambda a, n: call("pad", a[0], n.args[1]),
-                   lambda a, n, i, g, o: f"the inner part of {g.text}"),
-    ops.Fill: Other(lambda a, n: call("fill", a[0], a[1]),
-                    lambda a, n, i, g, o: "0" if i == 0 else g.text
-                    if n.input_shapes[1] == n.out_data.shape
-                    else f"{g.text} summed to shape {n.input_shapes[1]}"),
-    ops.Where: Other(lambda a, n: call("where", *a),
-                     lambda a, n, i, g, o: f"where({a[0].text}, {g.text}, 0)" if i == 1
-                     else f"where({a[0].text}, 0, {g.text})"),
-}
-
-
 def op_expr(node: Function, operands: list[Sym]) -> Sym:
-    """What `node` computes, as a formula of its operands."""
-    entry = ELEMENTWISE.get(type(node)) or OTHERS.get(type(node))
-    if entry is None:  # a user's Function, by its label if it has one
-        return call(node.label or type(node).__name__, *operands)
-    return entry.expr(operands, node)
+    """What `node` computes, as a formula of its operands (the op's own `present`)."""
+    return type(node).present(node, operands)
+
+
+def is_elementwise(node: Function) -> bool:
+    """Whether `node`'s op is applied number by number (it declares its derivatives)."""
+    return type(node).derivatives is not None
+
+
+def is_affine(node: Function) -> bool:
+    """Whether every local derivative of `node`'s op is a constant (``+``, ``-``)."""
+    derivatives = type(node).derivatives
+    return derivatives is not None and not any(names_in(d) for d in derivatives if d)
 
 
 def gradient_formula(node: Function, operands: list[Sym], i: int, g: Sym, out: Sym) -> str:
     """The gradient `node` passes to operand `i`, given the incoming gradient `g`."""
-    if type(node) in ELEMENTWISE:
-        local = ELEMENTWISE[type(node)].local(operands, i)
-        if local.number in (1, -1):
-            text = g.text if local.number == 1 else neg(g).text
-        else:
-            text = mul(g, local).text
-        shape = node.input_shapes[i]
-        return text if shape == node.out_data.shape else f"{text}, summed to shape {shape}"
-    if type(node) in OTHERS:
-        return OTHERS[type(node)].vjp(operands, node, i, g, out)
-    return f"{type(node).__name__}.backward({g.text})[{i}]"
+    op = type(node)
+    if is_elementwise(node):
+        local = op.local_derivative(node, operands, i)
+        if local is not None:
+            if local.number in (1, -1):
+                text = g.text if local.number == 1 else neg(g).text
+            else:
+                text = mul(g, local).text
+            shape = node.input_shapes[i]
+            return text if shape == node.out_data.shape else f"{text}, summed to shape {shape}"
+    text = op.gradient_text(node, operands, i, g, out)
+    return text if text is not None else f"{op.__name__}.backward({g.text})[{i}]"
 
 
 def sum_of_products(paths: list[list[Sym | None]]) -> str | None:
@@ -412,16 +196,15 @@ class _Derivation:
                 user[id(child)] = (node, index)
         for node in self.graph.ops():
             if (node is self.graph.root_key or id(node) in given or self.graph.uses[node] != 1
-                    or type(node) not in ELEMENTWISE or not self._scalar(node)):
+                    or not is_elementwise(node) or not self._scalar(node)):
                 continue
             consumer, index = user[id(node)]
-            entry = ELEMENTWISE.get(type(consumer))
-            if entry is None or not self._scalar(consumer) or index not in entry.linear:
+            if not self._scalar(consumer) or not type(consumer).linear_in(index):
                 continue
             others_constant = all(consumer.inputs[j] is None
                                   for j, _ in tensor_args(consumer) if j != index)
             expr = op_expr(node, self.operands(node))
-            if ((others_constant or type(consumer) in (ops.Add, ops.Sub))
+            if ((others_constant or is_affine(consumer))
                     and len(expr.text) <= self.MAX_INLINE):
                 self.inline[id(node)] = expr
 
@@ -494,8 +277,7 @@ class _Derivation:
             for index, child in reversed(tensor_args(node)):
                 if node.inputs[index] is None:
                     continue
-                entry = ELEMENTWISE.get(type(node))
-                local = entry.local(operands, index) if entry else None  # None: unknown
+                local = type(node).local_derivative(node, operands, index)  # None: unknown
                 value = float("nan") if values[index] is None else float(values[index].item())
                 stack.append(_Path(path.factors + [local], path.value * value, child,
                                    (id(node), index)))

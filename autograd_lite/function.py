@@ -28,6 +28,17 @@ from typing import Any
 
 import numpy as np
 
+from .formula import (
+    Sym,
+    argument_names,
+    call,
+    evaluate,
+    format_array,
+    format_number,
+    names_in,
+    render,
+)
+
 __all__ = [
     "Function",
     "no_grad",
@@ -273,6 +284,25 @@ def mark_modified(tensor: Any) -> None:
         tensor.grad_fn._output_modified_at = _clock[0]
 
 
+class Released:
+    """What a graph keeps of a forward value once a backward pass has let it go: its shape and
+    dtype. `data` is a read-only stand-in of that shape and dtype that holds no memory (a
+    broadcast zero): the engine reads shapes from it; the pictures say the values are gone."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, array: Any) -> None:
+        self.data = np.broadcast_to(np.zeros((), dtype=array.dtype), array.shape)
+
+    shape = property(lambda self: self.data.shape)
+    dtype = property(lambda self: self.data.dtype)
+    size = property(lambda self: self.data.size)
+    ndim = property(lambda self: self.data.ndim)
+
+    def __repr__(self) -> str:
+        return f"<released {self.data.dtype.name} values of shape {self.data.shape}>"
+
+
 class Function:
     """Base class of every differentiable op; an instance is the `ctx` and the graph node.
 
@@ -295,7 +325,12 @@ class Function:
         "__weakref__",
     )
 
+    # How `explain` and the pictures present the op (a user's Function may declare them too):
     label: str = ""          # the short name drawn in graph pictures ("*", "+", "relu", ...)
+    formula: str | None = None   # what it computes, in forward's argument names: "a * b"
+    derivatives: tuple[str | None, ...] | None = None  # an elementwise op's d out / d argument
+    commutative = False      # pictures fold a constant operand in on the right: "* 3"
+
     hooks: list | None = None  # hooks of the output tensor (register_hook, retain_grad)
     trace: list | None = None  # the forward-pass stack, recorded in anomaly mode
     _output_modified_at = 0
@@ -416,7 +451,8 @@ class Function:
     @property
     def input_shapes(self) -> list:
         """The shape of each Tensor argument (None for constants)."""
-        return [a.data.shape if isinstance(a, _tensor_type) else None for a in self.args]
+        return [a.data.shape if isinstance(a, _tensor_type | Released) else None
+                for a in self.args]
 
     def _source(self, array: Any) -> Any:
         """Which forward input (a Tensor) or output (`self`) a saved array is, if any.
@@ -463,6 +499,66 @@ class Function:
                 source = _tensor_type._make(array, True, self)
             tensors.append(array if source is None else source)
         return tuple(tensors)
+
+    # ----- presentation: what `explain` and the pictures say of the op
+    @classmethod
+    def present(cls, ctx: Function, operands: list[Sym]) -> Sym:
+        """What the op computes, as a formula of its operands (`formula` filled in)."""
+        if cls.formula is None:
+            return call(cls.label or cls.__name__, *operands)
+        return render(cls.formula, dict(zip(argument_names(cls), operands)))
+
+    @classmethod
+    def local_derivative(cls, ctx: Function, operands: list[Sym], index: int) -> Sym | None:
+        """d output / d argument `index` of an elementwise op, as a formula (None if unknown)."""
+        text = cls.derivatives[index] if cls.derivatives is not None else None
+        if text is None:
+            return None
+        return render(text, dict(zip(argument_names(cls), operands)))
+
+    @classmethod
+    def local_value(cls, ctx: Function, values: list[Any], index: int) -> Any:
+        """d output / d argument `index` of an elementwise op at the arguments' `values`
+        (None if the op declares no derivatives)."""
+        text = cls.derivatives[index] if cls.derivatives is not None else None
+        if text is None:
+            return None
+        return evaluate(text, dict(zip(argument_names(cls), values)))
+
+    @classmethod
+    def linear_in(cls, index: int) -> bool:
+        """Whether an elementwise op is linear in argument `index` (its derivative there does
+        not depend on it): `explain` may then write that operand inline."""
+        text = cls.derivatives[index] if cls.derivatives is not None else None
+        return text is not None and argument_names(cls)[index] not in names_in(text)
+
+    @classmethod
+    def gradient_text(cls, ctx: Function, operands: list[Sym], index: int, g: Sym,
+                      out: Sym) -> str | None:
+        """The gradient a non-elementwise op passes to argument `index`, given the incoming
+        gradient `g` and the output's name `out` (None: not known as a formula)."""
+        return None
+
+    @classmethod
+    def picture_label(cls, ctx: Function, max_elements: int = 4) -> str:
+        """The text of the op's oval: its label, with a constant operand of a binary op folded
+        in on its side (``* 3``, ``1 /``, ``maximum(0)``) and other constants as options
+        (``leaky_relu(0.2)``, ``clamp(0, 1)``)."""
+        base = cls.label or cls.__name__
+        tensor = _tensor_type
+        args = ctx.args
+        constants = [(i, a) for i, a in enumerate(args)
+                     if not isinstance(a, tensor | Released) and ctx.inputs[i] is None]
+        if cls.derivatives is not None and len(args) == 2 and len(constants) == 1:
+            index, value = constants[0]
+            array = np.asarray(value)
+            text = format_array(array) if array.size <= max_elements else \
+                f"const{tuple(array.shape)}"
+            if base.isidentifier():
+                return f"{base}({text})"
+            return f"{base} {text}" if index == 1 or cls.commutative else f"{text} {base}"
+        options = [format_number(a) for _, a in constants if isinstance(a, int | float)]
+        return f"{base}({', '.join(options)})" if options else base
 
     # ----- naming and display
     def name(self) -> str:

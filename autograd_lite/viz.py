@@ -27,8 +27,9 @@ from typing import Any
 import graphviz
 import numpy as np
 
-from . import ops, render
+from . import render
 from .engine import unbroadcast
+from .formula import format_array, format_number
 from .function import FREED, Function, enable_grad, no_grad
 from .tensor import Tensor
 
@@ -241,24 +242,6 @@ def backward_flow(graph: Graph, seed: np.ndarray | None = None) -> Flow:
 
 # --- numbers ----------------------------------------------------------------------------------
 
-def format_number(value: Any) -> str:
-    """A number as ``format(v, '.4g')``; integers and booleans as they are."""
-    if isinstance(value, np.ndarray | np.generic):
-        value = value.item()
-    if isinstance(value, bool | int | complex):
-        return str(value)
-    text = format(float(value), ".4g")
-    return "0" if text == "-0" else text
-
-
-def format_array(array: Any) -> str:
-    """Every value of a small array: ``3``, ``[1, 2]``, ``[[1, 2], [3, 4]]``."""
-    array = np.asarray(array)
-    if array.ndim == 0:
-        return format_number(array)
-    return "[" + ", ".join(format_array(row) for row in array) + "]"
-
-
 def norm(array: np.ndarray) -> float:
     """The Euclidean norm of all the values."""
     return float(np.linalg.norm(np.asarray(array, dtype=np.float64).ravel()))
@@ -272,88 +255,12 @@ def describe(array: Any) -> str:
     return f"shape {tuple(array.shape)}, norm {format_number(norm(array))}"
 
 
-def describe_index(index: Any) -> str:
-    """An indexing key as written between brackets: ``0, 1:3, None``."""
-    parts = []
-    for item in index if isinstance(index, tuple) else (index,):
-        if isinstance(item, slice):
-            start = "" if item.start is None else item.start
-            stop = "" if item.stop is None else item.stop
-            parts.append(f"{start}:{stop}" + ("" if item.step is None else f":{item.step}"))
-        elif item is Ellipsis:
-            parts.append("...")
-        elif isinstance(item, np.ndarray):
-            parts.append(format_array(item) if item.size <= 4 else f"<{item.dtype} array>")
-        else:
-            parts.append(str(item))
-    return ", ".join(parts)
-
-
 # --- what the boxes and ovals say -------------------------------------------------------------
 
-_COMMUTATIVE = (ops.Add, ops.Mul)
-_BINARY = (ops.Add, ops.Sub, ops.Mul, ops.Div, ops.Pow, ops.Maximum, ops.Minimum)
-
-
-def _constant_text(value: Any, max_elements: int) -> str:
-    array = np.asarray(value)
-    if array.size <= max_elements:
-        return format_array(array)
-    return f"const{tuple(array.shape)}"
-
-
-def _dims(axis: Any, keepdims: bool = False) -> str:
-    if axis is None:
-        options = []
-    else:
-        axis = tuple(axis) if isinstance(axis, tuple | list) else (axis,)
-        options = [f"dim={axis[0]}" if len(axis) == 1 else f"dim={axis}"]
-    if keepdims:
-        options.append("keepdim")
-    return ", ".join(options)
-
-
-def _call(name: str, *options: Any) -> str:
-    shown = [str(o) for o in options if o not in ("", None)]
-    return f"{name}({', '.join(shown)})" if shown else name
-
-
 def op_label(node: Function, max_elements: int = 4) -> str:
-    """What an op computes, for its oval: ``*``, ``+ 2``, ``sum(dim=1)``, ``reshape(2, 3)``.
-
-    A number (or small array) among the operands of a binary op is folded in, on its side:
-    ``* 3``, ``- 2`` for ``x - 2``, ``1 /`` for ``1 / x``, ``** 2`` for ``x ** 2``.
-    """
-    kind = type(node)
-    base = node.label or kind.__name__
-    if kind in _BINARY:
-        constants = [(i, a) for i, a in enumerate(node.args) if not isinstance(a, Tensor)]
-        if len(constants) == 1:
-            index, value = constants[0]
-            text = _constant_text(value, max_elements)
-            if kind in (ops.Maximum, ops.Minimum):
-                return f"{base}({text})"
-            return f"{base} {text}" if index == 1 or kind in _COMMUTATIVE else f"{text} {base}"
-        return base
-    if kind in (ops.Sum, ops.Mean, ops.Std, ops.Amax, ops.Amin, ops.MaxAlong, ops.LogSumExp):
-        return _call(base, _dims(node.args[1], bool(node.args[2])))
-    if kind in (ops.Softmax, ops.LogSoftmax):
-        return _call(base, _dims(node.args[1]))
-    if kind in (ops.Reshape, ops.Expand):
-        return _call(base, *node.out_data.shape)
-    if kind is ops.Permute:
-        return ".T" if tuple(node.args[1]) == (1, 0) else _call(base, *node.args[1])
-    if kind is ops.Index:
-        return f"[{describe_index(node.args[1])}]"
-    if kind is ops.Cat:
-        return _call(base, f"dim={node.args[0]}")
-    if kind is ops.LeakyRelu:
-        return _call(base, format_number(node.args[1]))
-    if kind is ops.Clamp:
-        return _call(base, *("" if v is None else format_number(v) for v in node.args[1:]))
-    if kind is ops.Cast:
-        return _call(base, np.dtype(node.out_data.dtype).name)
-    return base
+    """What an op computes, for its oval (the op's own `picture_label`): ``*``, ``+ 2``,
+    ``sum(dim=1)``, ``reshape(2, 3)``, ``1 /`` for ``1 / x``, ``** 2`` for ``x ** 2``."""
+    return type(node).picture_label(node, max_elements)
 
 
 def _shape_text(array: np.ndarray) -> str:
@@ -529,7 +436,7 @@ class _Drawing:
         for node in self.graph.ops():
             op_id, out_id = self.ids[id(node)] + "_op", self.ids[id(node)]
             children = tensor_args(node)
-            ordered = type(node) not in _COMMUTATIVE and len(children) > 1
+            ordered = not type(node).commutative and len(children) > 1
             for position, (_, child) in enumerate(children, 1):
                 numbered = {"headlabel": str(position), "labelfontsize": "8",
                             "labelfontcolor": "#6b7280"} if ordered else {}

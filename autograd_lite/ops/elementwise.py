@@ -11,12 +11,14 @@ import math
 
 import numpy as np
 
+from ..formula import ATOM, ONE, Sym, mul, number, power
 from ..function import Function
 
 
 class Add(Function):
     """$f(a, b) = a + b$"""
     label = "+"
+    formula, derivatives, commutative = "a + b", ("1", "1"), True
 
     @staticmethod
     def forward(ctx, a, b):
@@ -30,6 +32,7 @@ class Add(Function):
 class Sub(Function):
     """$f(a, b) = a - b$"""
     label = "-"
+    formula, derivatives = "a - b", ("1", "-1")
 
     @staticmethod
     def forward(ctx, a, b):
@@ -43,6 +46,7 @@ class Sub(Function):
 class Mul(Function):
     """$f(a, b) = a b$"""
     label = "*"
+    formula, derivatives, commutative = "a * b", ("b", "a"), True
 
     @staticmethod
     def forward(ctx, a, b):
@@ -60,6 +64,7 @@ class Mul(Function):
 class Div(Function):
     """$f(a, b) = a / b$"""
     label = "/"
+    formula, derivatives = "a / b", ("1 / b", "-a / b**2")
 
     @staticmethod
     def forward(ctx, a, b):
@@ -76,6 +81,7 @@ class Div(Function):
 class Neg(Function):
     """$f(a) = -a$"""
     label = "neg"
+    formula, derivatives = "-a", ("-1",)
 
     @staticmethod
     def forward(ctx, a):
@@ -91,6 +97,7 @@ class Pow(Function):
     $\\partial f / \\partial b = a^b \\ln a$ (0 where $a = 0$ and $b \\ge 0$), as PyTorch takes
     them; the exponent may be a number or a tensor."""
     label = "**"
+    formula, derivatives = "a**b", ("b * a**(b - 1)", "a**b * log(a)")
 
     @staticmethod
     def forward(ctx, a, b):
@@ -128,6 +135,16 @@ class Pow(Function):
             grad_b = grad * np.where(at_zero, 0.0, ans * log_a)
         return grad_a, grad_b
 
+    @classmethod
+    def local_derivative(cls, ctx, operands, index):
+        base, exponent = operands
+        if index == 0 and exponent.number is not None:  # x**3 -> 3*x**2, x**2 -> 2*x
+            lower = exponent.number - 1
+            if lower == 0:
+                return ONE
+            return mul(exponent, base if lower == 1 else power(base, number(lower)))
+        return super().local_derivative(ctx, operands, index)
+
 
 def _integer_power(a, b):
     """Integers to integer powers, some negative, as PyTorch computes them with a tensor
@@ -142,6 +159,7 @@ def _integer_power(a, b):
 class Exp(Function):
     """$f(a) = e^a$, so $f' = f$"""
     label = "exp"
+    formula, derivatives = "exp(a)", ("exp(a)",)
 
     @staticmethod
     def forward(ctx, a):
@@ -158,6 +176,7 @@ class Exp(Function):
 class Log(Function):
     """$f(a) = \\ln a$, so $f' = 1 / a$"""
     label = "log"
+    formula, derivatives = "log(a)", ("1 / a",)
 
     @staticmethod
     def forward(ctx, a):
@@ -174,6 +193,7 @@ class Log(Function):
 class Sqrt(Function):
     """$f(a) = \\sqrt a$, so $f' = 1 / (2 f)$"""
     label = "sqrt"
+    formula, derivatives = "sqrt(a)", ("1 / (2 * sqrt(a))",)
 
     @staticmethod
     def forward(ctx, a):
@@ -191,6 +211,7 @@ class Sqrt(Function):
 class Sin(Function):
     """$f(a) = \\sin a$, so $f' = \\cos a$"""
     label = "sin"
+    formula, derivatives = "sin(a)", ("cos(a)",)
 
     @staticmethod
     def forward(ctx, a):
@@ -206,6 +227,7 @@ class Sin(Function):
 class Cos(Function):
     """$f(a) = \\cos a$, so $f' = -\\sin a$"""
     label = "cos"
+    formula, derivatives = "cos(a)", ("-sin(a)",)
 
     @staticmethod
     def forward(ctx, a):
@@ -221,6 +243,7 @@ class Cos(Function):
 class Tanh(Function):
     """$f(a) = \\tanh a$, so $f' = 1 - f^2$"""
     label = "tanh"
+    formula, derivatives = "tanh(a)", ("1 - tanh(a)**2",)
 
     @staticmethod
     def forward(ctx, a):
@@ -237,6 +260,7 @@ class Tanh(Function):
 class Sigmoid(Function):
     """$f(a) = 1 / (1 + e^{-a})$, so $f' = f (1 - f)$"""
     label = "sigmoid"
+    formula, derivatives = "sigmoid(a)", ("sigmoid(a) * (1 - sigmoid(a))",)
 
     @staticmethod
     def forward(ctx, a):
@@ -255,6 +279,7 @@ class Sigmoid(Function):
 class Relu(Function):
     """$f(a) = \\max(a, 0)$, so $f' = [a > 0]$"""
     label = "relu"
+    formula, derivatives = "relu(a)", ("[a > 0]",)
 
     @staticmethod
     def forward(ctx, a):
@@ -271,6 +296,8 @@ class Relu(Function):
 class LeakyRelu(Function):
     """$f(a) = a$ for $a > 0$, else $s a$"""
     label = "leaky_relu"
+    formula = "leaky_relu(a, negative_slope)"
+    derivatives = ("1 if a > 0 else negative_slope", None)
 
     @staticmethod
     def forward(ctx, a, negative_slope):
@@ -287,6 +314,7 @@ class LeakyRelu(Function):
 class Abs(Function):
     """$f(a) = |a|$, so $f' = \\mathrm{sign}(a)$ (0 at 0)"""
     label = "abs"
+    formula, derivatives = "abs(a)", ("sign(a)",)
 
     @staticmethod
     def forward(ctx, a):
@@ -302,6 +330,7 @@ class Abs(Function):
 class Clamp(Function):
     """$f(a) = \\min(\\max(a, lo), hi)$; the gradient passes where $lo \\le a \\le hi$."""
     label = "clamp"
+    formula, derivatives = "clamp(a, lo, hi)", ("[lo <= a <= hi]", None, None)
 
     @staticmethod
     def forward(ctx, a, lo, hi):
@@ -321,6 +350,8 @@ class Clamp(Function):
 class Maximum(Function):
     """$f(a, b) = \\max(a, b)$; a tie sends half the gradient each way, as PyTorch does."""
     label = "maximum"
+    formula = "maximum(a, b)"
+    derivatives = ("[a > b] + [a == b] / 2", "[b > a] + [a == b] / 2")
 
     @staticmethod
     def forward(ctx, a, b):
@@ -337,6 +368,8 @@ class Maximum(Function):
 class Minimum(Function):
     """$f(a, b) = \\min(a, b)$; a tie sends half the gradient each way, as PyTorch does."""
     label = "minimum"
+    formula = "minimum(a, b)"
+    derivatives = ("[a < b] + [a == b] / 2", "[b < a] + [a == b] / 2")
 
     @staticmethod
     def forward(ctx, a, b):
@@ -353,6 +386,7 @@ class Minimum(Function):
 class Where(Function):
     """$f(c, a, b) = a$ where $c$, else $b$"""
     label = "where"
+    formula = "where(cond, a, b)"
 
     @staticmethod
     def forward(ctx, cond, a, b):
@@ -367,11 +401,17 @@ class Where(Function):
                 np.where(cond, grad, 0.0) if need_a else None,
                 np.where(cond, 0.0, grad) if need_b else None)
 
+    @classmethod
+    def gradient_text(cls, ctx, operands, index, g, out):
+        cond = operands[0].text
+        return f"where({cond}, {g.text}, 0)" if index == 1 else f"where({cond}, 0, {g.text})"
+
 
 class Fill(Function):
     """$f(a, v) = v$ in $a$'s shape and dtype (`zero_`, `fill_`, `copy_` of a tensor in the
     graph): the gradient to $a$ is 0, to $v$ the incoming one."""
     label = "fill"
+    formula = "fill(a, value)"
 
     @staticmethod
     def forward(ctx, a, value):
@@ -386,10 +426,18 @@ class Fill(Function):
         # an inf gradient into nan
         return (np.where(False, grad, 0.0) if need_a else None), (grad if need_value else None)
 
+    @classmethod
+    def gradient_text(cls, ctx, operands, index, g, out):
+        if index == 0:
+            return "0"
+        shape = ctx.input_shapes[1]
+        return g.text if shape == ctx.out_data.shape else f"{g.text} summed to shape {shape}"
+
 
 class Cast(Function):
     """$f(a) = a$ in another dtype; the gradient is cast back."""
     label = "to"
+    derivatives = ("1", None)
 
     @staticmethod
     def forward(ctx, a, dtype):
@@ -400,10 +448,19 @@ class Cast(Function):
     def backward(ctx, grad):
         return grad.to(ctx.in_dtype) if hasattr(grad, "to") else grad.astype(ctx.in_dtype), None
 
+    @classmethod
+    def present(cls, ctx, operands):
+        return Sym(f"{operands[0].at(ATOM)}.to({np.dtype(ctx.args[1]).name})")
+
+    @classmethod
+    def picture_label(cls, ctx, max_elements=4):
+        return f"to({np.dtype(ctx.args[1]).name})"
+
 
 class Clone(Function):
     """$f(a) = a$, a copy"""
     label = "clone"
+    formula, derivatives = "clone(a)", ("1",)
 
     @staticmethod
     def forward(ctx, a):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..formula import ATOM, PRODUCT, UNARY, Sym
 from ..function import Function
 
 
@@ -41,3 +42,13 @@ class MatMul(Function):
             if b_vec:
                 grad_b = grad_b[..., 0]
         return grad_a, grad_b
+
+    @classmethod
+    def present(cls, ctx, operands):
+        return Sym(f"{operands[0].at(PRODUCT)} @ {operands[1].at(UNARY)}", PRODUCT)
+
+    @classmethod
+    def gradient_text(cls, ctx, operands, index, g, out):
+        if index == 0:
+            return f"{g.at(PRODUCT)} @ {operands[1].at(ATOM)}.T"
+        return f"{operands[0].at(ATOM)}.T @ {g.at(UNARY)}"

@@ -11,6 +11,7 @@ import warnings
 
 import numpy as np
 
+from ..formula import PRODUCT, call, dims
 from ..function import Function
 
 
@@ -28,7 +29,21 @@ def _keep(grad, axis, keepdims, ndim):
     return np.expand_dims(grad, axis)
 
 
-class Sum(Function):
+class Reduction(Function):
+    """What the reductions over `axis` with `keepdims` share: how they are written."""
+
+    @classmethod
+    def present(cls, ctx, operands):
+        keepdim = "keepdim=True" if ctx.args[2] else ""
+        return call(cls.label, *(o for o in (operands[0], dims(ctx.args[1]), keepdim) if o))
+
+    @classmethod
+    def picture_label(cls, ctx, max_elements=4):
+        options = dims(ctx.args[1], bool(ctx.args[2]))
+        return f"{cls.label}({options})" if options else cls.label
+
+
+class Sum(Reduction):
     """$f(a) = \\sum_i a_i$, so $\\partial f / \\partial a_i = 1$"""
     label = "sum"
 
@@ -42,8 +57,12 @@ class Sum(Function):
         grad = _keep(grad, ctx.axis, ctx.keepdims, len(ctx.shape))
         return np.broadcast_to(grad, ctx.shape), None, None
 
+    @classmethod
+    def gradient_text(cls, ctx, operands, index, g, out):
+        return f"{g.text} copied to shape {ctx.shape}"
 
-class Mean(Function):
+
+class Mean(Reduction):
     """$f(a) = \\frac1n \\sum_i a_i$, so $\\partial f / \\partial a_i = 1/n$"""
     label = "mean"
 
@@ -62,8 +81,12 @@ class Mean(Function):
         grad = _keep(grad, ctx.axis, ctx.keepdims, len(ctx.shape))
         return np.broadcast_to(grad / ctx.count, ctx.shape), None, None
 
+    @classmethod
+    def gradient_text(cls, ctx, operands, index, g, out):
+        return f"{g.at(PRODUCT)} / {ctx.count} copied to shape {ctx.shape}"
 
-class Std(Function):
+
+class Std(Reduction):
     """$f(a) = \\sqrt{\\sum_i (a_i - \\bar a)^2 / (n - c)}$ with correction $c$, so
     $\\partial f / \\partial a_i = (a_i - \\bar a) / ((n - c) f)$, taken as 0 where $f = 0$
     (a kink, as of $|x|$ at 0), as PyTorch's StdBackward does: second derivatives too."""
@@ -92,8 +115,13 @@ class Std(Function):
         grad = _keep(grad, axis, keepdims, ndim)
         return np.where(zero, 0.0, grad * centered / (safe * ctx.divisor)), None, None, None
 
+    @classmethod
+    def gradient_text(cls, ctx, operands, index, g, out):
+        return (f"{g.at(PRODUCT)} * ({operands[0].text} - its mean) / ({ctx.divisor:g} * "
+                f"{out.text}), 0 where {out.text} = 0")
 
-class Amax(Function):
+
+class Amax(Reduction):
     """$f(a) = \\max_i a_i$ over `axis`; ties share the gradient evenly, as PyTorch's
     `amax` and full `max()` do."""
     label = "max"
@@ -112,6 +140,10 @@ class Amax(Function):
         grad = _keep(grad, ctx.axis, ctx.keepdims, ctx.ndim)
         return grad * (hit / count).astype(ctx.out_data.dtype), None, None
 
+    @classmethod
+    def gradient_text(cls, ctx, operands, index, g, out):
+        return f"{g.text} at the {'maxima' if cls.label == 'max' else 'minima'}"
+
 
 class Amin(Amax):
     """$f(a) = \\min_i a_i$ over `axis`; ties share the gradient evenly."""
@@ -122,7 +154,7 @@ class Amin(Amax):
         return Amax.forward(ctx, a, axis, keepdims, reduce=np.min)
 
 
-class MaxAlong(Function):
+class MaxAlong(Reduction):
     """The values of `max(dim)`: the gradient goes to the one element that was picked."""
     label = "max"
 
@@ -141,8 +173,12 @@ class MaxAlong(Function):
             grad = np.expand_dims(grad, ctx.axis)
         return grad * ctx.mask, None, None, None
 
+    @classmethod
+    def gradient_text(cls, ctx, operands, index, g, out):
+        return f"{g.text} at the argmax"
 
-class LogSumExp(Function):
+
+class LogSumExp(Reduction):
     """$f(a) = \\log \\sum_i e^{a_i}$, so $\\partial f / \\partial a_i = e^{a_i - f}$
     (the softmax)"""
     label = "logsumexp"
@@ -165,6 +201,10 @@ class LogSumExp(Function):
         grad = _keep(grad, ctx.axis, ctx.keepdims, ndim)
         return grad * np.exp(a - _keep(ans, ctx.axis, ctx.keepdims, ndim)), None, None
 
+    @classmethod
+    def gradient_text(cls, ctx, operands, index, g, out):
+        return f"{g.at(PRODUCT)} * exp({operands[0].text} - {out.text})"
+
 
 class Softmax(Function):
     """$s_i = e^{a_i} / \\sum_j e^{a_j}$, so the vjp is $s (g - \\sum_j g_j s_j)$"""
@@ -184,6 +224,18 @@ class Softmax(Function):
         (ans,) = ctx.saved_tensors
         return ans * (grad - (grad * ans).sum(axis=ctx.axis, keepdims=True)), None
 
+    @classmethod
+    def present(cls, ctx, operands):
+        return call("softmax", operands[0], dims(ctx.axis))
+
+    @classmethod
+    def gradient_text(cls, ctx, operands, index, g, out):
+        return f"{out.text} * ({g.text} - sum({g.text} * {out.text}, {dims(ctx.axis)}))"
+
+    @classmethod
+    def picture_label(cls, ctx, max_elements=4):
+        return f"softmax({dims(ctx.axis)})"
+
 
 class LogSoftmax(Function):
     """$l_i = a_i - \\log \\sum_j e^{a_j}$, so the vjp is $g - e^{l} \\sum_j g_j$"""
@@ -201,3 +253,15 @@ class LogSoftmax(Function):
     def backward(ctx, grad):
         (ans,) = ctx.saved_tensors
         return grad - np.exp(ans) * grad.sum(axis=ctx.axis, keepdims=True), None
+
+    @classmethod
+    def present(cls, ctx, operands):
+        return call("log_softmax", operands[0], dims(ctx.axis))
+
+    @classmethod
+    def gradient_text(cls, ctx, operands, index, g, out):
+        return f"{g.text} - exp({out.text}) * sum({g.text}, {dims(ctx.axis)})"
+
+    @classmethod
+    def picture_label(cls, ctx, max_elements=4):
+        return f"log_softmax({dims(ctx.axis)})"

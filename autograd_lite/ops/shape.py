@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..formula import ATOM, Sym, call, describe_index
 from ..function import Function
+
+
+def _transposed(a: Sym, axes: tuple) -> Sym:
+    """``a.T`` for a matrix, else ``permute(a, axes)``."""
+    if tuple(axes) == (1, 0):
+        return Sym(f"{a.at(ATOM)}.T")
+    return call("permute", a, tuple(int(x) for x in axes))
 
 
 class Reshape(Function):
@@ -20,6 +28,18 @@ class Reshape(Function):
     def backward(ctx, grad):
         return np.reshape(grad, ctx.in_shape), None
 
+    @classmethod
+    def present(cls, ctx, operands):
+        return call("reshape", operands[0], ctx.out_data.shape)
+
+    @classmethod
+    def gradient_text(cls, ctx, operands, index, g, out):
+        return f"reshape({g.text}, {ctx.in_shape})"
+
+    @classmethod
+    def picture_label(cls, ctx, max_elements=4):
+        return f"reshape({', '.join(map(str, ctx.out_data.shape))})"
+
 
 class Permute(Function):
     """$f(a)$ = `a` with its axes reordered; the gradient is permuted back."""
@@ -34,6 +54,20 @@ class Permute(Function):
     def backward(ctx, grad):
         return np.transpose(grad, np.argsort(ctx.axes)), None
 
+    @classmethod
+    def present(cls, ctx, operands):
+        return _transposed(operands[0], ctx.axes)
+
+    @classmethod
+    def gradient_text(cls, ctx, operands, index, g, out):
+        return _transposed(g, np.argsort(ctx.axes)).text
+
+    @classmethod
+    def picture_label(cls, ctx, max_elements=4):
+        if tuple(ctx.axes) == (1, 0):
+            return ".T"
+        return f"permute({', '.join(map(str, ctx.axes))})"
+
 
 class Expand(Function):
     """$f(a)$ = `a` broadcast to `shape`; the engine sums the gradient back to `a`'s shape."""
@@ -46,6 +80,18 @@ class Expand(Function):
     @staticmethod
     def backward(ctx, grad):
         return grad, None
+
+    @classmethod
+    def present(cls, ctx, operands):
+        return call("expand", operands[0], ctx.out_data.shape)
+
+    @classmethod
+    def gradient_text(cls, ctx, operands, index, g, out):
+        return f"{g.text} summed to shape {ctx.input_shapes[0]}"
+
+    @classmethod
+    def picture_label(cls, ctx, max_elements=4):
+        return f"expand({', '.join(map(str, ctx.out_data.shape))})"
 
 
 class Index(Function):
@@ -60,6 +106,18 @@ class Index(Function):
     @staticmethod
     def backward(ctx, grad):
         return IndexAdd.in_backward(grad, ctx.in_shape, ctx.index), None
+
+    @classmethod
+    def present(cls, ctx, operands):
+        return Sym(f"{operands[0].at(ATOM)}[{describe_index(ctx.index)}]")
+
+    @classmethod
+    def gradient_text(cls, ctx, operands, index, g, out):
+        return f"{g.text} put at [{describe_index(ctx.index)}] of zeros{ctx.in_shape}"
+
+    @classmethod
+    def picture_label(cls, ctx, max_elements=4):
+        return f"[{describe_index(ctx.index)}]"
 
 
 class IndexAdd(Function):
@@ -98,6 +156,19 @@ class Cat(Function):
             grad[lead + (slice(int(bounds[i]), int(bounds[i + 1])),)] if need else None
             for i, need in enumerate(ctx.needs_input_grad[1:]))
 
+    @classmethod
+    def present(cls, ctx, operands):
+        return call("cat", "[" + ", ".join(o.text for o in operands[1:]) + "]",
+                    f"dim={ctx.axis}")
+
+    @classmethod
+    def gradient_text(cls, ctx, operands, index, g, out):
+        return f"{operands[index].text}'s slice of {g.text}"
+
+    @classmethod
+    def picture_label(cls, ctx, max_elements=4):
+        return f"cat(dim={ctx.axis})"
+
 
 class Pad(Function):
     """$f(a)$ = `a` padded with a constant; the gradient is the inner slice."""
@@ -111,3 +182,15 @@ class Pad(Function):
     @staticmethod
     def backward(ctx, grad):
         return grad[ctx.inner], None, None
+
+    @classmethod
+    def present(cls, ctx, operands):
+        return call("pad", operands[0], ctx.args[1])
+
+    @classmethod
+    def gradient_text(cls, ctx, operands, index, g, out):
+        return f"the inner part of {g.text}"
+
+    @classmethod
+    def picture_label(cls, ctx, max_elements=4):
+        return "pad"
