@@ -1,4 +1,8 @@
-"""Gradient checking: analytical gradients against central finite differences, in float64."""
+"""Gradient checking: analytical gradients against central finite differences, in float64.
+
+Floating inputs in lower precision (float32, float16) are checked on float64 copies, so that
+a correct function passes whatever dtype its inputs have; complex inputs are used as given.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +21,23 @@ __all__ = ["GradcheckError", "gradcheck", "gradgradcheck"]
 class GradcheckError(RuntimeError):
     """Raised by `gradcheck` when analytical and numerical gradients disagree; the message
     tables the worst entries."""
+
+
+def _in_float64(inputs: tuple) -> tuple:
+    """`inputs` with every floating Tensor that is not float64 replaced by a float64 copy: a
+    new contiguous leaf with the same requires_grad. The same Tensor given twice gets the same
+    copy; float64 and complex Tensors, and other values, are passed through as they are."""
+    copies: dict[int, Tensor] = {}
+    result = []
+    for t in inputs:
+        if (isinstance(t, Tensor) and t.data.dtype.kind == "f"
+                and t.data.dtype != np.float64):
+            if id(t) not in copies:
+                data = np.ascontiguousarray(t.data, dtype=np.float64)
+                copies[id(t)] = Tensor._make(data, t.requires_grad, None)
+            t = copies[id(t)]
+        result.append(t)
+    return tuple(result)
 
 
 def _outputs(fn: Callable, inputs: tuple) -> tuple:
@@ -66,23 +87,35 @@ def _analytical(fn: Callable, inputs: tuple, wrt: list) -> list:
 
 def gradcheck(fn: Callable, inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
               rtol: float = 1e-3, raise_exception: bool = True) -> bool:
-    """Check `fn`'s analytical gradients against central finite differences.
+    """Check `fn`'s analytical gradients against central finite differences, in float64.
 
     `inputs` is a Tensor or a tuple of them (and other values); those with
-    `requires_grad=True` are checked. Use float64 inputs: float32 finite differences are too
-    coarse. Returns True, or raises `GradcheckError` tabling the worst mismatches.
+    `requires_grad=True` are checked. Returns True, or raises `GradcheckError` tabling the
+    worst mismatches (returns False with `raise_exception=False`).
 
-    >>> x = ag.randn(3, dtype=ag.float64, requires_grad=True)
-    >>> ag.gradcheck(lambda x: (x * x.sin()).sum(), (x,))
+    float32 and float16 inputs are fine: every floating Tensor in `inputs` that is not float64
+    is copied to a float64 leaf with the same `requires_grad`, `fn` runs on the copies, and both
+    Jacobians come from them (finite differences in float32 are too coarse for `eps=1e-6`).
+    The tensors you pass are left as they were: values, dtype and `.grad`. Tensors that `fn`
+    closes over (a model's float32 parameters) keep their dtype; ops mixing them with the
+    float64 copies compute in float64 (elementwise ops as in PyTorch; matmul here too, which
+    PyTorch refuses). Because `fn` gets copies, it must use its arguments, not capture the
+    inputs themselves. float64 inputs are used as given (perturbed in place and restored);
+    complex inputs too, with a warning.
+
+    >>> x = ag.randn(3, requires_grad=True)         # float32
+    >>> ag.gradcheck(lambda a: (a.tanh() * a).sum(), (x,))
     True
+    >>> x.dtype, x.grad                             # untouched
+    (<class 'numpy.float32'>, None)
     """
-    inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+    inputs = _in_float64((inputs,) if isinstance(inputs, Tensor) else tuple(inputs))
     wrt = [t for t in inputs if isinstance(t, Tensor) and t.requires_grad]
     if not wrt:
         raise ValueError("gradcheck: no input requires grad; pass tensors with "
                          "requires_grad=True")
     for n, t in enumerate(wrt):
-        if t.data.dtype != np.float64:
+        if t.data.dtype.kind == "c":
             warnings.warn(
                 f"gradcheck: input {n} is {t.data.dtype.name}, not float64; finite differences "
                 "in lower precision are unreliable", UserWarning, stacklevel=2)
@@ -120,8 +153,17 @@ def gradgradcheck(fn: Callable, inputs: Any,
     """Check second-order gradients: `gradcheck` of the vector-Jacobian product of `fn`
     (with random `grad_outputs` unless given: a Tensor, or one per output), which runs
     backward with `create_graph`. Returns True, or raises `GradcheckError` (returns False
-    with `raise_exception=False`)."""
-    inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+    with `raise_exception=False`).
+
+    As in `gradcheck`, float32 and float16 Tensors in `inputs` and `grad_outputs` are checked
+    on float64 copies (the tensors you pass are left as they were), and the random
+    `grad_outputs` are float64 for float outputs.
+
+    >>> x = ag.randn(3, requires_grad=True)         # float32
+    >>> ag.gradgradcheck(lambda a: a.sin() * a, (x,))
+    True
+    """
+    inputs = _in_float64((inputs,) if isinstance(inputs, Tensor) else tuple(inputs))
     wrt = [t for t in inputs if isinstance(t, Tensor) and t.requires_grad]
     outs = _outputs(fn, inputs)
     if grad_outputs is None:
@@ -129,6 +171,7 @@ def gradgradcheck(fn: Callable, inputs: Any,
         grad_outputs = [Tensor._make(rng.standard_normal(o.shape).astype(o.data.dtype), True,
                                      None) for o in outs]
     grad_outputs = [grad_outputs] if isinstance(grad_outputs, Tensor) else list(grad_outputs)
+    grad_outputs = list(_in_float64(tuple(grad_outputs)))
     if len(grad_outputs) != len(outs):
         raise ValueError(
             f"gradgradcheck: got {len(grad_outputs)} grad_outputs for {len(outs)} "
