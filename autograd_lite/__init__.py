@@ -12,7 +12,6 @@ import numpy as np
 
 from . import autograd
 from .aliases import (
-    abs,
     amax,
     amin,
     argmax,
@@ -20,11 +19,7 @@ from .aliases import (
     clamp,
     clip,
     clone,
-    cos,
-    exp,
     flatten,
-    leaky_relu,
-    log,
     log_softmax,
     logsumexp,
     max,
@@ -32,17 +27,13 @@ from .aliases import (
     min,
     permute,
     pow,
-    relu,
+    registered,
     reshape,
-    sigmoid,
-    sin,
     softmax,
-    sqrt,
     square,
     squeeze,
     std,
     sum,
-    tanh,
     transpose,
     unsqueeze,
     var,
@@ -76,6 +67,7 @@ from .function import (
     is_anomaly_enabled,
     is_grad_enabled,
     no_grad,
+    register,
     set_detect_anomaly,
     set_grad_enabled,
 )
@@ -107,18 +99,29 @@ bool = np.bool_  # noqa: A001 - torch.bool's counterpart
 
 __version__ = "0.1.0"
 
+# the function form of each registered op: ag.exp, ag.sin, ag.softplus, ... (ops/ has the list)
+globals().update(registered())
+
 __all__ = [
-    "Tensor", "Function", "tensor", "from_numpy", "as_tensor", "zeros", "ones", "full",
+    "Tensor", "Function", "register", "tensor", "from_numpy", "as_tensor", "zeros", "ones", "full",
     "arange", "linspace", "eye", "zeros_like", "ones_like", "full_like", "randn", "rand",
     "randint", "randn_like", "rand_like", "manual_seed", "default_generator",
     "get_default_dtype", "set_default_dtype", "no_grad", "enable_grad", "set_grad_enabled",
     "is_grad_enabled", "set_detect_anomaly", "detect_anomaly", "is_anomaly_enabled",
     "autograd", "grad", "value_and_grad", "vjp", "jvp", "jacobian", "hessian", "gradcheck",
     "gradgradcheck", "GradcheckError", "cat", "stack", "pad", "where", "matmul", "dot",
-    "outer", "maximum", "minimum", "abs", "amax", "amin", "argmax", "argmin", "clamp", "clip",
-    "clone", "cos", "exp", "flatten", "leaky_relu", "log", "log_softmax", "logsumexp", "max",
-    "mean", "min", "permute", "pow", "relu", "reshape", "sigmoid", "sin", "softmax", "sqrt",
-    "square", "squeeze", "std", "sum", "tanh", "transpose", "unsqueeze", "var", "float16",
+    "outer", "maximum", "minimum", "amax", "amin", "argmax", "argmin", "clamp", "clip",
+    "clone", "flatten", "log_softmax", "logsumexp", "max", "mean", "min", "permute", "pow",
+    "reshape", "softmax", "square", "squeeze", "std", "sum", "transpose", "unsqueeze", "var",
+    *registered(), "float16",
     "float32", "float64", "int32", "int64", "uint8", "bool", "draw_graph", "save_graph",
     "explain",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """The function form of an op registered after import (`ag.register`)."""
+    function = registered().get(name)
+    if function is None:
+        raise AttributeError(f"module 'autograd_lite' has no attribute {name!r}")
+    return function

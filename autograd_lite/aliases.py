@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .creation import as_tensor
+from .function import REGISTRY
 
 
 def _method(name: str, doc: str) -> Callable:
@@ -13,23 +14,10 @@ def _method(name: str, doc: str) -> Callable:
         return getattr(as_tensor(input), name)(*args, **kwargs)
 
     function.__name__ = function.__qualname__ = name
-    function.__doc__ = f"{doc} The function form of `Tensor.{name}`."
+    function.__doc__ = f"{doc}\n\nThe function form of `Tensor.{name}`."
     return function
 
 
-exp = _method("exp", "$e^x$.")
-log = _method("log", "Natural logarithm.")
-sqrt = _method("sqrt", "Square root.")
-sin = _method("sin", "Sine.")
-cos = _method("cos", "Cosine.")
-tanh = _method("tanh", "Hyperbolic tangent.")
-sigmoid = _method("sigmoid", "$1/(1+e^{-x})$.")
-relu = _method("relu", "$\\max(x, 0)$.")
-leaky_relu = _method("leaky_relu", "Leaky ReLU.")
-abs = _method("abs", "Absolute value.")
-clamp = _method("clamp", "Limit values to [min, max].")
-pow = _method("pow", "`input ** exponent`.")
-square = _method("square", "`x * x`.")
 sum = _method("sum", "Sum over `dim`.")
 mean = _method("mean", "Mean over `dim`.")
 var = _method("var", "Variance over `dim`.")
@@ -50,11 +38,19 @@ permute = _method("permute", "Reorder the dimensions.")
 unsqueeze = _method("unsqueeze", "Insert a size-1 dimension.")
 squeeze = _method("squeeze", "Remove size-1 dimensions.")
 clone = _method("clone", "A differentiable copy.")
+clamp = _method("clamp", "Limit values to [min, max].")
+pow = _method("pow", "`input ** exponent`.")
+square = _method("square", "`x * x`.")
 clip = clamp
 
+
+def registered() -> dict[str, Callable]:
+    """The function form of every registered op (`ag.exp`, `ag.softplus`, ...)."""
+    return {name: _method(name, entry.op.__doc__ or "") for name, entry in REGISTRY.items()}
+
+
 __all__ = [
-    "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "leaky_relu", "abs", "clamp",
-    "pow", "square", "sum", "mean", "var", "std", "max", "min", "amax", "amin", "argmax",
-    "argmin", "logsumexp", "softmax", "log_softmax", "reshape", "flatten", "transpose",
-    "permute", "unsqueeze", "squeeze", "clone", "clip",
+    "sum", "mean", "var", "std", "max", "min", "amax", "amin", "argmax", "argmin", "logsumexp",
+    "softmax", "log_softmax", "reshape", "flatten", "transpose", "permute", "unsqueeze",
+    "squeeze", "clone", "clamp", "pow", "square", "clip", "registered",
 ]

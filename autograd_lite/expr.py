@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 import autograd_lite as ag
+from autograd_lite.function import REGISTRY
 
 __all__ = ["Expr", "ExprError", "parse", "FUNCTIONS", "MAX_LENGTH", "MAX_DEPTH"]
 
@@ -33,11 +34,13 @@ MAX_LENGTH = 1000
 MAX_DEPTH = 100
 """The deepest nesting accepted: of brackets in the text, and of operations in the tree."""
 
-FUNCTIONS = (
-    "exp", "log", "sin", "cos", "tanh", "sigmoid", "relu", "sqrt", "abs", "sum", "mean",
-)
-"""The functions an expression may call, each with one argument; each is the Tensor method of
-the same name (``sum`` and ``mean`` reduce a vector to a scalar)."""
+REDUCTIONS = ("sum", "mean")
+"""The reductions an expression may call: they reduce a vector to a scalar."""
+
+FUNCTIONS = tuple(name for name, entry in REGISTRY.items() if entry.safe) + REDUCTIONS
+"""The functions an expression may call, each with one argument: the registered ops marked
+safe (exp, log, sin, ...; see ops/) and the reductions. Each is the Tensor method of that
+name."""
 
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 

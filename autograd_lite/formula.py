@@ -122,7 +122,9 @@ def sub(a: Sym, b: Sym) -> Sym:
 
 
 def mul(a: Sym, b: Sym) -> Sym:
-    """``3*k`` for a number and a short operand, ``x * y`` otherwise."""
+    """``3*k`` for a number and a short operand, ``x * y`` otherwise (``x`` for ``1*x``)."""
+    if a.number == 1 or b.number == 1:
+        return b if a.number == 1 else a
     left, right = a.at(PRODUCT), b.at(UNARY)
     compact = (a.number is not None or b.number is not None) and not any(
         c in left + right for c in " /")

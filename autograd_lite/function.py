@@ -24,6 +24,7 @@ from __future__ import annotations
 import traceback
 from collections.abc import Callable
 from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -41,6 +42,7 @@ from .formula import (
 
 __all__ = [
     "Function",
+    "register",
     "no_grad",
     "enable_grad",
     "set_grad_enabled",
@@ -231,6 +233,52 @@ class detect_anomaly:
 
 
 _tensor_type: Any = None  # set by tensor.py: Function and Tensor know each other
+
+
+# --- registration: one line that makes an op a Tensor method, an `ag.` function, ... ---------
+
+@dataclass(frozen=True)
+class Registration:
+    """What `register` made of an op: the method name, the NumPy functions that run it on
+    Tensors, whether the command line may call it, and whether an integer input is made
+    floating first (as PyTorch's exp, sin, ... do)."""
+
+    name: str
+    op: type
+    numpy: tuple
+    safe: bool
+    floating: bool
+
+
+REGISTRY: dict[str, Registration] = {}
+"""Every registered op by name, in the order registered."""
+
+NUMPY_METHODS: dict[Any, str] = {}
+"""NumPy function -> the Tensor method that runs it on Tensors (`np.exp` -> "exp"): what makes
+`np.exp(t)` work on a Tensor, and so what a derivative may call under `create_graph`."""
+
+
+def register(name: str, *, numpy: Any = (), safe: bool = False,
+             floating: bool = True) -> Callable[[type], type]:
+    """Class decorator: make the op `Tensor.<name>(*options)` (its forward's other arguments,
+    with their defaults, are the method's options), the function `ag.<name>(x, ...)`, and the
+    Tensor form of the NumPy functions in `numpy`; `safe` ops may be called from the command
+    line's expressions.
+
+    >>> @register("cube", safe=True)
+    ... class Cube(Function): ...
+    >>> x.cube()
+    """
+    def decorate(op: type) -> type:
+        functions = numpy if isinstance(numpy, tuple | list) else (numpy,)
+        entry = Registration(name, op, tuple(functions), safe, floating)
+        REGISTRY[name] = entry
+        for function in functions:
+            NUMPY_METHODS[function] = name
+        if _tensor_type is not None:
+            _tensor_type._install(entry)
+        return op
+    return decorate
 
 
 # --- Function --------------------------------------------------------------------------------

@@ -12,9 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from .function import _mode
+from .function import NUMPY_METHODS, _mode
 from .joins import cat, matmul, maximum, minimum, outer, stack, where
-from .ops import Abs, Add, Div, Mul, Neg, Pow, Reshape, Sub
+from .ops import Add, Div, Mul, Neg, Pow, Reshape, Sub
 from .tensor import Tensor, _as_tensor, _binary, _operand
 
 
@@ -36,15 +36,10 @@ _UFUNCS: dict = {
     np.maximum: maximum,
     np.minimum: minimum,
     np.negative: lambda a: Neg.apply(a),
-    np.exp: Tensor.exp,  # a unary ufunc reaches here only with a Tensor argument
-    np.log: Tensor.log,
-    np.sqrt: Tensor.sqrt,
-    np.sin: Tensor.sin,
-    np.cos: Tensor.cos,
-    np.tanh: Tensor.tanh,
-    np.absolute: lambda a: Abs.apply(a),
     np.square: lambda a: _binary(Mul, a, a, "mul"),
 }
+"""The ufuncs of more than one op or operand; those of one registered op (np.exp, np.log1p,
+...) come from the registry (`function.NUMPY_METHODS`)."""
 
 _FUNCTIONS: dict = {
     np.sum: _np_reduce("sum"),
@@ -66,7 +61,16 @@ _FUNCTIONS: dict = {
     np.clip: lambda a, a_min=None, a_max=None, **kw: _as_tensor(a).clamp(a_min, a_max),
     np.dot: lambda a, b: matmul(a, b),
     np.outer: outer,
+    np.zeros_like: lambda a, dtype=None, **kw: _as_tensor(np.zeros_like(_strip(a), dtype)),
+    np.ones_like: lambda a, dtype=None, **kw: _as_tensor(np.ones_like(_strip(a), dtype)),
 }
+
+
+def vocabulary() -> dict[str, Any]:
+    """The NumPy functions a derivative may call on Tensors (under `create_graph`), by name:
+    each records a differentiable op (or, like `np.zeros_like`, makes a constant)."""
+    functions = [*_UFUNCS, *NUMPY_METHODS, *_FUNCTIONS]
+    return {f.__name__: f for f in functions}
 
 _NON_DIFFERENTIABLE_UFUNCS = {
     np.sign, np.greater, np.greater_equal, np.less, np.less_equal, np.equal, np.not_equal,
@@ -92,9 +96,13 @@ def _needs_grad(args: Any) -> bool:
 
 
 def _array_ufunc(self: Tensor, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
-    handler = _UFUNCS.get(ufunc)
-    if handler is not None and method == "__call__" and not kwargs:
-        return handler(*inputs)
+    if method == "__call__" and not kwargs:
+        handler = _UFUNCS.get(ufunc)
+        if handler is not None:
+            return handler(*inputs)
+        name = NUMPY_METHODS.get(ufunc)
+        if name is not None:  # one registered op: reaches here only with a Tensor argument
+            return getattr(inputs[0], name)()
     if (_mode.grad_enabled and _needs_grad(inputs)
             and ufunc not in _NON_DIFFERENTIABLE_UFUNCS):
         raise TypeError(

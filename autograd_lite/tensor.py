@@ -10,6 +10,7 @@ re-exported here), `interop.py` (NumPy's ufuncs and functions on Tensors).
 
 from __future__ import annotations
 
+import inspect
 import math
 import warnings
 from collections import namedtuple
@@ -29,14 +30,10 @@ from .ops import (
     Cast,
     Clamp,
     Clone,
-    Cos,
     Div,
-    Exp,
     Expand,
     Fill,
     Index,
-    LeakyRelu,
-    Log,
     LogSoftmax,
     LogSumExp,
     MaxAlong,
@@ -45,16 +42,11 @@ from .ops import (
     Neg,
     Permute,
     Pow,
-    Relu,
     Reshape,
-    Sigmoid,
-    Sin,
     Softmax,
-    Sqrt,
     Std,
     Sub,
     Sum,
-    Tanh,
 )
 from .promotion import (
     _CATEGORY,
@@ -205,6 +197,28 @@ def _index_item(index: Any) -> Any:
             f"step must be greater than zero, got {index.step} (as in PyTorch, slices do not "
             "reverse); to reverse a dimension of size n, index it with ag.arange(n - 1, -1, -1)")
     return index
+
+
+def _options(op: type) -> tuple:
+    """A registered op's forward arguments after the tensor, with their defaults."""
+    parameters = list(inspect.signature(op.forward).parameters.values())[2:]
+    return tuple((p.name, p.default) for p in parameters)
+
+
+def _bind(name: str, options: tuple, args: tuple, kwargs: dict) -> list:
+    """The values of `options` from a method call's arguments, as Python binds them."""
+    if len(args) > len(options):
+        raise TypeError(f"{name}() takes {len(options)} option(s) "
+                        f"({', '.join(n for n, _ in options)}) but {len(args)} were given")
+    values = list(args)
+    for option, default in options[len(args):]:
+        value = kwargs.pop(option, default)
+        if value is inspect.Parameter.empty:
+            raise TypeError(f"{name}() missing required argument: '{option}'")
+        values.append(value)
+    if kwargs:
+        raise TypeError(f"{name}() got an unexpected keyword argument '{next(iter(kwargs))}'")
+    return values
 
 
 class RemovableHandle:
@@ -773,46 +787,23 @@ class Tensor:
         self.data[index] = value
         mark_modified(self)
 
-    # ----- elementwise math
-    def exp(self) -> Tensor:
-        """$e^x$"""
-        return Exp.apply(_floating(self))
-
-    def log(self) -> Tensor:
-        """Natural logarithm."""
-        return Log.apply(_floating(self))
-
-    def sqrt(self) -> Tensor:
-        """Square root."""
-        return Sqrt.apply(_floating(self))
-
-    def sin(self) -> Tensor:
-        """Sine."""
-        return Sin.apply(_floating(self))
-
-    def cos(self) -> Tensor:
-        """Cosine."""
-        return Cos.apply(_floating(self))
-
-    def tanh(self) -> Tensor:
-        """Hyperbolic tangent."""
-        return Tanh.apply(_floating(self))
-
-    def sigmoid(self) -> Tensor:
-        """$1 / (1 + e^{-x})$"""
-        return Sigmoid.apply(_floating(self))
-
-    def relu(self) -> Tensor:
-        """$\\max(x, 0)$"""
-        return Relu.apply(self)
-
-    def leaky_relu(self, negative_slope: float = 0.01) -> Tensor:
-        """$x$ where positive, else `negative_slope * x`."""
-        return LeakyRelu.apply(_floating(self), negative_slope)
-
-    def abs(self) -> Tensor:
-        """Absolute value."""
-        return Abs.apply(self)
+    # ----- elementwise math: the registered ops (exp, log, sin, relu, ...) are installed as
+    # methods by `_install`, from their classes in ops/
+    @classmethod
+    def _install(cls, entry: Any) -> None:
+        """Make the registered op `entry` a method: `x.<name>(*options)`."""
+        apply, floating = entry.op.apply, entry.floating
+        options = _options(entry.op)
+        if not options:
+            def method(self: Tensor) -> Tensor:
+                return apply(_floating(self) if floating else self)
+        else:
+            def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+                values = _bind(entry.name, options, args, kwargs)
+                return apply(_floating(self) if floating else self, *values)
+        method.__name__ = method.__qualname__ = entry.name
+        method.__doc__ = entry.op.__doc__
+        setattr(cls, entry.name, method)
 
     def pow(self, exponent: Any) -> Tensor:
         """`self ** exponent`."""
@@ -1225,6 +1216,8 @@ def _as_tensor(x: Any) -> Tensor:
 
 _function._tensor_type = Tensor
 _promotion.Tensor = Tensor
+for _entry in _function.REGISTRY.values():
+    Tensor._install(_entry)
 
 # Last, as these modules import from this one: the NumPy hooks (importing interop installs them
 # on Tensor), and the functions over several tensors, which the Tensor methods call and which

@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from ..formula import ATOM, ONE, Sym, mul, number, power
-from ..function import Function
+from ..function import Function, register
 
 
 class Add(Function):
@@ -156,6 +156,7 @@ def _integer_power(a, b):
     return np.where(negative, small, ans).astype(ans.dtype)
 
 
+@register("exp", numpy=np.exp, safe=True)
 class Exp(Function):
     """$f(a) = e^a$, so $f' = f$"""
     label = "exp"
@@ -173,6 +174,7 @@ class Exp(Function):
         return grad * ans
 
 
+@register("log", numpy=np.log, safe=True)
 class Log(Function):
     """$f(a) = \\ln a$, so $f' = 1 / a$"""
     label = "log"
@@ -190,6 +192,7 @@ class Log(Function):
         return grad / a
 
 
+@register("sqrt", numpy=np.sqrt, safe=True)
 class Sqrt(Function):
     """$f(a) = \\sqrt a$, so $f' = 1 / (2 f)$"""
     label = "sqrt"
@@ -208,6 +211,7 @@ class Sqrt(Function):
         return grad / (2 * ans)
 
 
+@register("sin", numpy=np.sin, safe=True)
 class Sin(Function):
     """$f(a) = \\sin a$, so $f' = \\cos a$"""
     label = "sin"
@@ -224,6 +228,7 @@ class Sin(Function):
         return grad * np.cos(a)
 
 
+@register("cos", numpy=np.cos, safe=True)
 class Cos(Function):
     """$f(a) = \\cos a$, so $f' = -\\sin a$"""
     label = "cos"
@@ -240,6 +245,7 @@ class Cos(Function):
         return -grad * np.sin(a)
 
 
+@register("tanh", numpy=np.tanh, safe=True)
 class Tanh(Function):
     """$f(a) = \\tanh a$, so $f' = 1 - f^2$"""
     label = "tanh"
@@ -257,6 +263,7 @@ class Tanh(Function):
         return grad * (1 - ans * ans)
 
 
+@register("sigmoid", safe=True)
 class Sigmoid(Function):
     """$f(a) = 1 / (1 + e^{-a})$, so $f' = f (1 - f)$"""
     label = "sigmoid"
@@ -276,6 +283,7 @@ class Sigmoid(Function):
         return grad * ans * (1 - ans)
 
 
+@register("relu", safe=True, floating=False)
 class Relu(Function):
     """$f(a) = \\max(a, 0)$, so $f' = [a > 0]$"""
     label = "relu"
@@ -293,6 +301,7 @@ class Relu(Function):
         return grad * (ans > 0)
 
 
+@register("leaky_relu")
 class LeakyRelu(Function):
     """$f(a) = a$ for $a > 0$, else $s a$"""
     label = "leaky_relu"
@@ -300,7 +309,7 @@ class LeakyRelu(Function):
     derivatives = ("1 if a > 0 else negative_slope", None)
 
     @staticmethod
-    def forward(ctx, a, negative_slope):
+    def forward(ctx, a, negative_slope=0.01):
         ctx.save_for_backward(a)
         ctx.negative_slope = negative_slope
         return np.where(a > 0, a, a * negative_slope)
@@ -311,6 +320,7 @@ class LeakyRelu(Function):
         return np.where(a > 0, grad, grad * ctx.negative_slope), None
 
 
+@register("abs", numpy=np.absolute, safe=True, floating=False)
 class Abs(Function):
     """$f(a) = |a|$, so $f' = \\mathrm{sign}(a)$ (0 at 0)"""
     label = "abs"
@@ -325,6 +335,155 @@ class Abs(Function):
     def backward(ctx, grad):
         (a,) = ctx.saved_tensors
         return grad * np.sign(a)
+
+
+@register("softplus", safe=True)
+class Softplus(Function):
+    """$f(a) = \\frac1\\beta \\log(1 + e^{\\beta a})$, and $a$ where $\\beta a >$ `threshold`
+    (as PyTorch), so $f' = \\sigma(\\beta a)$ (1 above the threshold)"""
+    label = "softplus"
+    formula = "softplus(a)"
+    derivatives = ("sigmoid(beta * a)", None, None)  # 1 - 2e-9 at the default threshold
+
+    @staticmethod
+    def forward(ctx, a, beta=1.0, threshold=20.0):
+        ctx.save_for_backward(a)
+        ctx.beta, ctx.threshold = beta, threshold
+        z = a * beta  # log(1 + e^z) = max(z, 0) + log(1 + e^-|z|): no overflow
+        return np.where(z > threshold, a, (np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z))))
+                        / beta).astype(a.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        z = a * ctx.beta
+        return grad * np.where(z > ctx.threshold, 1.0, 1 / (1 + np.exp(-z))), None, None
+
+
+@register("log1p", numpy=np.log1p, safe=True)
+class Log1p(Function):
+    """$f(a) = \\ln(1 + a)$, exact for small $a$, so $f' = 1 / (1 + a)$"""
+    label = "log1p"
+    formula, derivatives = "log1p(a)", ("1 / (1 + a)",)
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log1p(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return grad / (1 + a)
+
+
+@register("expm1", numpy=np.expm1, safe=True)
+class Expm1(Function):
+    """$f(a) = e^a - 1$, exact for small $a$, so $f' = e^a = f + 1$"""
+    label = "expm1"
+    formula, derivatives = "expm1(a)", ("exp(a)",)
+
+    @staticmethod
+    def forward(ctx, a):
+        ans = np.expm1(a)
+        ctx.save_for_backward(ans)
+        return ans
+
+    @staticmethod
+    def backward(ctx, grad):
+        (ans,) = ctx.saved_tensors
+        return grad * (ans + 1)
+
+
+@register("tan", numpy=np.tan, safe=True)
+class Tan(Function):
+    """$f(a) = \\tan a$, so $f' = 1 + f^2$"""
+    label = "tan"
+    formula, derivatives = "tan(a)", ("1 + tan(a)**2",)
+
+    @staticmethod
+    def forward(ctx, a):
+        ans = np.tan(a)
+        ctx.save_for_backward(ans)
+        return ans
+
+    @staticmethod
+    def backward(ctx, grad):
+        (ans,) = ctx.saved_tensors
+        return grad * (1 + ans * ans)
+
+
+@register("atan", numpy=np.arctan, safe=True)
+class Atan(Function):
+    """$f(a) = \\arctan a$, so $f' = 1 / (1 + a^2)$"""
+    label = "atan"
+    formula, derivatives = "atan(a)", ("1 / (1 + a**2)",)
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.arctan(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return grad / (1 + a * a)
+
+
+@register("sinh", numpy=np.sinh, safe=True)
+class Sinh(Function):
+    """$f(a) = \\sinh a$, so $f' = \\cosh a$"""
+    label = "sinh"
+    formula, derivatives = "sinh(a)", ("cosh(a)",)
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.sinh(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return grad * np.cosh(a)
+
+
+@register("cosh", numpy=np.cosh, safe=True)
+class Cosh(Function):
+    """$f(a) = \\cosh a$, so $f' = \\sinh a$"""
+    label = "cosh"
+    formula, derivatives = "cosh(a)", ("sinh(a)",)
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.cosh(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return grad * np.sinh(a)
+
+
+_erf = np.vectorize(math.erf, otypes=[np.float64])  # NumPy has no erf; math's is exact
+
+
+@register("erf", safe=True)
+class Erf(Function):
+    """$f(a) = \\frac{2}{\\sqrt\\pi} \\int_0^a e^{-t^2} dt$, so
+    $f' = \\frac{2}{\\sqrt\\pi} e^{-a^2}$"""
+    label = "erf"
+    formula, derivatives = "erf(a)", ("2 / sqrt(pi) * exp(-a**2)",)
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return _erf(a).astype(a.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return grad * (2 / math.sqrt(math.pi)) * np.exp(-(a * a))
 
 
 class Clamp(Function):
