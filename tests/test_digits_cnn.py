@@ -81,6 +81,7 @@ def test_quick_run_on_mnist_idx_files(example, tmp_path, capsys):
     check_pictures(result["files"])
 
 
-def test_mnist_arguments_go_together(example):
-    with pytest.raises(SystemExit):
+def test_mnist_arguments_go_together(example, capsys):
+    with pytest.raises(SystemExit, match="^2$"):  # argparse's status for a usage error
         example.main(["--mnist-images", "x.gz"])
+    assert "error: argument --mnist-images" in capsys.readouterr().err

@@ -16,6 +16,7 @@ import pytest
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+ARGPARSE_ERROR = "^2$"  # SystemExit says only its status: 2, argparse's for a usage error
 
 # The examples import their shared helpers as a sibling module (`from _common import ...`),
 # which works when one runs as a script (its folder is on sys.path); loaded here by file path,
@@ -269,7 +270,7 @@ def test_seeded_runs_are_identical_to_the_bit(tmp_path):
 def test_bad_arguments_are_argparse_errors(tmp_path, monkeypatch, capsys, argv, message):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "a_file").write_text("")
-    with pytest.raises(SystemExit) as stop:
+    with pytest.raises(SystemExit, match=ARGPARSE_ERROR) as stop:
         load("digits_cnn").main(["--quick", *argv])
     err = capsys.readouterr().err
     assert stop.value.code == 2 and message in err and "Traceback" not in err
@@ -278,7 +279,7 @@ def test_bad_arguments_are_argparse_errors(tmp_path, monkeypatch, capsys, argv, 
 def test_a_corrupt_idx_file_is_a_one_line_error(tmp_path, capsys):
     bad = tmp_path / "bad.idx"
     bad.write_bytes(b"garbage!")
-    with pytest.raises(SystemExit) as stop:
+    with pytest.raises(SystemExit, match=ARGPARSE_ERROR) as stop:
         load("digits_cnn").main(["--quick", "--out", str(tmp_path / "out"), "--mnist-images",
                                  str(bad), "--mnist-labels", str(bad)])
     err = capsys.readouterr().err
@@ -288,6 +289,6 @@ def test_a_corrupt_idx_file_is_a_one_line_error(tmp_path, capsys):
 
 def test_an_unwritable_out_is_an_argparse_error_in_every_example(tmp_path, capsys):
     (tmp_path / "a_file").write_text("")
-    with pytest.raises(SystemExit) as stop:
+    with pytest.raises(SystemExit, match=ARGPARSE_ERROR) as stop:
         load("chain_rule").main(["--out", str(tmp_path / "a_file")])
     assert stop.value.code == 2 and "is a file, not a folder" in capsys.readouterr().err

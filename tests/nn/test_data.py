@@ -71,7 +71,8 @@ def test_spirals_radius_grows_along_each_arm():
 
 @pytest.mark.parametrize("bad", [{"n_samples": 0}, {"n_samples": 2.5}, {"noise": -1.0}])
 def test_toy_sets_reject_bad_arguments(bad):
-    with pytest.raises(ValueError):
+    name = next(iter(bad))
+    with pytest.raises(ValueError, match=rf"{name} must be .*, got {bad[name]}"):
         datasets.moons(**bad)
 
 
@@ -161,7 +162,7 @@ def test_mnist_idx_rejects_corrupt_files(tmp_path, which, data, message):
 
 def test_mnist_idx_missing_file(tmp_path):
     images_path, _, _, _ = _write_mnist(tmp_path)
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(FileNotFoundError, match="No such file.*nope"):
         load_mnist_idx(images_path, tmp_path / "nope")
 
 
@@ -236,14 +237,14 @@ def test_tensor_dataset_items_and_length():
     np.testing.assert_array_equal(_numpy(xi), [8, 9])
     assert _numpy(yi).shape == () and int(_numpy(yi)) == 4
     assert _numpy(xi).dtype == np.float32 and _numpy(yi).dtype == np.int64
-    with pytest.raises(IndexError):
+    with pytest.raises(IndexError, match="index 6 is out of bounds"):
         dataset[6]
 
 
 def test_tensor_dataset_rejects_mismatched_sizes():
     with pytest.raises(ValueError, match=r"\[3, 4\]"):
         TensorDataset(np.zeros((3, 2)), np.zeros(4))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="TensorDataset needs at least one array"):
         TensorDataset()
 
 

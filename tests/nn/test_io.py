@@ -181,10 +181,10 @@ def test_failure_at_replace_keeps_the_old_file(tmp_path, monkeypatch):
     before = path.read_bytes()
 
     def fail(*args, **kwargs):
-        raise KeyboardInterrupt
+        raise KeyboardInterrupt("interrupted at os.replace")
 
     monkeypatch.setattr(os, "replace", fail)
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(KeyboardInterrupt, match="interrupted at os.replace"):
         save({"w": np.ones(3)}, path)
     monkeypatch.undo()
     assert path.read_bytes() == before

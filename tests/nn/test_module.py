@@ -184,7 +184,7 @@ def test_load_state_dict_reports_every_problem_at_once():
     del state["2.bias"]
     state["4.weight"] = np.zeros(1)
     before = model[0].weight.data.copy()
-    with pytest.raises(RuntimeError) as error:
+    with pytest.raises(RuntimeError, match=r"Error\(s\) in loading state_dict for MLP") as error:
         model.load_state_dict(state)
     assert str(error.value) == (
         "Error(s) in loading state_dict for MLP:\n"
