@@ -91,3 +91,25 @@ def test_bench_conv_quick(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     losses = [float(loss) for _, loss, _ in rows]
     assert max(losses) - min(losses) < 1e-4
     assert all(float(diff) < 1e-4 for _, _, diff in rows)
+
+
+def test_bench_memory_quick(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = run("bench_memory", tmp_path, capsys)
+    for header in (
+        "# Memory benchmark: autograd_lite beside PyTorch CPU",
+        "## 1. Training loop: MLP 784-512-256-10",
+        "| library | history keeps | RSS growth (MB) | per step (KB) |",
+        "## 2. 20-op chain",
+        "| library | held while `loss` is alive (MB) | after `del loss` (MB) |",
+        "- glibc's malloc gives freed memory back at once (`mallopt`",
+    ):
+        assert header in text, header
+    for row in ("| autograd_lite | `history.append(loss)` |", "| autograd_lite | `loss.item()` |"):
+        assert row in text, row
+    if "| torch |" in text:  # the aims are judged, met or not, and the two libraries agree
+        verdicts = re.findall(r"aim ≤ [\d.]+x PyTorch: (\*\*met\*\*|\*\*not met\*\*|not judged)",
+                              text)
+        assert len(verdicts) == 3 and "not judged" not in verdicts[::2]  # the peak may not be
+        agree = re.search(r"losses of the two libraries agree within (\S+); the sums of the "
+                          r"chain's gradients within (\S+) \(relative\)", text)
+        assert agree and float(agree.group(1)) < 1e-4 and float(agree.group(2)) < 1e-4
