@@ -5,11 +5,271 @@ is "as PyTorch does". Creation is in test_creation.py, dtypes in test_promotion.
 Tensors in test_interop.py, and the values and gradients of each op in test_ops_parity.py."""
 
 import re
+import warnings
 
+import numpy as np
 import pytest
 import torch
 
 import autograd_lite as ag
+
+# ----- attributes -----------------------------------------------------------------------------
+
+def test_shape_dtype_ndim_size_numel():
+    t = ag.zeros(2, 3, 4)
+    assert t.shape == (2, 3, 4) and isinstance(t.shape, tuple)
+    assert t.dtype is np.float32 and t.dtype is ag.float32
+    assert t.ndim == 3 and t.dim() == 3
+    assert t.size() == (2, 3, 4) and t.size(1) == 3 and t.size(-1) == 4
+    assert t.numel() == 24
+    assert len(t) == 2
+    assert ag.tensor(1.0).ndim == 0 and ag.tensor(1.0).numel() == 1
+
+
+def test_T_reverses_the_dimensions():
+    x = ag.tensor(np.arange(6.0).reshape(2, 3))
+    np.testing.assert_array_equal(x.T.numpy(), np.arange(6.0).reshape(2, 3).T)
+    assert ag.zeros(2, 3, 4).T.shape == (4, 3, 2)
+    assert ag.zeros(5).T.shape == (5,)
+
+
+def test_is_leaf_grad_fn_and_requires_grad_propagation():
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    c = ag.tensor([3.0, 4.0])
+    y = x * c
+    assert x.is_leaf and x.grad_fn is None
+    assert not y.is_leaf and y.requires_grad
+    assert y.grad_fn.name() == "MulBackward" and repr(y.grad_fn) == "<MulBackward>"
+    assert (x + c).grad_fn.name() == "AddBackward"
+    assert x.exp().grad_fn.name() == "ExpBackward"
+    constant = c * 2
+    assert constant.is_leaf and not constant.requires_grad and constant.grad_fn is None
+    with ag.no_grad():
+        z = x * 2
+    assert z.is_leaf and not z.requires_grad
+
+
+# ----- methods --------------------------------------------------------------------------------
+
+def test_detach_shares_data_and_leaves_the_graph():
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    d = y.detach()
+    assert not d.requires_grad and d.grad_fn is None and d.is_leaf
+    assert np.shares_memory(d.numpy(), y.data)
+    d.data[0] = 10.0
+    assert y.data[0] == 10.0
+
+
+def test_requires_grad_returns_the_tensor():
+    t = ag.tensor([1.0, 2.0])
+    assert t.requires_grad_() is t and t.requires_grad
+    assert t.requires_grad_(False) is t and not t.requires_grad
+
+
+def test_item_numpy_tolist():
+    assert ag.tensor(2.5).item() == 2.5 and type(ag.tensor(2.5).item()) is float
+    assert type(ag.tensor(3).item()) is int and type(ag.tensor([True]).item()) is bool
+    assert ag.tensor([[4.0]]).item() == 4.0
+    t = ag.tensor([1.0, 2.0])
+    array = t.numpy()
+    assert isinstance(array, np.ndarray) and np.shares_memory(array, t.data)
+    array[0] = 5.0
+    assert t.tolist() == [5.0, 2.0]
+    assert ag.tensor([[1, 2], [3, 4]]).tolist() == [[1, 2], [3, 4]]
+    assert type(ag.tensor([1.5]).tolist()[0]) is float
+    assert ag.tensor(2.0).tolist() == 2.0
+    assert float(ag.tensor([2.5])) == 2.5 and int(ag.tensor(3.7)) == 3
+
+
+def test_zero_in_place_returns_the_tensor():
+    t = ag.tensor([1.0, 2.0])
+    array = t.data
+    assert t.zero_() is t
+    assert t.tolist() == [0.0, 0.0] and t.data is array
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    (x * 3).sum().backward()
+    x.grad.zero_()
+    assert x.grad.tolist() == [0.0, 0.0]
+
+
+def test_swapaxes_is_transpose():
+    data = np.arange(24.0).reshape(2, 3, 4)
+    x = ag.tensor(data, requires_grad=True)
+    y = x.swapaxes(0, -1)
+    assert y.shape == (4, 3, 2)
+    np.testing.assert_array_equal(y.detach().numpy(), np.swapaxes(data, 0, -1))
+    weights = np.arange(24.0).reshape(4, 3, 2)
+    (y * ag.tensor(weights)).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.swapaxes(weights, 0, -1))
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64, np.complex64])
+@pytest.mark.parametrize(("dim", "keepdim"),
+                         [(None, False), (0, False), (1, True), ((0, 2), False)])
+def test_mean_is_numpys_mean_to_the_last_bit(dtype, dim, keepdim):
+    data = np.random.default_rng(7).standard_normal((5, 6, 7)).astype(dtype)
+    got = ag.tensor(data).mean(dim, keepdim).numpy()
+    expected = np.mean(data, axis=dim, keepdims=keepdim)
+    assert got.dtype == expected.dtype
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_mean_of_an_empty_tensor_is_nan_without_a_warning():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert np.isnan(ag.zeros(0).mean().item())
+
+
+def test_function_forms_take_tensors_and_array_likes():
+    np.testing.assert_allclose(ag.exp(ag.tensor([0.0, 1.0])).numpy(), [1.0, np.e], rtol=1e-6)
+    np.testing.assert_allclose(ag.sum(ag.tensor([[1.0, 2.0]]), dim=1).numpy(), [3.0])
+    assert ag.relu([-1.0, 2.0]).tolist() == [0.0, 2.0]
+    x = ag.tensor([1.0, -2.0], requires_grad=True)
+    ag.sum(ag.abs(ag.clamp(x, -1.0, 0.5))).backward()
+    assert x.grad.tolist() == [0.0, -0.0]
+
+
+def test_iterating_and_len():
+    x = ag.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    rows = list(x)
+    assert len(rows) == 2 and all(isinstance(r, ag.Tensor) for r in rows)
+    (rows[0] * 2 + rows[1]).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[2.0, 2.0], [1.0, 1.0]])
+
+
+# ----- operators ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("compare, expected", [
+    (lambda a, b: a < b, [True, False, False]), (lambda a, b: a <= b, [True, True, False]),
+    (lambda a, b: a > b, [False, False, True]), (lambda a, b: a >= b, [False, True, True]),
+    (lambda a, b: a == b, [False, True, False]), (lambda a, b: a != b, [True, False, True]),
+])
+def test_comparisons_give_bool_tensors_without_grad(compare, expected):
+    a = ag.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    b = ag.tensor([2.0, 2.0, 2.0], requires_grad=True)
+    for result in [compare(a, b), compare(a, 2.0), compare(a, np.array([2.0, 2.0, 2.0])),
+                   compare(a, 2)]:
+        assert isinstance(result, ag.Tensor)
+        assert result.dtype is np.bool_
+        assert not result.requires_grad and result.grad_fn is None
+        assert result.tolist() == expected
+
+
+def test_comparison_with_a_number_on_the_left():
+    t = ag.tensor([1.0, 2.0, 3.0])
+    assert (2 < t).tolist() == [False, False, True]
+    assert (2 >= t).tolist() == [True, True, False]
+    assert (2.0 == t).tolist() == [False, True, False]
+
+
+def test_boolean_tensors_combine_and_mask():
+    t = ag.tensor([-1.0, 0.5, 2.0])
+    mask = (t > 0) & (t < 1)
+    assert mask.tolist() == [False, True, False]
+    assert ((t < 0) | (t > 1)).tolist() == [True, False, True]
+    assert (~mask).tolist() == [True, False, True]
+    assert t[t > 0].tolist() == [0.5, 2.0]
+
+
+def test_python_numbers_mix_in_on_either_side():
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    y = 2 * x + x * 3 - 1 + (1 - x) / 2 + x / 4 + 2 ** x + x ** 2
+    y.sum().backward()
+    expected = 2 + 3 - 0.5 + 0.25 + np.log(2) * 2 ** np.array([1.0, 2.0]) + 2 * np.array([1, 2])
+    np.testing.assert_allclose(x.grad.numpy(), expected, rtol=1e-6)
+    assert y.dtype is np.float32
+
+
+def test_python_float_operands_keep_their_sign_and_value():
+    x = ag.tensor([1.0, -2.0], requires_grad=True)
+    for _ in range(2):  # the second time the constants come from the operators' cache
+        assert np.signbit((x * 0.0).detach().numpy()).tolist() == [False, True]
+        assert np.signbit((x * -0.0).detach().numpy()).tolist() == [True, False]
+        y = x * 0.25 + 0.5
+        np.testing.assert_array_equal(y.detach().numpy(), [0.75, 0.0])
+        assert np.isnan((x * float("nan")).detach().numpy()).all()
+    (x.double() * 0.25).sum().backward()  # a cached float32 constant is not reused for float64
+    np.testing.assert_array_equal(x.grad.numpy(), [0.25, 0.25])
+
+
+def test_the_operators_constant_cache_stays_small():
+    from autograd_lite.tensor import _constants
+    x = ag.tensor([1.0])
+    for i in range(3000):
+        x * (1.0 + i)
+    assert 0 < len(_constants) <= 1024
+
+
+# ----- in-place updates -----------------------------------------------------------------------
+
+def test_in_place_operators_under_no_grad_update_a_parameter():
+    w = ag.tensor([1.0, 2.0], requires_grad=True)
+    data = w.data
+    with ag.no_grad():
+        w += 1.0
+        w -= ag.tensor([0.5, 0.5])
+        w *= 2
+        w /= 4
+    assert w.data is data  # the same array, updated in place
+    np.testing.assert_allclose(w.detach().numpy(), [0.75, 1.25])
+    assert w.requires_grad and w.is_leaf and w.grad_fn is None
+
+
+def test_in_place_methods_under_no_grad_with_alpha():
+    w = ag.tensor([1.0, 2.0], requires_grad=True)
+    grad = ag.tensor([0.5, -1.0])
+    with ag.no_grad():
+        assert w.sub_(grad, alpha=0.1) is w
+        w.add_(grad, alpha=2)
+        w.mul_(ag.tensor([2.0, 3.0]))
+    np.testing.assert_allclose(w.detach().numpy(), [(1 - 0.05 + 1) * 2, (2 + 0.1 - 2) * 3],
+                               rtol=1e-6)
+    assert w.requires_grad and w.is_leaf
+
+
+def test_in_place_on_a_plain_tensor_needs_no_no_grad():
+    t = ag.tensor([1.0, 2.0])
+    t += 1
+    t *= ag.tensor([2.0, 3.0])
+    t -= np.array([1.0, 1.0])
+    t /= 2
+    assert t.tolist() == [1.5, 4.0]
+
+
+def test_in_place_on_a_non_leaf_is_recorded():
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 3
+    y += x * x   # y = 3x + x^2
+    y *= 2       # y = 6x + 2x^2
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [6 + 4 * 1.0, 6 + 4 * 2.0])
+
+
+def test_in_place_keeps_the_tensors_dtype():
+    plain = ag.tensor([1.0, 2.0])
+    plain += ag.tensor([1.0, 2.0], dtype=ag.float64)
+    assert plain.dtype is np.float32 and plain.tolist() == [2.0, 4.0]
+    x0 = ag.tensor([1.0, 2.0], requires_grad=True)
+    w = ag.tensor([1.0, 2.0], dtype=ag.float64, requires_grad=True)
+    x = x0 * 1
+    x += w * 3   # recorded: float32 stays float32
+    assert x.dtype is np.float32 and x.tolist() == [4.0, 8.0]
+    x.sum().backward()
+    assert x0.grad.dtype is np.float32 and w.grad.dtype is np.float64
+    assert x0.grad.tolist() == [1.0, 1.0] and w.grad.tolist() == [3.0, 3.0]
+
+
+def test_gradient_descent_step_in_place():
+    w = ag.tensor([3.0, -2.0], requires_grad=True)
+    for _ in range(50):
+        loss = (w * w).sum()
+        loss.backward()
+        with ag.no_grad():
+            w -= 0.1 * w.grad
+        w.grad.zero_()
+    assert np.abs(w.detach().numpy()).max() < 1e-3
+
 
 # ----- the printed form: PyTorch's ------------------------------------------------------------
 
