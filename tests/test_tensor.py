@@ -61,6 +61,15 @@ def test_detach_shares_data_and_leaves_the_graph():
     assert y.data[0] == 10.0
 
 
+def test_detach_of_a_result_cuts_the_graph_and_of_a_leaf_shares_its_data():
+    x = ag.tensor([1.0, 2.0], dtype=ag.float64, requires_grad=True)
+    d = (x * 2).detach()
+    assert not d.requires_grad and d.grad_fn is None
+    y = x.detach()
+    y.data[0] = 7.0
+    assert x.data[0] == 7.0
+
+
 def test_requires_grad_returns_the_tensor():
     t = ag.tensor([1.0, 2.0])
     assert t.requires_grad_() is t and t.requires_grad
