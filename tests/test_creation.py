@@ -5,6 +5,7 @@ are reproducible from a generator or a seed."""
 
 import numpy as np
 import pytest
+from error_messages import raises
 
 import autograd_lite as ag
 
@@ -80,6 +81,18 @@ def test_set_default_dtype_changes_python_floats_and_factories(default_dtype):
     assert repr(ag.tensor([1.5], dtype=ag.float32)) == "tensor([1.5000], dtype=float32)"
     with pytest.raises(TypeError, match="floating"):
         ag.set_default_dtype(ag.int64)
+
+
+@pytest.mark.parametrize("data", [[[1, 2], [3]], [1, [2, 3]], [[1.0], [2.0, 3.0]]])
+def test_tensor_of_ragged_lists(data):
+    with raises(ValueError, "tensor()", "regular shape"):
+        ag.tensor(data)
+
+
+@pytest.mark.parametrize("data", ["abc", ["a", "b"], [1, "b"], None, {1: 2}])
+def test_tensor_of_strings_and_other_non_numbers(data):
+    with raises(TypeError, "tensor()"):
+        ag.tensor(data)
 
 
 # ----- the factories ---------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import weakref
 
 import numpy as np
 import pytest
+from error_messages import raises
 from user_functions import Cube
 
 import autograd_lite as ag
@@ -73,6 +74,35 @@ def test_grad_dtype_follows_the_leaf():
     assert x.grad.dtype is ag.float32 and w.grad.dtype is ag.float64
 
 
+# ----- what backward() refuses ----------------------------------------------------------------
+
+def test_backward_on_a_non_scalar_without_gradient():
+    y = ag.ones(2, 3, requires_grad=True) * 2
+    with raises(RuntimeError, "backward()", "scalar outputs", "(2, 3)"):
+        y.backward()
+
+
+def test_backward_with_a_gradient_of_the_wrong_shape():
+    y = ag.ones(2, requires_grad=True) * 2
+    with raises(RuntimeError, "backward()", "(3,)", "(2,)"):
+        y.backward(ag.ones(3))
+
+
+def test_backward_with_a_gradient_that_is_not_numbers():
+    y = ag.ones(2, requires_grad=True) * 2
+    with pytest.raises(TypeError, match=r"gradient must be a Tensor.*shape \(2,\).*str"):
+        y.backward("a")
+
+
+def test_backward_on_a_tensor_that_does_not_require_grad():
+    with raises(RuntimeError, "does not require grad"):
+        ag.ones(2).sum().backward()
+    with ag.no_grad():
+        y = (ag.ones(2, requires_grad=True) * 2).sum()
+    with raises(RuntimeError, "does not require grad"):
+        y.backward()
+
+
 # ----- retain_graph and freeing ---------------------------------------------------------------
 
 def test_second_backward_through_a_freed_graph_says_retain_graph():
@@ -89,6 +119,22 @@ def test_retain_graph_allows_a_second_backward():
     y.backward(retain_graph=True)
     y.backward()
     assert x.grad.item() == 24.0
+
+
+def test_second_backward_through_a_freed_graph_names_the_op():
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    y = (x * x).sum()
+    y.backward()
+    with raises(RuntimeError, "second time", "retain_graph=True", "MulBackward"):
+        y.backward()
+
+
+def test_retain_graph_allows_a_second_backward_of_a_sum():
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    y = (x * x).sum()
+    y.backward(retain_graph=True)
+    y.backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [4.0, 8.0])
 
 
 def test_saved_buffers_are_freed_after_backward():
@@ -208,12 +254,29 @@ def test_register_hook_on_a_tensor_without_grad_raises():
 
 # ----- version counters -----------------------------------------------------------------------
 
-def test_inplace_change_of_a_saved_output_is_detected():
-    x = leaf([1.0, 2.0])
-    y = x.exp()
+@pytest.mark.parametrize("dtype", [ag.float64, ag.float32])
+def test_inplace_change_of_a_saved_output_is_detected(dtype):
+    x = leaf([1.0, 2.0], dtype)
+    y = x.exp()  # exp saves its output
     y += 1
     with pytest.raises(RuntimeError, match="modified by an inplace operation.*ExpBackward"):
         y.sum().backward()
+
+
+@pytest.mark.parametrize("make, op", [
+    (lambda y: y * y, "MulBackward"),
+    (lambda y: y.sin(), "SinBackward"),
+    (lambda y: y / 3.0, "DivBackward"),
+    (lambda y: y ** 2, "PowBackward"),
+    (lambda y: y @ y, "MatMulBackward"),
+])
+def test_in_place_on_a_saved_tensor_then_backward(make, op):
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    z = make(y)
+    y.mul_(2)
+    with raises(RuntimeError, "modified by an inplace operation", op):
+        z.sum().backward()
 
 
 def test_inplace_change_of_a_saved_input_is_detected():

@@ -4,6 +4,7 @@ and a NumPy function without a gradient says so where one is needed."""
 
 import numpy as np
 import pytest
+from error_messages import raises
 
 import autograd_lite as ag
 
@@ -93,3 +94,22 @@ def test_numpy_shape_functions_on_tensors_keep_the_graph():
 def test_shape_questions_from_numpy_work_on_tensors_that_require_grad():
     x = ag.ones(2, 3, requires_grad=True)
     assert np.shape(x) == (2, 3) and np.ndim(x) == 2 and np.size(x) == 6
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda t: np.arcsinh(t), "arcsinh"),
+    (lambda t: np.floor_divide(t, 2), "floor_divide"),
+    (lambda t: np.cumsum(t), "cumsum"),
+    (lambda t: np.sort(t), "sort"),
+])
+def test_numpy_function_without_a_gradient_on_a_tensor_requiring_grad(call, name):
+    # PyTorch fails here too (RuntimeError from .numpy()); ours says which function has no
+    # gradient, and is a TypeError: the function does not support this argument
+    with raises(TypeError, f"np.{name}", "not differentiable", "detach()"):
+        call(ag.ones(3, requires_grad=True))
+
+
+def test_numpy_function_without_a_gradient_runs_where_no_gradient_is_needed():
+    np.testing.assert_allclose(np.arcsinh(ag.ones(3)), np.arcsinh(np.ones(3)))
+    with ag.no_grad():
+        np.testing.assert_allclose(np.cumsum(ag.ones(3, requires_grad=True)), [1.0, 2.0, 3.0])

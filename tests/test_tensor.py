@@ -10,6 +10,7 @@ import warnings
 import numpy as np
 import pytest
 import torch
+from error_messages import raises
 
 import autograd_lite as ag
 
@@ -47,6 +48,20 @@ def test_is_leaf_grad_fn_and_requires_grad_propagation():
     with ag.no_grad():
         z = x * 2
     assert z.is_leaf and not z.requires_grad
+
+
+# ----- requires_grad and grad -----------------------------------------------------------------
+
+@pytest.mark.parametrize("make", [
+    lambda: ag.tensor([1, 2], requires_grad=True),
+    lambda: ag.tensor([1, 2]).requires_grad_(),
+    lambda: ag.zeros(2, dtype=ag.int64, requires_grad=True),
+    lambda: ag.tensor([True], requires_grad=True),
+    lambda: ag.arange(3, requires_grad=True),
+])
+def test_requires_grad_on_a_non_floating_tensor(make):
+    with raises(RuntimeError, "floating point", "require gradients"):
+        make()
 
 
 # ----- methods --------------------------------------------------------------------------------
@@ -147,6 +162,33 @@ def test_iterating_and_len():
     np.testing.assert_array_equal(x.grad.numpy(), [[2.0, 2.0], [1.0, 1.0]])
 
 
+# ----- conversions ----------------------------------------------------------------------------
+
+def test_item_of_several_elements():
+    with raises(RuntimeError, "2 elements", "item()"):
+        ag.ones(2).item()
+
+
+def test_float_and_int_of_several_elements():
+    with raises(ValueError, "only one element", "float()", "(2,)"):
+        float(ag.ones(2))
+    with raises(ValueError, "only one element", "int()", "(1, 2)"):
+        int(ag.ones(1, 2))
+
+
+def test_bool_of_several_elements():
+    with raises(RuntimeError, "ambiguous", "(2,)"):
+        bool(ag.ones(2))
+    with raises(RuntimeError, "ambiguous"):
+        if ag.ones(2) > 0:
+            pass
+
+
+def test_numpy_of_a_tensor_that_requires_grad():
+    with raises(RuntimeError, "numpy()", "requires grad", "detach()"):
+        ag.ones(2, requires_grad=True).numpy()
+
+
 # ----- operators ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("compare, expected", [
@@ -208,6 +250,25 @@ def test_the_operators_constant_cache_stays_small():
     for i in range(3000):
         x * (1.0 + i)
     assert 0 < len(_constants) <= 1024
+
+
+# ----- indexing -------------------------------------------------------------------------------
+
+def test_index_out_of_range():
+    with raises(IndexError, "(3,)[3]", "out of bounds"):
+        ag.ones(3)[3]
+    with raises(IndexError, "(2, 3)[0, -4]", "out of bounds"):
+        ag.ones(2, 3)[0, -4]
+    with raises(IndexError, "(3,)", "array of shape (2,)", "index 5"):
+        ag.ones(3)[ag.tensor([0, 5])]
+    with raises(IndexError, "(3,)[0, 0]", "too many indices"):
+        ag.ones(3)[0, 0]
+
+
+def test_negative_slice_step():
+    with raises(ValueError, "(2, 3)[1, ::-1]", "step must be greater than zero", "got -1",
+                "ag.arange(n - 1, -1, -1)"):
+        ag.ones(2, 3)[1, ::-1]
 
 
 # ----- in-place updates -----------------------------------------------------------------------
@@ -278,6 +339,37 @@ def test_gradient_descent_step_in_place():
             w -= 0.1 * w.grad
         w.grad.zero_()
     assert np.abs(w.detach().numpy()).max() < 1e-3
+
+
+def test_in_place_update_of_an_int_tensor_with_floats():
+    t = ag.tensor([1, 2])
+    with raises(RuntimeError, "add_", "int64"):
+        t += 1.5
+    with raises(RuntimeError, "mul_", "float32", "int64"):
+        t *= ag.tensor([0.5, 1.0], requires_grad=True)
+    with raises(RuntimeError, "div_", "int64"):
+        t /= 2
+    assert t.tolist() == [1, 2]
+
+
+@pytest.mark.parametrize("update", [
+    lambda x: x.__iadd__(1), lambda x: x.__isub__(1), lambda x: x.__imul__(2),
+    lambda x: x.__itruediv__(2), lambda x: x.add_(1), lambda x: x.sub_(1), lambda x: x.mul_(2),
+], ids=["+=", "-=", "*=", "/=", "add_", "sub_", "mul_"])
+def test_in_place_on_a_leaf_that_requires_grad(update):
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    with raises(RuntimeError, "leaf Variable that requires grad", "in-place", "no_grad"):
+        update(x)
+    np.testing.assert_array_equal(x.detach().numpy(), [1.0, 2.0])  # untouched
+
+
+@pytest.mark.parametrize("overwrite", [lambda x: x.zero_(), lambda x: x.fill_(3.0),
+                                       lambda x: x.__setitem__(0, 5.0)],
+                         ids=["zero_", "fill_", "setitem"])
+def test_overwriting_a_tensor_that_requires_grad(overwrite):
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    with raises(RuntimeError, "requires grad", "no_grad"):
+        overwrite(x)
 
 
 # ----- the printed form: PyTorch's ------------------------------------------------------------

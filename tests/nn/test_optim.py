@@ -191,6 +191,14 @@ def test_argument_errors():
 
 # ----- state dicts -------------------------------------------------------------------------------
 
+def test_optimizer_given_the_parameters_method_says_to_call_it():
+    model = nn.Linear(2, 2)
+    with pytest.raises(TypeError, match=r"model.parameters\(\)"):
+        nn.optim.Adam(model.parameters)
+    with pytest.raises(TypeError, match="iterable of Tensors"):
+        nn.optim.SGD(5, lr=0.1)
+
+
 def test_state_dict_layout_is_pytorchs():
     _, opt = run_ours(lambda ps: nn.optim.Adam(ps, lr=0.01, amsgrad=True), steps=2)
     state = opt.state_dict()
