@@ -16,8 +16,10 @@ from typing import Any
 
 import numpy as np
 
-from .function import FREED, Function, _clock, _mode, freed_error
+from .function import FREED, Function, Released, _clock, _mode, freed_error
 from .tensor import Tensor
+
+ndarray = np.ndarray
 
 
 def unbroadcast(grad: Any, shape: tuple, node: Function | None = None, index: int = 0) -> Any:
@@ -58,18 +60,38 @@ def count_dependencies(roots: Sequence[Any]) -> dict:
     return dependencies
 
 
+KEEP_ELEMENTS = 64
+"""The teaching rule: after a backward pass without `retain_graph`, a graph keeps the values
+and gradients of its tensors of at most this many numbers (so the pictures and `explain` of a
+small example stay whole) and lets every larger one go, as PyTorch does. With
+`retain_graph=True` it keeps them all."""
+
+class _NotKept:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<gradient not kept: see engine.KEEP_ELEMENTS>"
+
+
+NOT_KEPT = _NotKept()
+"""A node's `out_grad` after a backward pass that did not keep it (see `KEEP_ELEMENTS`)."""
+
+
 def backpropagate(
     roots: Sequence[Tensor],
     root_grads: Sequence[Any],
     retain_graph: bool,
     create_graph: bool,
     inputs: Sequence[Tensor] | None = None,
+    record: bool = False,
 ) -> list | None:
-    """Run the chain rule from `roots` (seeded with `root_grads`).
+    """Run the chain rule from `roots` (seeded with `root_grads`), node by node in Kahn's
+    order (`chain_rule` is one node's step), summing the gradients where paths meet.
 
     Without `inputs`, gradients accumulate into `.grad` of the leaves (and of tensors that
     called `retain_grad()`); with `inputs`, they are returned for those tensors instead and
-    no `.grad` is touched (this is `autograd.grad`).
+    no `.grad` is touched (this is `autograd.grad`). `record` is a pass for the pictures:
+    every gradient is kept in the graph, no hook runs and no `.grad` changes.
     """
     grads: dict = {}
     keys = []
@@ -84,8 +106,7 @@ def backpropagate(
 
     previous_grad_mode = _mode.grad_enabled
     _mode.grad_enabled = create_graph
-    check_finite = _mode.anomaly and _mode.check_nan
-    ndarray = np.ndarray
+    step = _Step(retain_graph, create_graph, _mode.anomaly and _mode.check_nan, not record)
     owned: set = set()
     # inf and nan flow on silently, as in PyTorch (anomaly mode is the way to catch them)
     errstate = np.errstate(divide="ignore", invalid="ignore", over="ignore")
@@ -98,51 +119,20 @@ def backpropagate(
             node, grad = ready.pop()
             if isinstance(node, Tensor):  # a leaf
                 if wanted is None:
-                    accumulate(node, grad, create_graph, owned)
+                    if not record:
+                        accumulate(node, grad, create_graph, owned)
                 elif node in wanted:
-                    if node._hooks:
+                    if node._hooks and not record:
                         grad = _run_hooks(node._hooks, grad, create_graph)
                     wanted[node] = grad
                 continue
-            if node.hooks:
+            if node.hooks and not record:
                 grad = _run_hooks(node.hooks, grad, create_graph)
             if wanted is not None and node in wanted:
                 wanted[node] = grad
-            node.out_grad = grad.data if create_graph else grad
-
-            saved = node.saved_tensors
-            if saved:
-                if saved is FREED:
-                    raise freed_error(node.name())
-                if node._clock != _clock[0]:
-                    node._check_versions()
-                if create_graph:
-                    node.saved_tensors = node._saved_as_tensors()
-            outputs = node.backward(node, grad)
-            if saved:  # freed, so that a second backward through it raises
-                node.saved_tensors = saved if retain_graph else FREED
-            parents = node.inputs
-            if type(outputs) is not tuple:
-                outputs = tuple(outputs) if isinstance(outputs, list) else (outputs,)
-            if len(outputs) != len(parents):
-                raise RuntimeError(
-                    f"{node.name()}: backward returned {len(outputs)} gradient(s) but forward "
-                    f"took {len(parents)} input(s); return one per input (None for those "
-                    "without one)")
-            if check_finite:
-                _check_finite(node, outputs)
-
-            for index, parent in enumerate(parents):
-                if parent is None:
-                    continue
-                parent_grad = outputs[index]
+            for parent, parent_grad in zip(node.inputs, chain_rule(node, grad, step)):
                 if parent_grad is None:
                     continue
-                if type(parent_grad) is not ndarray:
-                    parent_grad = _as_gradient(parent_grad, create_graph)
-                shape = node.args[index].data.shape
-                if parent_grad.shape != shape:
-                    parent_grad = unbroadcast(parent_grad, shape, node, index)
                 left = dependencies[parent] - 1
                 if left:
                     dependencies[parent] = left
@@ -158,6 +148,87 @@ def backpropagate(
     if wanted is None:
         return None
     return [wanted[(t.grad_fn if t.grad_fn is not None else t)] for t in inputs]
+
+
+class _Step:
+    """The options of one backward pass that `chain_rule` needs at every node."""
+
+    __slots__ = ("retain_graph", "create_graph", "check_finite", "keep_all")
+
+    def __init__(self, retain_graph: bool, create_graph: bool, check_finite: bool,
+                 run_hooks: bool) -> None:
+        self.retain_graph, self.create_graph = retain_graph, create_graph
+        self.check_finite = check_finite
+        self.keep_all = retain_graph or not run_hooks
+
+
+def chain_rule(node: Function, grad: Any, step: _Step) -> list:
+    """One node's step of the backward pass: from the gradient of its output, the gradient of
+    each of its inputs (None where none is needed), each of the input's shape.
+
+    Before the op's `backward` runs, its saved tensors are checked (freed by an earlier pass;
+    changed in place since); after it, they are freed unless `retain_graph`. The gradients
+    are recorded in the node for the pictures under the teaching rule (`KEEP_ELEMENTS`).
+    """
+    saved = node.saved_tensors
+    if saved:
+        if saved is FREED:
+            raise freed_error(node.name())
+        if node._clock != _clock[0]:
+            node._check_versions()
+        if step.create_graph:
+            node.saved_tensors = node._saved_as_tensors()
+    outputs = node.backward(node, grad)
+    if saved:  # freed, so that a second backward through it raises
+        node.saved_tensors = saved if step.retain_graph else FREED
+    parents = node.inputs
+    if type(outputs) is not tuple:
+        outputs = tuple(outputs) if isinstance(outputs, list) else (outputs,)
+    if len(outputs) != len(parents):
+        raise RuntimeError(
+            f"{node.name()}: backward returned {len(outputs)} gradient(s) but forward "
+            f"took {len(parents)} input(s); return one per input (None for those "
+            "without one)")
+    if step.check_finite:
+        _check_finite(node, outputs)
+    gradients = []
+    args = node.args
+    for index, parent in enumerate(parents):
+        parent_grad = outputs[index]
+        if parent is None or parent_grad is None:
+            gradients.append(None)
+            continue
+        if type(parent_grad) is not ndarray:
+            parent_grad = _as_gradient(parent_grad, step.create_graph)
+        shape = args[index].data.shape
+        if parent_grad.shape != shape:
+            parent_grad = unbroadcast(parent_grad, shape, node, index)
+        gradients.append(parent_grad)
+    if step.keep_all or grad.size <= KEEP_ELEMENTS:
+        node.out_grad = grad.data if step.create_graph else grad
+        node.passed = gradients
+    else:
+        node.out_grad = NOT_KEPT
+        node.passed = None
+    if not step.retain_graph:
+        release(node)
+    return gradients
+
+
+def release(node: Function) -> None:
+    """After a backward pass without `retain_graph`: let the node's values of more than
+    `KEEP_ELEMENTS` numbers go (their shape and dtype stay, as `Released`)."""
+    out = node.out_data
+    if type(out) is ndarray and out.size > KEEP_ELEMENTS:
+        node.out_data = Released(out)
+    passed = node.passed
+    if passed is not None and any(g is not None and g.size > KEEP_ELEMENTS for g in passed):
+        node.passed = [g if g is None or g.size <= KEEP_ELEMENTS else None for g in passed]
+    for arg in node.args:
+        if isinstance(arg, Tensor) and arg.data.size > KEEP_ELEMENTS:
+            node.args = tuple(Released(a.data) if isinstance(a, Tensor)
+                              and a.data.size > KEEP_ELEMENTS else a for a in node.args)
+            return
 
 
 def _as_gradient(grad: Any, create_graph: bool) -> Any:

@@ -34,7 +34,7 @@ from .formula import (
     neg,
     number,
 )
-from .function import Function
+from .function import Function, Released
 from .tensor import Tensor
 from .viz import (
     Flow,
@@ -42,7 +42,6 @@ from .viz import (
     Key,
     backward_flow,
     describe,
-    input_grads,
     is_generated,
     key_of,
     named_tensors,
@@ -187,7 +186,7 @@ class _Derivation:
     def _scalar(node: Function) -> bool:
         """Whether `node` maps numbers to a number, so its step can show every value."""
         return node.out_data.size == 1 and all(
-            a.data.size == 1 for a in node.args if isinstance(a, Tensor))
+            a.data.size == 1 for a in node.args if isinstance(a, Tensor | Released))
 
     def _choose_inline(self, given: set[int]) -> None:
         user: dict[int, tuple[Function, int]] = {}
@@ -212,7 +211,7 @@ class _Derivation:
         """Argument `index` of `node` in a formula: its name, its inline formula, or the
         constant."""
         arg = node.args[index]
-        if not isinstance(arg, Tensor):
+        if not isinstance(arg, Tensor | Released):
             return constant(arg)
         key = node.inputs[index] if node.inputs[index] is not None else arg
         if id(key) in self.inline:
@@ -273,15 +272,31 @@ class _Derivation:
                 found.setdefault(id(node), []).append(path)
                 continue
             operands = self.operands(node)
-            values = input_grads(node, np.ones_like(node.out_data))
             for index, child in reversed(tensor_args(node)):
                 if node.inputs[index] is None:
                     continue
                 local = type(node).local_derivative(node, operands, index)  # None: unknown
-                value = float("nan") if values[index] is None else float(values[index].item())
+                value = self._local_value(node, index)
                 stack.append(_Path(path.factors + [local], path.value * value, child,
                                    (id(node), index)))
         return found
+
+    def _local_value(self, node: Function, index: int) -> float:
+        """d `node` / d its argument `index` at the recorded values of a scalar step: from
+        the derivative the op declares, else what the engine passed over what it received."""
+        values = [parent.out_data if isinstance(parent, Function) else
+                  arg.data if isinstance(arg, Tensor) else arg
+                  for arg, parent in zip(node.args, node.inputs)]
+        try:
+            value = type(node).local_value(node, values, index)
+        except Exception:  # a user's formula that does not evaluate: fall back to the ratio
+            value = None
+        if value is not None:
+            return float(np.asarray(value, dtype=np.float64).reshape(-1)[0])
+        passed, grad = self.flow.edges.get((id(node), index)), self.flow.grad(node)
+        if passed is None or grad is None or not np.any(grad):
+            return float("nan")
+        return float(np.asarray(passed).reshape(-1)[0] / np.asarray(grad).reshape(-1)[0])
 
     def step(self, head: Function) -> Step:
         """The step computing `head`: its formula, the gradient arriving, its terms."""

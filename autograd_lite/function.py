@@ -369,6 +369,7 @@ class Function:
         "saved_tensors",     # what save_for_backward kept (FREED once backward freed it)
         "_clock",            # the in-place clock when it was saved
         "out_grad",          # the gradient that reached this node in the last backward
+        "passed",            # and the gradient it passed to each input (see engine.chain_rule)
         "__dict__",
         "__weakref__",
     )
@@ -591,7 +592,7 @@ class Function:
     def picture_label(cls, ctx: Function, max_elements: int = 4) -> str:
         """The text of the op's oval: its label, with a constant operand of a binary op folded
         in on its side (``* 3``, ``1 /``, ``maximum(0)``) and other constants as options
-        (``leaky_relu(0.2)``, ``clamp(0, 1)``)."""
+        of an elementwise op (``leaky_relu(0.2)``, ``clamp(0, 1)``)."""
         base = cls.label or cls.__name__
         tensor = _tensor_type
         args = ctx.args
@@ -605,6 +606,8 @@ class Function:
             if base.isidentifier():
                 return f"{base}({text})"
             return f"{base} {text}" if index == 1 or cls.commutative else f"{text} {base}"
+        if cls.derivatives is None:
+            return base
         options = [format_number(a) for _, a in constants if isinstance(a, int | float)]
         return f"{base}({', '.join(options)})" if options else base
 

@@ -28,9 +28,9 @@ import graphviz
 import numpy as np
 
 from . import render
-from .engine import unbroadcast
+from .engine import backpropagate
 from .formula import format_array, format_number
-from .function import FREED, Function, enable_grad, no_grad
+from .function import Function, Released
 from .tensor import Tensor
 
 __all__ = ["draw_graph", "save_graph", "Graph", "tensor_names", "backward_flow", "Flow",
@@ -51,14 +51,16 @@ def key_of(tensor: Tensor) -> Key:
 
 
 def tensor_args(node: Function) -> list[tuple[int, Key]]:
-    """`(argument index, key)` for each Tensor argument of `node`, constant tensors included."""
+    """`(argument index, key)` for each Tensor argument of `node`, constant tensors included
+    (a large constant a backward pass let go is its `Released` shape)."""
     return [(index, parent if parent is not None else arg)
             for index, (arg, parent) in enumerate(zip(node.args, node.inputs))
-            if isinstance(arg, Tensor)]
+            if isinstance(arg, Tensor | Released)]
 
 
-def data_of(key: Key) -> np.ndarray:
-    """The value of the tensor that `key` stands for."""
+def data_of(key: Key) -> np.ndarray | Released:
+    """The value of the tensor that `key` stands for (`Released` once a backward pass let a
+    large one go)."""
     return key.out_data if isinstance(key, Function) else key.data
 
 
@@ -158,85 +160,63 @@ def is_generated(name: str) -> bool:
 
 # --- the gradient flow ------------------------------------------------------------------------
 
-def _replayed(node: Function) -> Function | None:
-    """A fresh node for the same op on the same recorded arguments: after a `backward()`
-    without `retain_graph` the original's saved tensors are gone."""
-    with enable_grad():
-        out = type(node).apply(*node.args)
-    return out.grad_fn if isinstance(out, Tensor) else None
-
-
-def input_grads(node: Function, grad: np.ndarray) -> list[np.ndarray | None]:
-    """The gradient `node` passes to each argument for the output gradient `grad`, reduced to
-    the argument's shape (None for constants, or where it cannot be computed)."""
-    unknown: list[np.ndarray | None] = [None] * len(node.args)
-    try:
-        freed = node.saved_tensors is FREED
-        ctx = _replayed(node) if freed else node
-        if ctx is None:
-            return unknown
-        with no_grad():
-            outputs = type(node).backward(ctx, grad)
-    except Exception:  # an op that cannot run again: its edges are shown without numbers
-        return unknown
-    if not isinstance(outputs, (tuple, list)):
-        outputs = (outputs,)
-    result = []
-    for index, (arg, parent, out) in enumerate(zip(node.args, node.inputs, outputs)):
-        if parent is None or out is None or not isinstance(arg, Tensor):
-            result.append(None)
-            continue
-        out = out.data if isinstance(out, Tensor) else np.asarray(out)
-        if out.shape != arg.data.shape:
-            out = unbroadcast(out, arg.data.shape, node, index)
-        result.append(out)
-    return result + unknown[len(result):]
-
-
 @dataclass
 class Flow:
-    """The chain rule run over a graph from its root.
+    """The gradients of a graph's backward pass, as the engine recorded them in its nodes.
 
-    `grads[id(key)]` is d root / d tensor summed over all paths, `parts[id(key)]` the
-    contributions in the order they arrived, `edges[(id(node), i)]` what `node` passed to its
-    argument `i`.
+    `grads[id(key)]` is d root / d tensor (summed over all paths), `edges[(id(node), i)]` what
+    `node` passed to its argument `i`; a tensor whose gradient was not kept (see
+    `engine.KEEP_ELEMENTS`) has none.
     """
 
     seed: np.ndarray
     grads: dict[int, np.ndarray] = field(default_factory=dict)
-    parts: dict[int, list[np.ndarray]] = field(default_factory=dict)
     edges: dict[tuple[int, int], np.ndarray] = field(default_factory=dict)
 
     def grad(self, key: Key) -> np.ndarray | None:
-        """d root / d `key`, or None where no gradient reaches."""
+        """d root / d `key`, or None where no gradient reaches (or none was kept)."""
         return self.grads.get(id(key))
 
 
-def root_seed(graph: Graph) -> np.ndarray:
-    """The gradient the pass starts from: 1 for a scalar root; for a tensor, the gradient the
-    last `backward(gradient)` started from, else ones (the gradient of ``root.sum()``)."""
-    data = data_of(graph.root_key)
-    recorded = getattr(graph.root_key, "out_grad", None)
-    if data.size != 1 and recorded is not None and np.shape(recorded) == data.shape:
-        return np.asarray(recorded)
-    return np.ones(data.shape, dtype=data.dtype if data.dtype.kind in "fc" else np.float64)
+def _array(grad: Any) -> np.ndarray | None:
+    if isinstance(grad, Tensor):  # recorded under create_graph
+        return grad.data
+    return np.asarray(grad) if isinstance(grad, np.ndarray | np.generic) else None
 
 
-def backward_flow(graph: Graph, seed: np.ndarray | None = None) -> Flow:
-    """Run the chain rule from the root of `graph`, with each op's own `backward`."""
-    flow = Flow(seed=root_seed(graph) if seed is None else np.asarray(seed))
-    flow.grads[id(graph.root_key)] = flow.seed
-    for node in graph.backward_order():
-        grad = flow.grads.get(id(node))
-        if not isinstance(node, Function) or grad is None:
-            continue
-        for index, passed in enumerate(input_grads(node, grad)):
-            if passed is None:
+def backward_flow(graph: Graph) -> Flow:
+    """The gradients the engine recorded in `graph` in its last backward pass.
+
+    A graph that was never differentiated is first run through the engine in a recording
+    pass (which changes no `.grad`, runs no hook and keeps the graph, as `retain_graph=True`
+    would), so the pictures and `explain` show gradients before `backward()` too.
+    """
+    root = graph.root_key
+    if isinstance(root, Function) and root.out_grad is None and graph.root.requires_grad:
+        seed = np.ones(root.out_data.shape, dtype=root.out_data.dtype)
+        try:
+            backpropagate([graph.root], [seed], retain_graph=True, create_graph=False,
+                          record=True)
+        except RuntimeError:  # freed by a backward from another root: show what was kept
+            pass
+    seed = _array(root.out_grad) if isinstance(root, Function) else None
+    if seed is None:  # a leaf, or a root whose gradient was not kept: the gradient of .sum()
+        data = data_of(root)
+        seed = np.ones(data.shape, data.dtype if data.dtype.kind in "fc" else np.float64)
+    flow = Flow(seed=seed, grads={id(root): seed})
+    for node in graph.ops():
+        grad, passed = _array(node.out_grad), getattr(node, "passed", None)
+        if grad is not None:
+            flow.grads[id(node)] = grad
+        for index, edge in enumerate(passed or ()):
+            edge = _array(edge)
+            if edge is None:
                 continue
-            child = id(node.inputs[index])
-            flow.edges[(id(node), index)] = passed
-            flow.grads[child] = passed if child not in flow.grads else flow.grads[child] + passed
-            flow.parts.setdefault(child, []).append(passed)
+            flow.edges[(id(node), index)] = edge
+            parent = node.inputs[index]
+            if isinstance(parent, Tensor):  # a leaf: the sum of what reached it
+                previous = flow.grads.get(id(parent))
+                flow.grads[id(parent)] = edge if previous is None else previous + edge
     return flow
 
 
@@ -270,6 +250,8 @@ def _shape_text(array: np.ndarray) -> str:
 
 def value_text(array: np.ndarray, max_elements: int) -> str:
     """``data 459``, or ``min -1 mean 0.2 max 3`` for a tensor of more than `max_elements`."""
+    if isinstance(array, Released):
+        return "values let go by backward"
     if array.size <= max_elements:
         return f"data {format_array(array)}"
     if array.dtype.kind == "b":
@@ -331,10 +313,9 @@ def _record(name: str, array: np.ndarray, grad: np.ndarray | None, show_values: 
 
 def _recorded_grad(key: Key) -> np.ndarray | None:
     """The gradient the last backward left: `.grad` of a leaf, `out_grad` of an op."""
-    grad = key.out_grad if isinstance(key, Function) else key.grad
-    if isinstance(grad, Tensor):
-        grad = grad.data
-    return None if grad is None else np.asarray(grad)
+    if isinstance(key, Released):
+        return None
+    return _array(key.out_grad if isinstance(key, Function) else key.grad)
 
 
 def _kind(graph: Graph, key: Key) -> str:
@@ -342,7 +323,7 @@ def _kind(graph: Graph, key: Key) -> str:
         return "root"
     if isinstance(key, Function):
         return "tensor"
-    return "parameter" if key.requires_grad else "constant"
+    return "parameter" if isinstance(key, Tensor) and key.requires_grad else "constant"
 
 
 def _modules(graph: Graph, names: dict[int, str], given: set[int]) -> dict[int, str]:

@@ -242,8 +242,9 @@ def run_demo(args: argparse.Namespace) -> int:
 def _save_step_graph(model: Any, X: np.ndarray, y: np.ndarray, path: Path) -> None:
     import nn
 
+    model.zero_grad()  # the picture shows this batch's gradients alone
     loss = nn.CrossEntropyLoss()(model(ag.from_numpy(X)), ag.from_numpy(y))
-    loss.backward()
+    loss.backward(retain_graph=True)  # keeps every value and gradient for the picture
     named = dict(model.named_parameters())
     try:
         ag.save_graph(loss, path, params=named, show_backward=True)
