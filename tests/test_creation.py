@@ -1,11 +1,14 @@
 """Creating tensors: `ag.tensor` and `ag.Tensor` copy their data and take its dtype,
 `from_numpy` shares memory, the factories (zeros, ones, full, eye, arange, linspace, the
-`_like` forms, the random ones) give the asked shapes, values and dtypes, and random streams
-are reproducible from a generator or a seed."""
+`_like` forms, the random ones) give the asked shapes, values and dtypes, as PyTorch's do, and
+refuse a missing or negative size or an empty range; random streams are reproducible from a
+generator or a seed, seeds taken as PyTorch takes them."""
 
 import numpy as np
 import pytest
+import torch
 from error_messages import raises
+from torch_reference import assert_same
 
 import autograd_lite as ag
 
@@ -139,6 +142,42 @@ def test_factories_take_requires_grad():
         assert t.requires_grad and t.is_leaf and t.grad is None
 
 
+@pytest.mark.parametrize("kwargs", [{"end": 4}, {"start": 1, "end": 4}, {"end": 2.5},
+                                    {"start": 3, "end": 0, "step": -1}])
+def test_arange_by_keyword(kwargs):
+    assert_same(ag.arange(**kwargs), torch.arange(**kwargs))
+
+
+@pytest.mark.parametrize("args", [(0, 5, -1), (5, 0), (0.0, 1.0, -0.5), (3, 1, 1)])
+def test_arange_with_a_step_of_the_wrong_sign_raises(args):
+    with pytest.raises(RuntimeError, match="arange: upper bound and lower bound inconsistent "
+                                            "with step sign"):
+        ag.arange(*args)
+
+
+@pytest.mark.parametrize("name", ["zeros", "ones", "randn", "rand"])
+def test_creation_without_a_size_raises_type_error(name):
+    with raises(TypeError, f"{name}() missing 1 required positional argument", f"{name}(())"):
+        getattr(ag, name)()
+    assert getattr(ag, name)(()).shape == tuple(getattr(torch, name)(()).shape) == ()
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: ag.zeros(-1), "zeros(): Trying to create tensor with negative dimension -1"),
+    (lambda: ag.ones(2, -1), "ones(): Trying to create tensor with negative dimension -1"),
+    (lambda: ag.full((-1,), 1.0), "full(): Trying to create tensor with negative dimension"),
+    (lambda: ag.randn(-1), "randn(): Trying to create tensor with negative dimension -1"),
+    (lambda: ag.rand(3, -2), "rand(): Trying to create tensor with negative dimension -2"),
+    (lambda: ag.eye(-1), "eye: n must be greater or equal to 0, got -1"),
+    (lambda: ag.eye(2, -1), "eye: m must be greater or equal to 0, got -1"),
+    (lambda: ag.linspace(0, 1, -1), "linspace: number of steps must be non-negative"),
+    (lambda: ag.randint(0, 5, (-1,)), "randint(): Trying to create tensor with negative"),
+])
+def test_creation_with_a_negative_size_raises_runtime_error(make, message):
+    with raises(RuntimeError, message):
+        make()
+
+
 # ----- random tensors --------------------------------------------------------------------------
 
 @pytest.mark.parametrize("sample", [ag.randn, ag.rand])
@@ -168,3 +207,32 @@ def test_random_value_ranges():
     assert u.min() >= 0.0 and u.max() < 1.0
     n = ag.randn(10000, generator=np.random.default_rng(0), dtype=ag.float64).numpy()
     assert abs(n.mean()) < 0.05 and abs(n.std() - 1) < 0.05
+
+
+def test_randint_with_high_and_size_only():
+    out = ag.randint(5, (200,), generator=np.random.default_rng(0))
+    assert out.shape == tuple(torch.randint(5, (200,)).shape)
+    assert out.dtype is ag.int64
+    assert out.data.min() >= 0 and out.data.max() < 5
+
+
+def test_randint_with_an_empty_range_raises():
+    with raises(RuntimeError, "randint:", "'low' to be less than 'high'", "low=5 >= high=5"):
+        ag.randint(5, 5, (2,))
+
+
+@pytest.mark.parametrize("name", ["randn_like", "rand_like"])
+def test_random_like_of_a_zero_dimensional_tensor(name):
+    out = getattr(ag, name)(ag.tensor(2.0, dtype=ag.float64))
+    expected = getattr(torch, name)(torch.tensor(2.0, dtype=torch.float64))
+    assert out.shape == tuple(expected.shape) == () and out.dtype is ag.float64
+
+
+def test_seeds_as_pytorch_takes_them():
+    first = ag.manual_seed(-1).random()
+    assert ag.manual_seed(-1).random() == first  # negative seeds work and reproduce
+    assert ag.manual_seed(2**64 - 1).random() == first  # -1 is 2**64 - 1
+    with pytest.raises(ValueError, match="out of range"):
+        ag.manual_seed(2**64)
+    with pytest.raises(TypeError, match="seed must be an int"):
+        ag.manual_seed("x")

@@ -11,7 +11,10 @@ import weakref
 
 import numpy as np
 import pytest
+import torch
 from error_messages import raises
+from numpy.testing import assert_array_equal
+from torch_reference import as_np
 from user_functions import Cube
 
 import autograd_lite as ag
@@ -247,6 +250,33 @@ def test_retain_grad_keeps_a_non_leaf_gradient():
         assert y.grad is None  # as PyTorch: None, with a warning saying what to do
 
 
+def test_retained_gradient_is_the_one_after_every_hook():
+    results = []
+    for lib in (torch, ag):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        y = x * 2
+        y.retain_grad()
+        y.register_hook(lambda g: g * 10)
+        (y * y).sum().backward()
+        results.append((as_np(y.grad), as_np(x.grad)))
+    assert_array_equal(results[1][0], results[0][0])
+    assert_array_equal(results[1][1], results[0][1])
+
+
+def test_retained_gradient_is_the_one_after_hooks_on_either_side():
+    results = []
+    for lib in (torch, ag):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        y = x * 2
+        y.register_hook(lambda g: g + 1)
+        y.retain_grad()
+        y.register_hook(lambda g: g * 10)
+        (y * y).sum().backward()
+        results.append((as_np(y.grad), as_np(x.grad)))
+    assert_array_equal(results[1][0], results[0][0])
+    assert_array_equal(results[1][1], results[0][1])
+
+
 def test_register_hook_on_a_tensor_without_grad_raises():
     with pytest.raises(RuntimeError, match="doesn't require gradient"):
         ag.tensor(1.0).register_hook(lambda g: g)
@@ -277,6 +307,14 @@ def test_in_place_on_a_saved_tensor_then_backward(make, op):
     y.mul_(2)
     with raises(RuntimeError, "modified by an inplace operation", op):
         z.sum().backward()
+
+
+def test_filling_an_output_that_was_saved_then_backward_raises():
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    y = x.exp()  # exp saves its output
+    y.zero_()
+    with pytest.raises(RuntimeError, match="modified by an inplace operation.*ExpBackward"):
+        y.sum().backward()
 
 
 def test_inplace_change_of_a_saved_input_is_detected():

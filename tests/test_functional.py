@@ -2,8 +2,12 @@
 
 import numpy as np
 import pytest
+import torch
+from torch_reference import assert_same
 
 import autograd_lite as ag
+
+RNG = np.random.default_rng(20240613)
 
 
 def f64(values):
@@ -161,3 +165,19 @@ def test_gradcheck_rejects_a_function_with_no_float_output():
     x = ag.tensor([1.0], dtype=ag.float64, requires_grad=True)
     with pytest.raises(ValueError, match="at least one"):
         ag.gradcheck(lambda x: (x > 0), (x,))
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # torch.func's use of torch.jit
+@pytest.mark.parametrize("argnums", [(0, 1), (1, 0), [1]])
+def test_hessian_with_several_argnums_gives_the_blocks(argnums):
+    def f(a, b):
+        return (a * b * b).sum() + (a ** 3).sum() * b.sum()
+
+    a, b = RNG.standard_normal(3), RNG.standard_normal(3)
+    ours = ag.hessian(f, argnums=argnums)(ag.tensor(a), ag.tensor(b))
+    theirs = torch.func.hessian(f, argnums=tuple(argnums))(torch.tensor(a), torch.tensor(b))
+    assert len(ours) == len(theirs)
+    for row, expected_row in zip(ours, theirs):
+        assert len(row) == len(expected_row)
+        for block, expected in zip(row, expected_row):
+            assert_same(block, expected, rtol=1e-12, atol=1e-12)

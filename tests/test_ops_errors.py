@@ -102,6 +102,12 @@ def test_pad_of_odd_or_too_long_length(widths):
         ag.pad(ag.ones(2, 3), widths)
 
 
+@pytest.mark.parametrize("widths", [(-5, 0), (-2, -3), (0, 0, -4, 0)])
+def test_pad_cropping_more_than_the_input_raises(widths):
+    with raises(RuntimeError, "pad:", "(shape (3, 4))", "would be negative", f"got {widths}"):
+        ag.pad(ag.ones(3, 4), widths)
+
+
 def test_cat_mismatch():
     with raises(RuntimeError, "cat()", "dimension 0", "(2, 3)", "(3, 2)"):
         ag.cat([ag.ones(2, 3), ag.ones(3, 2)])
@@ -141,6 +147,12 @@ def test_dim_out_of_range(call, name, low, high, got):
         call(ag.ones(2, 3))
 
 
+@pytest.mark.parametrize("op", [lambda t: t.flatten(1), lambda t: t.transpose(0, 2)])
+def test_dims_of_a_zero_dimensional_tensor_are_checked(op):
+    with raises(IndexError, "Dimension out of range", "[-1, 0]"):
+        op(ag.tensor(1.0))
+
+
 @pytest.mark.parametrize("call, name, dim", [
     (lambda t: t.amax(0), "amax", 0), (lambda t: t.amin((1, 0)), "amin", 0),
     (lambda t: t.max(0), "max", 0), (lambda t: t.min(dim=-2), "min", 0),
@@ -160,6 +172,13 @@ def test_maximum_of_all_elements_of_an_empty_tensor(name):
 def test_argmax_of_all_elements_of_an_empty_tensor(name):
     with raises(IndexError, f"{name}()", "numel() == 0", "(0, 2)", "dim"):
         getattr(ag.zeros(0, 2), name)()
+
+
+@pytest.mark.parametrize("dim, says", [(None, "dim to be specified"),
+                                       (0, "dim 0 to have non-zero size")])
+def test_argmax_of_an_empty_tensor_raises_index_error(dim, says):
+    with raises(IndexError, "argmax():", says, "(0, 3)"):
+        ag.zeros(0, 3).argmax(dim)
 
 
 # ----- dtypes ---------------------------------------------------------------------------------
@@ -194,11 +213,40 @@ def test_subtracting_or_negating_a_bool_tensor(op, name, dtypes):
         op(ag.ones(2), ag.tensor([True, False]))
 
 
+# The minus of a bool tensor: refused, pointing to `~` for inverting a mask.
+BOOL_MINUS = r"(sub|sub_|neg): .* bool tensor .*not supported.*`~`"
+
+
+@pytest.mark.parametrize("op", [lambda a, b: a - b, lambda a, b: b - a, lambda a, b: -a,
+                                lambda a, b: a - True])
+def test_bool_subtraction_and_negation_raise_runtime_error(op):
+    with pytest.raises(RuntimeError, match=BOOL_MINUS):
+        op(ag.tensor([True, False]), ag.tensor([1.0, 2.0]))
+
+
+@pytest.mark.parametrize("op", [lambda a, b: a - b, lambda a, b: b - a, lambda a, b: a.sub_(b),
+                                lambda a, b: b - b])
+def test_subtracting_a_bool_tensor_raises(op):
+    with pytest.raises(RuntimeError, match=BOOL_MINUS):
+        op(ag.tensor([1.0, 2.0]), ag.tensor([True, False]))
+
+
+def test_subtracting_a_bool_array_raises():
+    with pytest.raises(RuntimeError, match=BOOL_MINUS):
+        ag.tensor([1.0, 2.0]) - np.array([True, False])
+
+
 @pytest.mark.parametrize("op, name", [(lambda a, b: a & b, "bitwise_and"),
                                       (lambda a, b: a | b, "bitwise_or")])
 def test_bitwise_and_or_of_a_float_tensor(op, name):
     with raises(NotImplementedError, f"{name}:", "bool and integer", "float32 and int64"):
         op(ag.ones(2), ag.tensor([1, 0]))
+
+
+@pytest.mark.parametrize("op", [lambda a, b: a & b, lambda a, b: a | b])
+def test_bitwise_and_or_of_float_tensors_raise(op):
+    with raises(NotImplementedError, "only bool and integer tensors", "float32 and bool"):
+        op(ag.tensor([1.0]), ag.tensor([True]))
 
 
 def test_argmax_of_a_bool_tensor():

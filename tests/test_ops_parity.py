@@ -14,9 +14,13 @@ import torch.nn.functional as F
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-from torch_reference import assert_same
+from numpy.testing import assert_allclose
+from torch_reference import as_np, assert_same
 
 import autograd_lite as ag
+
+RNG = np.random.default_rng(20240613)
+
 
 # ----- the op table: one case per op, each drawing its inputs and giving both programs -------
 # A case is `f(data, dtype) -> (arrays, ours, theirs)`; `ours` runs on ag Tensors and `theirs`
@@ -484,3 +488,152 @@ def test_logsumexp_of_an_all_minus_infinity_row():
     x = [[-np.inf, -np.inf], [0.0, 1.0]]
     assert_same(ag.tensor(x).logsumexp(1), torch.tensor(x).logsumexp(1), np.float32)
 
+
+# ----- where, cat and pad ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("values", [
+    [[True, False], [False, True]], [0.0, 2.0, -1.0], True, [[0, 0], [0, 0]], [[[1, 0, 2]]],
+])
+def test_where_with_only_a_condition_gives_the_nonzero_indices(values):
+    ours = ag.where(ag.tensor(values))
+    theirs = torch.where(torch.tensor(values))
+    assert isinstance(ours, tuple) and len(ours) == len(theirs)
+    for o, t in zip(ours, theirs):
+        assert_same(o, t)
+
+
+@pytest.mark.parametrize("make, dim", [
+    (lambda lib: [lib.ones(2, 3), lib.zeros(0)], 0),
+    (lambda lib: [lib.zeros(0), lib.ones(2, 3)], 1),
+    (lambda lib: [lib.ones(2, 3), lib.zeros(0, dtype=lib.float64)], -1),
+    (lambda lib: [lib.zeros(0), lib.zeros(0)], 0),
+    (lambda lib: [lib.ones(3), lib.zeros(0)], 0),
+])
+def test_cat_skips_one_dimensional_empty_tensors(make, dim):
+    ours, theirs = make(ag), make(torch)
+    for o in ours:
+        o.requires_grad_()
+    for t in theirs:
+        t.requires_grad_()
+    out, expected = ag.cat(ours, dim), torch.cat(theirs, dim)
+    assert_same(out, expected)
+    if out.numel():
+        out.sum().backward()
+        expected.sum().backward()
+        for o, t in zip(ours, theirs):
+            assert_same(o.grad, t.grad)
+
+
+@pytest.mark.parametrize("widths", [
+    (-1, 2), (-1, 2, 1, -2), (-2, -2), (-4, 0), (-3, -1), (-1, -1, -1, -1), (0, -1), (1, 1, -1, 0),
+])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_pad_with_negative_widths_crops(widths, dtype):
+    x = RNG.standard_normal((3, 4)).astype(dtype)
+    ours, theirs = ag.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    out, expected = ag.pad(ours, widths, value=1.5), F.pad(theirs, widths, value=1.5)
+    assert_same(out, expected)
+    g = RNG.standard_normal(tuple(expected.shape)).astype(dtype)
+    out.backward(ag.tensor(g))
+    expected.backward(torch.tensor(g))
+    assert_same(ours.grad, theirs.grad)
+
+
+# ----- shapes and dims at the edges: empty and 0-d tensors ------------------------------------
+
+def test_permute_with_the_dims_keyword():
+    x = RNG.standard_normal((2, 3, 4))
+    assert_same(ag.tensor(x).permute(dims=(2, 0, 1)), torch.tensor(x).permute(dims=(2, 0, 1)))
+
+
+@pytest.mark.parametrize("shape, start, end", [((0, 3), 1, -1), ((0, 3, 2), 1, 2),
+                                               ((2, 0, 3), 0, 0)])
+def test_flatten_of_an_empty_tensor(shape, start, end):
+    assert ag.zeros(shape).flatten(start, end).shape == \
+        tuple(torch.zeros(shape).flatten(start, end).shape)
+
+
+@pytest.mark.parametrize("op", [lambda t: t.flatten(), lambda t: t.flatten(-1, 0),
+                                lambda t: t.transpose(0, -1), lambda t: t.argmax(0, True),
+                                lambda t: t.argmin(keepdim=True)])
+def test_valid_dims_of_a_zero_dimensional_tensor(op):
+    assert_same(op(ag.tensor(2.0)), op(torch.tensor(2.0)))
+
+
+@pytest.mark.parametrize("op", ["argmax", "argmin"])
+def test_argmax_keepdim_without_a_dim(op):
+    x = RNG.standard_normal((2, 3))
+    assert_same(getattr(ag.tensor(x), op)(keepdim=True), getattr(torch.tensor(x), op)(keepdim=True))
+
+
+@pytest.mark.parametrize("op", ["argmax", "argmin"])
+@pytest.mark.parametrize("keepdim", [False, True])
+def test_argmax_along_a_non_empty_dim_of_an_empty_tensor(op, keepdim):
+    assert_same(getattr(ag.zeros(0, 3), op)(1, keepdim), getattr(torch.zeros(0, 3), op)(1, keepdim))
+
+
+# ----- std where it is zero or undefined ------------------------------------------------------
+
+@pytest.mark.parametrize("values, kwargs", [([1.5], {"unbiased": False}),
+                                            ([2.0, 2.0, 2.0], {}),
+                                            ([[1.0, 1.0], [0.0, 3.0]], {"dim": 1})])
+def test_std_gradient_where_the_std_is_zero(values, kwargs):
+    ours = ag.tensor(values, dtype=ag.float64, requires_grad=True)
+    theirs = torch.tensor(values, dtype=torch.float64, requires_grad=True)
+    ours.std(**kwargs).sum().backward()
+    theirs.std(**kwargs).sum().backward()
+    assert_same(ours.grad, theirs.grad)
+
+
+@pytest.mark.filterwarnings("ignore:std.*degrees of freedom")  # torch, for the nan cases
+@pytest.mark.parametrize("values, kwargs", [
+    ([1.5], {}),                                          # n - 1 = 0: nan, as in PyTorch
+    ([[1.0, 1.0], [0.0, 3.0]], {"dim": 1, "correction": 2}),
+    ([[1.0, 2.0], [0.0, 3.0]], {"dim": (0, 1), "keepdim": True}),
+    ([[1.0, 2.0, 4.0], [5.0, 5.0, 5.0]], {"dim": -1, "unbiased": False}),
+])
+def test_std_values_and_gradients_at_the_edges(values, kwargs):
+    ours = ag.tensor(values, dtype=ag.float64, requires_grad=True)
+    theirs = torch.tensor(values, dtype=torch.float64, requires_grad=True)
+    assert_same(ours.std(**kwargs), theirs.std(**kwargs))
+    ours.std(**kwargs).sum().backward()
+    theirs.std(**kwargs).sum().backward()
+    assert_same(ours.grad, theirs.grad)
+
+
+@pytest.mark.parametrize("values", [[2.0, 2.0, 2.0], [1.0, 2.0, 4.0]])
+def test_std_second_derivative(values):
+    weights = [1.0, 2.0, 3.0]
+    hessian_rows = []
+    for lib, grad in ((torch, torch.autograd.grad), (ag, ag.autograd.grad)):
+        x = lib.tensor(values, dtype=lib.float64, requires_grad=True)
+        (g,) = grad(x.std(), x, create_graph=True)
+        (h,) = grad((g * lib.tensor(weights, dtype=lib.float64)).sum(), x)
+        hessian_rows.append(as_np(h))
+    assert_allclose(hessian_rows[1], hessian_rows[0], rtol=1e-12, atol=1e-15)
+
+
+# ----- integer powers and bitwise ops ---------------------------------------------------------
+
+def test_integer_tensor_to_negative_integer_tensor_powers():
+    base, exponent = np.array([2, 1, -1, -1, 3]), np.array([-1, -3, -2, -3, 2])
+    assert_same(ag.tensor(base) ** ag.tensor(exponent),
+                torch.tensor(base) ** torch.tensor(exponent))
+
+
+@pytest.mark.parametrize("base, exponent", [
+    ([0, 0, 5], [-1, -2, 0]),          # 0 to a negative power: 0, as PyTorch's integer division
+    (2, [-1, 1, 3]),                   # a number base
+    ([3, -1, 1], -1),                  # a 0-d exponent tensor
+    (np.array([2, 3], np.int32), [-1, 2]),
+])
+def test_more_integer_powers_with_a_tensor_exponent(base, exponent):
+    ours_base = ag.tensor(base) if isinstance(base, (list, np.ndarray)) else base
+    theirs_base = torch.tensor(base) if isinstance(base, (list, np.ndarray)) else base
+    assert_same(ours_base ** ag.tensor(exponent), theirs_base ** torch.tensor(exponent))
+
+
+@pytest.mark.parametrize("op", [lambda a, b: a & b, lambda a, b: a | b])
+def test_bitwise_and_or_of_integer_tensors(op):
+    a, b = [1, 2, 6], [3, 1, 4]
+    assert_same(op(ag.tensor(a), ag.tensor(b)), op(torch.tensor(a), torch.tensor(b)))

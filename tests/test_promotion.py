@@ -5,7 +5,7 @@ program; and gradients keep each input's own dtype."""
 import numpy as np
 import pytest
 import torch
-from torch_reference import torch_dtype_name
+from torch_reference import assert_same, torch_dtype_name
 
 import autograd_lite as ag
 
@@ -98,3 +98,50 @@ def test_promotion_keeps_gradients_in_each_inputs_dtype():
     np.testing.assert_allclose(a.grad.numpy(), [5.0, 6.0])
     np.testing.assert_allclose(b.grad.numpy(), [1.0, 2.0])
     assert c.grad.item() == pytest.approx(3.0)
+
+
+# ----- where, bool arithmetic and bitwise ops -------------------------------------------------
+
+@pytest.mark.parametrize("a, b", [(1.0, 0.0), (1, 0.5), (2.5, True), (1, 0), (True, False)])
+def test_where_of_two_python_numbers_has_torchs_dtype(a, b):
+    cond = np.array([True, False, True])
+    ours = ag.where(ag.tensor(cond), a, b)
+    theirs = torch.where(torch.tensor(cond), a, b)
+    assert_same(ours, theirs)
+
+
+def test_where_of_two_python_floats_follows_the_default_dtype():
+    cond = np.array([True, False])
+    ag.set_default_dtype(ag.float64)
+    torch.set_default_dtype(torch.float64)
+    try:
+        assert_same(ag.where(ag.tensor(cond), 1.0, 0.0), torch.where(torch.tensor(cond), 1.0, 0.0))
+    finally:
+        ag.set_default_dtype(ag.float32)
+        torch.set_default_dtype(torch.float32)
+
+
+def test_bool_tensor_to_an_int_power():
+    assert_same(ag.tensor([True, False]) ** 2, torch.tensor([True, False]) ** 2)
+
+
+@pytest.mark.parametrize("op", [lambda a: a + 2, lambda a: a * 2, lambda a: a + True,
+                                lambda a: a / 2, lambda a: 2 ** a, lambda a: a ** 3,
+                                lambda a: a * 1.5])
+def test_bool_tensor_arithmetic_dtypes(op):
+    values = [True, False]
+    assert_same(op(ag.tensor(values)), op(torch.tensor(values)))
+
+
+@pytest.mark.parametrize("a, b", [
+    ([True, False, True], [True, True, False]),               # bool: logical, stays bool
+    ([True, False, True], [3, 2, 1]),                          # bool with int: int64
+    (np.array([1, 2, 6], np.int32), 3),                        # int32 with a number: int32
+    (np.array([1, 2, 6], np.int32), np.array(3)),             # a 0-d int64 does not widen
+    (np.array([1, 2, 6], np.uint8), np.array([3, 1, 4], np.int16)),
+])
+@pytest.mark.parametrize("op", [lambda a, b: a & b, lambda a, b: a | b, lambda a, b: b & a])
+def test_bitwise_and_or_dtypes(op, a, b):
+    def as_lib(lib, v):
+        return lib.tensor(v) if isinstance(v, (list, np.ndarray)) else v
+    assert_same(op(as_lib(ag, a), as_lib(ag, b)), op(as_lib(torch, a), as_lib(torch, b)))

@@ -11,8 +11,13 @@ import numpy as np
 import pytest
 import torch
 from error_messages import raises
+from numpy.testing import assert_array_equal
+from torch_reference import as_np, assert_same
 
 import autograd_lite as ag
+
+RNG = np.random.default_rng(20240613)
+
 
 # ----- attributes -----------------------------------------------------------------------------
 
@@ -64,6 +69,37 @@ def test_requires_grad_on_a_non_floating_tensor(make):
         make()
 
 
+@pytest.mark.parametrize("make, value, message", [
+    (lambda: ag.tensor([1, 2]), True, "Only Tensors of floating point dtype can require gradients"),
+    (lambda: ag.tensor([1.0, 2.0], requires_grad=True) * 2, False,
+     "you can only change requires_grad flags of leaf variables"),
+])
+def test_assigning_requires_grad_is_checked(make, value, message):
+    with raises(RuntimeError, message):
+        make().requires_grad = value
+
+
+def test_assigning_a_gradient_of_the_wrong_shape_raises():
+    with raises(RuntimeError, "assigned grad has data of a different size", "(3,)", "(2,)"):
+        ag.ones(2, requires_grad=True).grad = ag.ones(3)
+
+
+@pytest.mark.parametrize("value, error, message", [
+    (lambda: ag.ones(2, dtype=ag.float64), RuntimeError,
+     "assigned grad has dtype float64 but the tensor has dtype float32"),
+    (lambda: [1.0, 2.0], TypeError,
+     "assigned grad expected to be a Tensor or None but got grad of type list"),
+])
+def test_assigning_a_gradient_of_another_dtype_or_type_raises(value, error, message):
+    x = ag.ones(2, requires_grad=True)
+    with raises(error, message):
+        x.grad = value()
+    x.grad = ag.ones(2)
+    assert_array_equal(np.asarray(x.grad.detach()), [1.0, 1.0])
+    x.grad = None
+    assert x.grad is None
+
+
 # ----- methods --------------------------------------------------------------------------------
 
 def test_detach_shares_data_and_leaves_the_graph():
@@ -83,6 +119,21 @@ def test_detach_of_a_result_cuts_the_graph_and_of_a_leaf_shares_its_data():
     y = x.detach()
     y.data[0] = 7.0
     assert x.data[0] == 7.0
+
+
+def test_tensor_where_method():
+    x = RNG.standard_normal(4).astype(np.float32)
+    assert_same(ag.tensor(x).where(ag.tensor(x > 0), 0.0),
+                torch.tensor(x).where(torch.tensor(x > 0), 0.0))
+
+
+def test_tensor_where_method_passes_the_gradient():
+    grads = []
+    for lib in (torch, ag):
+        x = lib.tensor([1.0, -2.0, 3.0], requires_grad=True)
+        x.where(x > 0, x * 10).sum().backward()
+        grads.append(as_np(x.grad))
+    assert_array_equal(grads[1], grads[0])
 
 
 def test_requires_grad_returns_the_tensor():
@@ -271,6 +322,19 @@ def test_negative_slice_step():
         ag.ones(2, 3)[1, ::-1]
 
 
+def test_negative_slice_step_raises_value_error():
+    with raises(ValueError, "(4,)[::-1]", "step must be greater than zero", "ag.arange(n - 1"):
+        ag.arange(4.0)[::-1]
+
+
+@pytest.mark.parametrize("index", [slice(None, None, 0), (0, slice(None, None, -2))])
+def test_zero_and_negative_steps_raise_value_error(index):
+    with pytest.raises(ValueError, match="step must be greater than zero"):
+        ag.zeros(3, 4)[index]
+    with pytest.raises(ValueError, match="step must be greater than zero"):
+        ag.zeros(3, 4)[index] = 1.0
+
+
 # ----- in-place updates -----------------------------------------------------------------------
 
 def test_in_place_operators_under_no_grad_update_a_parameter():
@@ -370,6 +434,47 @@ def test_overwriting_a_tensor_that_requires_grad(overwrite):
     x = ag.tensor([1.0, 2.0], requires_grad=True)
     with raises(RuntimeError, "requires grad", "no_grad"):
         overwrite(x)
+
+
+def test_zero_of_a_non_leaf_is_recorded():
+    grads = []
+    for lib in (torch, ag):
+        x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        y = x * 2
+        y.zero_()
+        (y + x).sum().backward()
+        grads.append(as_np(x.grad))
+    assert_array_equal(grads[1], grads[0])
+
+
+@pytest.mark.parametrize("fill", [lambda lib, y: y.zero_(), lambda lib, y: y.fill_(3.0),
+                                  lambda lib, y: y.copy_(lib.tensor([4.0, 5.0, 6.0]))])
+def test_a_filled_non_leaf_passes_a_zero_gradient(fill):
+    for lib in (torch, ag):
+        x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        y = x * 2
+        fill(lib, y)
+        assert y.requires_grad and y.grad_fn is not None
+        y.sum().backward()
+        assert_array_equal(as_np(x.grad), [0.0, 0.0, 0.0])  # zeros, not None
+
+
+@pytest.mark.parametrize("target", [
+    lambda lib: lib.tensor([1.0, 2.0, 3.0], requires_grad=True) * 2,  # a non-leaf
+    lambda lib: lib.zeros(3),                                          # a plain leaf
+    lambda lib: lib.zeros(3, dtype=lib.float64),                       # another dtype
+])
+def test_copy_from_a_tensor_that_requires_grad_passes_the_gradient_to_it(target):
+    results = []
+    for lib in (torch, ag):
+        src = lib.tensor([5.0], requires_grad=True)  # broadcast over the target
+        y = target(lib)
+        y.copy_(src * 1)
+        assert y.requires_grad and not y.is_leaf
+        (y * lib.tensor([1.0, 2.0, 3.0], dtype=y.dtype)).sum().backward()
+        results.append((y, src.grad))
+    assert_same(results[1][0], results[0][0])
+    assert_same(results[1][1], results[0][1])
 
 
 # ----- the printed form: PyTorch's ------------------------------------------------------------

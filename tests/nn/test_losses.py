@@ -352,6 +352,15 @@ def test_class_target_errors():
         F.cross_entropy(ag.tensor([[1, 2]]), ag.tensor([0]))
 
 
+def test_bce_of_an_input_outside_zero_one_raises_runtime_error():
+    with pytest.raises(RuntimeError, match="BCELoss: the target has dtype .*float64.* but the "
+                                            "input has dtype .*float32"):
+        nn.functional.binary_cross_entropy(ag.tensor([0.5]), ag.tensor([1.0], dtype=ag.float64))
+    with pytest.raises(RuntimeError, match=r"BCELoss: all elements of input should be between 0 "
+                                            r"and 1 \(got values in \[1.5, 1.5\]\)"):
+        nn.functional.binary_cross_entropy(ag.tensor([1.5]), ag.tensor([1.0]))
+
+
 def test_ignored_targets_may_be_out_of_range():
     loss = F.cross_entropy(ag.zeros(2, 3), ag.tensor([-100, 1]))
     np.testing.assert_allclose(loss.item(), np.log(3), rtol=1e-6)

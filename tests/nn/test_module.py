@@ -260,6 +260,12 @@ def test_linear_input_error_names_the_layer_and_shapes():
         nn.Linear(64, 10)(ag.zeros(32, 10))
 
 
+@pytest.mark.parametrize("size, error", [(4.5, TypeError), (-1, RuntimeError)])
+def test_linear_sizes_must_be_non_negative_ints(size, error):
+    with pytest.raises(error, match="Linear: in_features must be"):
+        nn.Linear(size, 3)
+
+
 def test_seeds_and_the_default_generator_are_reproducible():
     np.testing.assert_array_equal(nn.Linear(5, 3, seed=7).weight.data,
                                   nn.Linear(5, 3, seed=7).weight.data)
@@ -270,6 +276,10 @@ def test_seeds_and_the_default_generator_are_reproducible():
     for a, b in zip(first, second):
         np.testing.assert_array_equal(a, b)
     assert not np.array_equal(nn.Linear(5, 3).weight.data, nn.Linear(5, 3).weight.data)
+
+
+def test_a_layer_takes_a_negative_seed_as_pytorch_does():
+    assert nn.Linear(3, 2, seed=-5).weight.shape == (2, 3)
 
 
 def test_sequential_container():
@@ -290,6 +300,12 @@ def test_sequential_container():
         model[10]  # noqa: B018
     with pytest.raises(TypeError, match="is not a Module"):
         nn.Sequential(nn.ReLU(), lambda x: x)
+
+
+def test_sequential_insert_out_of_range_raises_index_error():
+    stack = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
+    with pytest.raises(IndexError, match="Sequential.insert: index 4 is out of range for length 3"):
+        stack.insert(4, nn.Tanh())
 
 
 def test_mlp_structure():

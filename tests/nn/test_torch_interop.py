@@ -1,5 +1,6 @@
-"""Parity with PyTorch: losses (values and gradients), optimisers, schedulers, layers, reprs,
-and weights moving between the two through state dicts."""
+"""Parity with PyTorch: losses (values, gradients and dtypes), optimisers, schedulers, layers
+(their arguments, reprs and editing), weights moving between the two through state dicts, and
+the DataLoader's collation."""
 
 from __future__ import annotations
 
@@ -8,13 +9,16 @@ import math
 import numpy as np
 import pytest
 import torch
+import torch.nn as tnn
 import torch.nn.functional as TF
+import torch_reference as ref
 from hypothesis import given
 from hypothesis import strategies as st
 
 import autograd_lite as ag
 import nn
 from nn import functional as F
+from nn.data import DataLoader
 
 rng = np.random.default_rng(0)
 
@@ -233,6 +237,17 @@ def test_kl_div(reduction, log_target):
                  [x, given], reduction, finite_only=True)
 
 
+@pytest.mark.filterwarnings("ignore:.*reduction.*'mean'")  # kl_div's default, both libraries
+@pytest.mark.parametrize("loss", ["l1_loss", "mse_loss", "binary_cross_entropy_with_logits",
+                                  "kl_div"])
+def test_regression_losses_promote_mixed_float_dtypes(loss):
+    x = rng.random((4, 3)).astype(np.float32)
+    y = rng.random((4, 3))
+    ours = getattr(nn.functional, loss)(ag.tensor(x), ag.tensor(y))
+    theirs = getattr(TF, loss)(torch.tensor(x), torch.tensor(y))
+    ref.assert_same(ours, theirs, rtol=1e-6)
+
+
 # ----- layers ------------------------------------------------------------------------------------
 
 def test_linear_and_activations_match_torch():
@@ -332,6 +347,62 @@ def test_weights_move_between_autograd_lite_and_torch():
                                atol=1e-12)
 
 
+@pytest.mark.parametrize("make", [
+    lambda lib: lib.ReLU(inplace=True), lambda lib: lib.ReLU(True), lambda lib: lib.ReLU(),
+    lambda lib: lib.LeakyReLU(0.2, inplace=True), lambda lib: lib.LeakyReLU(0.2, True),
+    lambda lib: lib.LeakyReLU(negative_slope=0.1),
+])
+def test_activations_take_inplace_and_print_it(make):
+    ours, theirs = make(nn), make(tnn)
+    assert repr(ours) == repr(theirs)
+    assert ours.inplace == theirs.inplace
+    x = rng.standard_normal((2, 3)).astype(np.float32)
+    ref.assert_same(ours(ag.tensor(x)), theirs(torch.tensor(x)))
+
+
+@pytest.mark.parametrize("call", [
+    lambda F, x: F.relu(x, inplace=False), lambda F, x: F.leaky_relu(x, 0.2, inplace=False),
+    lambda F, x: F.dropout(x, 0.5, False, inplace=False),
+])
+def test_functional_activations_take_inplace(call):
+    x = rng.standard_normal(5).astype(np.float32)
+    ref.assert_same(call(nn.functional, ag.tensor(x)), call(TF, torch.tensor(x)))
+
+
+@pytest.mark.parametrize("call", [
+    lambda F, x: F.relu(x, inplace=True), lambda F, x: F.leaky_relu(x, 0.2, True),
+    lambda F, x: F.dropout(x, 0.5, False, True),
+])
+def test_functional_activations_take_inplace_positionally(call):
+    x = rng.standard_normal(5).astype(np.float32)
+    ref.assert_same(call(nn.functional, ag.tensor(x)), call(TF, torch.tensor(x)))
+
+
+def _stack(lib):
+    return lib.Sequential(lib.Linear(2, 3), lib.ReLU(), lib.Linear(3, 1))
+
+
+@pytest.mark.parametrize("edit", [
+    lambda lib, s: s.insert(1, lib.Tanh()),
+    lambda lib, s: s.insert(-1, lib.Tanh()),
+    lambda lib, s: s.insert(3, lib.Tanh()),
+    lambda lib, s: s.extend([lib.Tanh(), lib.Sigmoid()]),
+    lambda lib, s: s.extend(_stack(lib)),
+    lambda lib, s: s.__delitem__(1),
+    lambda lib, s: s.__delitem__(-1),
+    lambda lib, s: s.__delitem__(slice(0, 2)),
+    lambda lib, s: s.pop(0),
+])
+def test_sequential_editing_as_in_torch(edit):
+    ours, theirs = _stack(nn), _stack(tnn)
+    result, expected = edit(nn, ours), edit(tnn, theirs)
+    assert repr(ours) == repr(theirs)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    assert type(result).__name__ == type(expected).__name__
+    if isinstance(expected, tnn.Module):
+        assert repr(result) == repr(expected)
+
+
 # ----- optimisers and schedulers ------------------------------------------------------------------
 
 START = [rng.normal(size=(3, 2)), rng.normal(size=4)]
@@ -420,3 +491,21 @@ def test_schedulers_match_torch(name, kwargs):
     state, reference = ours.state_dict(), theirs.state_dict()
     for key in ("last_epoch", "base_lrs", "_step_count"):
         assert state[key] == pytest.approx(reference[key])
+
+
+# ----- data -----------------------------------------------------------------------------------
+
+class _Floats:
+    def __len__(self):
+        return 5
+
+    def __getitem__(self, i):
+        return float(i) / 2, (i, float(i))
+
+
+def test_dataloader_collates_python_floats_as_float64():
+    ours = next(iter(DataLoader(_Floats(), batch_size=3)))
+    theirs = next(iter(torch.utils.data.DataLoader(_Floats(), batch_size=3)))
+    ref.assert_same(ours[0], theirs[0])
+    ref.assert_same(ours[1][0], theirs[1][0])
+    ref.assert_same(ours[1][1], theirs[1][1])
