@@ -7,14 +7,15 @@ and freed by reference counting alone."""
 
 import gc
 import sys
+import warnings
 import weakref
 
 import numpy as np
 import pytest
 import torch
 from error_messages import raises
-from numpy.testing import assert_array_equal
-from torch_reference import as_np
+from numpy.testing import assert_allclose, assert_array_equal
+from torch_reference import as_np, assert_same_tree
 from user_functions import Cube
 
 import autograd_lite as ag
@@ -22,6 +23,18 @@ import autograd_lite as ag
 
 def leaf(values, dtype=ag.float64):
     return ag.tensor(values, dtype=dtype, requires_grad=True)
+
+
+def leaves(values):
+    """The same float64 values as an autograd_lite and a torch leaf requiring grad."""
+    values = np.asarray(values, dtype=np.float64)
+    return (ag.tensor(values, requires_grad=True), torch.tensor(values, requires_grad=True))
+
+
+def two(lib, values):
+    """Two float64 leaves of `lib` (ag or torch) requiring grad, both with `values`."""
+    return tuple(lib.tensor(np.asarray(values, dtype=np.float64), requires_grad=True)
+                 for _ in range(2))
 
 
 # ----- accumulation ---------------------------------------------------------------------------
@@ -208,6 +221,119 @@ def test_autograd_grad_unused_input():
     assert gx.item() == 2.0 and gu is None
 
 
+def test_autograd_grad_materialize_grads_gives_zeros_for_unused_inputs():
+    results = []
+    for lib in (ag, torch):
+        x, unused = two(lib, [1.0, 2.0])
+        results.append(lib.autograd.grad((x ** 2).sum(), [x, unused], materialize_grads=True))
+    (ours_x, ours_u), (theirs_x, theirs_u) = results
+    assert_allclose(ours_x.numpy(), [2.0, 4.0])
+    assert_same_tree(ours_u, theirs_u)
+    assert not ours_u.requires_grad
+
+
+def test_autograd_grad_materialize_grads_with_allow_unused_false_raises_value_error():
+    x, unused = two(ag, [1.0])
+    with pytest.raises(ValueError, match="Expected allow_unused to be True or not passed when "
+                                         "materialize_grads=True"):
+        ag.autograd.grad((x * 2).sum(), [x, unused], allow_unused=False, materialize_grads=True)
+
+
+def test_autograd_grad_with_empty_inputs_raises_runtime_error():
+    x, _ = two(ag, [1.0])
+    with pytest.raises(RuntimeError, match=r"`inputs` argument to `grad\(\)` cannot be empty"):
+        ag.autograd.grad((x * 2).sum(), [])
+
+
+def test_autograd_grad_checks_the_outputs_before_the_inputs():
+    x = ag.tensor([1.0, 2.0])
+    with pytest.raises(RuntimeError, match="element 0 of tensors does not require grad"):
+        ag.autograd.grad((x * 2).sum(), x)
+
+
+def test_autograd_grad_input_not_requiring_grad_message():
+    x, c = ag.tensor([1.0], requires_grad=True), ag.tensor([1.0])
+    with pytest.raises(RuntimeError,
+                       match="One of the differentiated Tensors does not require grad"):
+        ag.autograd.grad((x * c).sum(), [x, c])
+
+
+def test_retain_grad_is_filled_during_autograd_grad():
+    results = []
+    for lib in (ag, torch):
+        x, _ = two(lib, [1.0, 2.0])
+        y = x * 2
+        y.retain_grad()
+        (gx,) = lib.autograd.grad((y * y).sum(), x)
+        results.append((gx, y.grad, x.grad))
+    ours, theirs = results
+    assert ours[2] is None and theirs[2] is None
+    assert_same_tree(ours[:2], theirs[:2])
+
+
+def test_torch_autograd_names_exist_in_ag_autograd():
+    for name in ("no_grad", "enable_grad", "set_grad_enabled", "detect_anomaly",
+                 "set_detect_anomaly", "gradcheck", "gradgradcheck", "Function", "grad",
+                 "backward"):
+        assert hasattr(torch.autograd, name)
+        assert hasattr(ag.autograd, name), name
+    assert ag.autograd.gradcheck is ag.gradcheck and ag.autograd.no_grad is ag.no_grad
+    assert issubclass(ag.autograd.GradcheckError, RuntimeError)
+
+
+# ----- autograd.backward and backward(inputs=) ------------------------------------------------
+
+def test_autograd_backward_inputs_fills_only_those_gradients():
+    grads = []
+    for lib in (ag, torch):
+        x, w = two(lib, [1.0, 2.0])
+        h = x * 3
+        y = (h * w).sum()
+        lib.autograd.backward(y, inputs=[h, w])
+        grads.append((x.grad, h.grad, w.grad))
+    ours, theirs = grads
+    assert ours[0] is None and theirs[0] is None
+    assert_same_tree(ours[1:], theirs[1:])
+
+
+def test_autograd_backward_inputs_runs_leaf_hooks_once_and_accumulates():
+    grads = []
+    for lib in (ag, torch):
+        x, _ = two(lib, [1.0, 2.0])
+        x.register_hook(lambda g: g * 10)
+        y = (x * x).sum()
+        lib.autograd.backward(y, inputs=x, retain_graph=True)
+        lib.autograd.backward(y, inputs=(x,))
+        grads.append(x.grad)
+    assert_same_tree(*grads)
+
+
+def test_autograd_backward_with_create_graph_and_inputs_is_differentiable():
+    for lib in (ag, torch):
+        x, _ = two(lib, [1.0, 2.0])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # torch's reference-cycle warning
+            lib.autograd.backward((x ** 3).sum(), inputs=[x], create_graph=True)
+        assert x.grad.requires_grad
+        (second,) = lib.autograd.grad(x.grad.sum(), x)
+        assert_allclose(as_np(second), [6.0, 12.0])
+
+
+def test_autograd_backward_with_empty_inputs_raises_runtime_error():
+    x, _ = two(ag, [1.0])
+    with pytest.raises(RuntimeError, match=r"`inputs` argument to `backward\(\)` cannot be empty"):
+        ag.autograd.backward((x * 2).sum(), inputs=[])
+
+
+def test_tensor_backward_inputs():
+    grads = []
+    for x, w in zip(leaves([1.0, 2.0]), leaves([1.0, 2.0])):
+        (x * w).sum().backward(inputs=[x])
+        grads.append((x.grad, w.grad))
+    assert grads[1][1] is None and grads[0][1] is None
+    assert_same_tree(grads[0][0], grads[1][0])
+
+
 # ----- hooks and retain_grad ------------------------------------------------------------------
 
 def test_hook_sees_and_may_replace_the_gradient():
@@ -275,6 +401,26 @@ def test_retained_gradient_is_the_one_after_hooks_on_either_side():
         results.append((as_np(y.grad), as_np(x.grad)))
     assert_array_equal(results[1][0], results[0][0])
     assert_array_equal(results[1][1], results[0][1])
+
+
+def test_hook_handle_as_a_context_manager():
+    results = []
+    for x in leaves([1.0, 2.0]):
+        with x.register_hook(lambda g: g * 2):
+            (x * x).sum().backward()
+        first = x.grad.detach().numpy().copy()
+        x.grad = None
+        (x * x).sum().backward()
+        results.append((first, as_np(x.grad)))
+    assert_allclose(results[0][0], results[1][0])
+    assert_allclose(results[0][1], results[1][1])
+
+
+def test_reading_the_grad_of_a_non_leaf_warns():
+    for x in leaves([1.0]):
+        y = x * 2
+        with pytest.warns(UserWarning, match="retain_grad"):
+            assert y.grad is None
 
 
 def test_register_hook_on_a_tensor_without_grad_raises():
@@ -378,6 +524,28 @@ def test_without_anomaly_mode_nan_flows_silently_like_pytorch():
     x = leaf([0.0])
     x.sqrt().sum().backward()
     assert np.isinf(x.grad.numpy()[0])
+
+
+def test_set_detect_anomaly_as_a_context_manager():
+    for lib in (torch, ag):
+        try:
+            with lib.autograd.set_detect_anomaly(True):
+                assert lib.is_anomaly_enabled()
+            assert not lib.is_anomaly_enabled()
+        finally:  # the call turns the mode on even when the `with` then fails
+            lib.autograd.set_detect_anomaly(False)
+
+
+def test_detect_anomaly_check_nan_false_lets_nan_through():
+    grads = []
+    for lib in (ag, torch):
+        x, _ = two(lib, [0.0, 1.0])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with lib.autograd.detect_anomaly(check_nan=False):
+                (x.sqrt() * 0).sum().backward()
+        grads.append(as_np(x.grad))
+    assert_allclose(grads[0], grads[1])
 
 
 # ----- the graph is iterative and leaves nothing behind ---------------------------------------

@@ -7,6 +7,7 @@ import threading
 
 import numpy as np
 import pytest
+import torch
 from user_functions import Cube
 
 import autograd_lite as ag
@@ -147,3 +148,14 @@ def test_grad_mode_is_thread_local():
         assert not (x * 2).requires_grad
     assert seen == [(True, True), (False, False)]
     assert ag.is_grad_enabled() and (x * 2).requires_grad
+
+
+@pytest.mark.parametrize("name, expected", [("no_grad", False), ("enable_grad", True)])
+def test_grad_mode_as_a_bare_decorator(name, expected):
+    for lib in (torch, ag):
+        @getattr(lib, name)
+        def mode(lib=lib):
+            return lib.is_grad_enabled()
+
+        with lib.set_grad_enabled(not expected):
+            assert mode() is expected
