@@ -87,13 +87,13 @@ def test_set_default_dtype_changes_python_floats_and_factories(default_dtype):
 
 
 @pytest.mark.parametrize("data", [[[1, 2], [3]], [1, [2, 3]], [[1.0], [2.0, 3.0]]])
-def test_tensor_of_ragged_lists(data):
+def test_tensor_of_ragged_lists_is_refused(data):
     with raises(ValueError, "tensor()", "regular shape"):
         ag.tensor(data)
 
 
 @pytest.mark.parametrize("data", ["abc", ["a", "b"], [1, "b"], None, {1: 2}])
-def test_tensor_of_strings_and_other_non_numbers(data):
+def test_tensor_of_strings_and_other_non_numbers_is_refused(data):
     with raises(TypeError, "tensor()"):
         ag.tensor(data)
 
@@ -108,11 +108,11 @@ def test_tensor_of_strings_and_other_non_numbers(data):
     (lambda: ag.arange(5), (5,)), (lambda: ag.linspace(0, 1, 7), (7,)),
     (lambda: ag.randn(2, 3), (2, 3)), (lambda: ag.rand((4,)), (4,)),
 ])
-def test_factory_shapes(make, shape):
+def test_factories_give_the_asked_shape(make, shape):
     assert make().shape == shape
 
 
-def test_factory_values():
+def test_factories_give_their_values():
     np.testing.assert_array_equal(ag.zeros(2, 2).numpy(), np.zeros((2, 2)))
     np.testing.assert_array_equal(ag.ones(3).numpy(), np.ones(3))
     np.testing.assert_array_equal(ag.full((2,), 1.5).numpy(), [1.5, 1.5])
@@ -144,7 +144,7 @@ def test_factories_take_requires_grad():
 
 @pytest.mark.parametrize("kwargs", [{"end": 4}, {"start": 1, "end": 4}, {"end": 2.5},
                                     {"start": 3, "end": 0, "step": -1}])
-def test_arange_by_keyword(kwargs):
+def test_arange_takes_its_arguments_by_keyword(kwargs):
     assert_same(ag.arange(**kwargs), torch.arange(**kwargs))
 
 
@@ -202,14 +202,14 @@ def test_manual_seed_makes_the_default_generator_reproducible(sample):
     assert sample(5).numpy().tobytes() != first[0]
 
 
-def test_random_value_ranges():
+def test_rand_is_in_zero_one_and_randn_is_standard_normal():
     u = ag.rand(1000, generator=np.random.default_rng(0)).numpy()
     assert u.min() >= 0.0 and u.max() < 1.0
     n = ag.randn(10000, generator=np.random.default_rng(0), dtype=ag.float64).numpy()
     assert abs(n.mean()) < 0.05 and abs(n.std() - 1) < 0.05
 
 
-def test_randint_with_high_and_size_only():
+def test_randint_takes_high_and_size_only():
     out = ag.randint(5, (200,), generator=np.random.default_rng(0))
     assert out.shape == tuple(torch.randint(5, (200,)).shape)
     assert out.dtype is ag.int64

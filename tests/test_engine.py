@@ -1,9 +1,14 @@
-"""The backward pass, the chain rule run by engine.py and autograd.py: gradients accumulate
-over fan-out and across calls and reduce to each input's shape; a graph is freed after backward
-unless retain_graph; create_graph records the backward for higher derivatives; autograd.grad and
-autograd.backward; hooks and retain_grad; version counters catch an in-place change of a saved
-tensor; anomaly mode names the op and the forward line; the graph is walked without recursion
-and freed by reference counting alone."""
+"""The backward pass, the chain rule run by engine.py and autograd.py.
+
+Gradients accumulate over fan-out and across calls and reduce to each input's shape; backward
+refuses what PyTorch refuses (a non-scalar without a gradient, a gradient of another shape);
+a graph is freed after backward unless retain_graph; create_graph records the backward for
+higher derivatives; autograd.grad and autograd.backward (and backward(inputs=)) behave as
+PyTorch's; hooks run before a gradient is retained or accumulated; version counters catch an
+in-place change of a saved tensor and name the op; anomaly mode names the op and the forward
+line; the graph is walked without recursion and freed by reference counting alone.
+
+Where the claim is "as PyTorch does", the test runs the same program in both libraries."""
 
 import gc
 import sys
@@ -92,25 +97,25 @@ def test_grad_dtype_follows_the_leaf():
 
 # ----- what backward() refuses ----------------------------------------------------------------
 
-def test_backward_on_a_non_scalar_without_gradient():
+def test_backward_of_a_non_scalar_needs_a_gradient():
     y = ag.ones(2, 3, requires_grad=True) * 2
     with raises(RuntimeError, "backward()", "scalar outputs", "(2, 3)"):
         y.backward()
 
 
-def test_backward_with_a_gradient_of_the_wrong_shape():
+def test_backward_gradient_must_have_the_outputs_shape():
     y = ag.ones(2, requires_grad=True) * 2
     with raises(RuntimeError, "backward()", "(3,)", "(2,)"):
         y.backward(ag.ones(3))
 
 
-def test_backward_with_a_gradient_that_is_not_numbers():
+def test_backward_gradient_must_be_numbers():
     y = ag.ones(2, requires_grad=True) * 2
     with pytest.raises(TypeError, match=r"gradient must be a Tensor.*shape \(2,\).*str"):
         y.backward("a")
 
 
-def test_backward_on_a_tensor_that_does_not_require_grad():
+def test_backward_of_a_tensor_that_does_not_require_grad_raises():
     with raises(RuntimeError, "does not require grad"):
         ag.ones(2).sum().backward()
     with ag.no_grad():
@@ -213,7 +218,7 @@ def test_autograd_grad_of_an_intermediate_tensor():
     assert gh.item() == 12.0
 
 
-def test_autograd_grad_unused_input():
+def test_autograd_grad_of_an_unused_input_needs_allow_unused():
     x, unused = leaf(1.0), leaf(1.0)
     with pytest.raises(RuntimeError, match="allow_unused=True"):
         ag.autograd.grad(x * 2, [x, unused])
@@ -251,7 +256,7 @@ def test_autograd_grad_checks_the_outputs_before_the_inputs():
         ag.autograd.grad((x * 2).sum(), x)
 
 
-def test_autograd_grad_input_not_requiring_grad_message():
+def test_autograd_grad_of_an_input_without_grad_raises():
     x, c = ag.tensor([1.0], requires_grad=True), ag.tensor([1.0])
     with pytest.raises(RuntimeError,
                        match="One of the differentiated Tensors does not require grad"):
@@ -271,7 +276,7 @@ def test_retain_grad_is_filled_during_autograd_grad():
     assert_same_tree(ours[:2], theirs[:2])
 
 
-def test_torch_autograd_names_exist_in_ag_autograd():
+def test_ag_autograd_has_torch_autograds_names():
     for name in ("no_grad", "enable_grad", "set_grad_enabled", "detect_anomaly",
                  "set_detect_anomaly", "gradcheck", "gradgradcheck", "Function", "grad",
                  "backward"):
@@ -325,7 +330,7 @@ def test_autograd_backward_with_empty_inputs_raises_runtime_error():
         ag.autograd.backward((x * 2).sum(), inputs=[])
 
 
-def test_tensor_backward_inputs():
+def test_tensor_backward_inputs_fills_only_those_gradients():
     grads = []
     for x, w in zip(leaves([1.0, 2.0]), leaves([1.0, 2.0])):
         (x * w).sum().backward(inputs=[x])
@@ -446,7 +451,7 @@ def test_inplace_change_of_a_saved_output_is_detected(dtype):
     (lambda y: y ** 2, "PowBackward"),
     (lambda y: y @ y, "MatMulBackward"),
 ])
-def test_in_place_on_a_saved_tensor_then_backward(make, op):
+def test_inplace_change_of_a_saved_tensor_names_the_op(make, op):
     x = ag.tensor([1.0, 2.0], requires_grad=True)
     y = x * 2
     z = make(y)
@@ -561,7 +566,7 @@ def test_a_200k_node_chain_backpropagates_without_recursion():
 
 
 @pytest.mark.slow
-def test_a_million_node_chain():
+def test_a_million_node_chain_backpropagates():
     x = leaf(1.0)
     y = x
     for _ in range(1_000_000):

@@ -1,7 +1,7 @@
 """ag.Function and the grad modes of function.py: a custom Function's forward and backward,
 first and second order, its derivative recorded through `in_backward`, and the mistakes in a
 backward that gradcheck or the engine report; no_grad, enable_grad and set_grad_enabled as
-context managers and decorators, each thread with its own mode."""
+context managers and decorators (bare ones too, as PyTorch's), each thread with its own mode."""
 
 import threading
 

@@ -51,7 +51,7 @@ def test_grad_argnums_tuple_and_has_aux():
     np.testing.assert_array_equal(gb.numpy(), [1.0, 2.0])
 
 
-def test_grad_of_grad():
+def test_grad_of_grad_of_grad_is_the_third_derivative():
     d3 = ag.grad(ag.grad(ag.grad(lambda x: x ** 4)))
     assert d3(f64(2.0)).item() == 48.0
 
@@ -67,7 +67,7 @@ def test_grad_of_a_constant_function_is_zero():
     assert ag.grad(lambda x: ag.tensor(5.0))(f64(1.0)).item() == 0.0
 
 
-def test_value_and_grad():
+def test_value_and_grad_gives_the_value_detached_and_the_gradient():
     value, g = ag.value_and_grad(lambda x: (x ** 2).sum())(f64([1.0, 2.0]))
     assert value.item() == 5.0 and not value.requires_grad
     np.testing.assert_array_equal(g.numpy(), [2.0, 4.0])

@@ -14,29 +14,29 @@ import autograd_lite as ag
     (lambda a, b: a / b, "div"), (lambda a, b: a ** b, "pow"), (lambda a, b: b + a, "add"),
     (ag.maximum, "maximum"), (ag.minimum, "minimum"),
 ])
-def test_broadcasting_mismatch(op, name):
+def test_a_broadcasting_mismatch_names_the_op_and_both_shapes(op, name):
     with raises(RuntimeError, f"{name}:", "(2, 3)", "(4,)", "cannot be broadcast"):
         op(ag.ones(2, 3), ag.ones(4))
 
 
-def test_broadcasting_mismatch_with_a_numpy_array():
+def test_a_broadcasting_mismatch_with_a_numpy_array_names_both_shapes():
     with raises(RuntimeError, "mul:", "(2, 3)", "(4,)"):
         ag.ones(2, 3) * np.ones(4)
     with raises(RuntimeError, "add:", "(4,)", "(2, 3)"):
         np.ones(4) + ag.ones(2, 3, requires_grad=True)
 
 
-def test_broadcasting_mismatch_in_a_comparison():
+def test_a_broadcasting_mismatch_in_a_comparison_names_the_op():
     with raises(RuntimeError, "less", "(2, 3)", "(4,)"):
         _ = ag.ones(2, 3) < ag.ones(4)
 
 
-def test_broadcasting_mismatch_in_where():
+def test_a_broadcasting_mismatch_in_where_names_the_shapes():
     with raises(RuntimeError, "where", "(2, 3)", "(4,)"):
         ag.where(ag.ones(2, 3) > 0, ag.ones(2, 3), ag.ones(4))
 
 
-def test_broadcasting_mismatch_in_place():
+def test_an_in_place_result_must_fit_the_tensors_shape():
     x = ag.ones(2, 3)
     with raises(RuntimeError, "add_", "(2, 3)", "(4,)"):
         x += ag.ones(4)
@@ -44,7 +44,7 @@ def test_broadcasting_mismatch_in_place():
         ag.ones(3).add_(ag.ones(2, 3))
 
 
-def test_matmul_shape_mismatch():
+def test_matmul_names_both_shapes_and_the_unequal_sizes():
     with raises(RuntimeError, "matmul", "(2, 3)", "(4, 2)", "3 != 4"):
         ag.ones(2, 3) @ ag.ones(4, 2)
     with raises(RuntimeError, "matmul", "(3,)", "(4,)"):
@@ -54,42 +54,42 @@ def test_matmul_shape_mismatch():
 
 
 @pytest.mark.parametrize("a, b", [((), (3,)), ((3,), ()), ((), ())])
-def test_matmul_of_a_0d_operand(a, b):
+def test_matmul_needs_operands_of_at_least_1d(a, b):
     with raises(RuntimeError, "matmul", "at least 1D", f"{a}", f"{b}"):
         ag.ones(a) @ ag.ones(b)
 
 
-def test_dot_of_matrices_and_of_unequal_lengths():
+def test_dot_needs_two_1d_tensors_of_one_length():
     with raises(RuntimeError, "dot", "1D tensors expected", "2D and 2D"):
         ag.dot(ag.ones(2, 2), ag.ones(2, 2))
     with raises(RuntimeError, "dot", "[2]", "[3]"):
         ag.ones(2).dot(ag.ones(3))
 
 
-def test_outer_of_a_matrix():
+def test_outer_needs_1d_tensors():
     with raises(RuntimeError, "outer", "2D"):
         ag.outer(ag.ones(2, 2), ag.ones(2))
 
 
 @pytest.mark.parametrize("method", ["reshape", "view"])
 @pytest.mark.parametrize("shape", [(4, 2), (-1, 4), (7,), (-1, -1), (-2, 3)])
-def test_reshape_to_an_invalid_size(method, shape):
+def test_reshape_to_an_invalid_size_names_the_shape_and_the_size(method, shape):
     with raises(RuntimeError, f"{method}():", f"'{list(shape)}'", "size 6", "(2, 3)"):
         getattr(ag.ones(2, 3), method)(*shape)
 
 
 @pytest.mark.parametrize("dims", [(0,), (0, 0), (0, 1, 0)])
-def test_permute_with_wrong_dims(dims):
+def test_permute_needs_each_dim_once(dims):
     with raises(RuntimeError, "permute()", f"{dims}", "(2, 3)"):
         ag.ones(2, 3).permute(*dims)
 
 
-def test_permute_with_dims_both_ways():
+def test_permute_takes_the_dims_one_way_not_both():
     with raises(TypeError, "permute()", "dims=", "not both"):
         ag.zeros(2, 3).permute(1, 0, dims=(1, 0))
 
 
-def test_expand_mismatch():
+def test_expand_names_the_target_and_the_tensor_sizes():
     with raises(RuntimeError, "expanded size", "Target sizes: [4, 4]", "Tensor sizes: [2, 3]"):
         ag.ones(2, 3).expand(4, 4)
     with raises(RuntimeError, "expand", "(1)", "(2)"):
@@ -97,7 +97,7 @@ def test_expand_mismatch():
 
 
 @pytest.mark.parametrize("widths", [(1,), (1, 1, 1), (1, 1, 1, 1, 1, 1)])
-def test_pad_of_odd_or_too_long_length(widths):
+def test_pad_widths_come_in_pairs_two_per_dim_at_most(widths):
     with raises(RuntimeError, "pad", "(2, 3)", f"{widths}"):
         ag.pad(ag.ones(2, 3), widths)
 
@@ -108,7 +108,7 @@ def test_pad_cropping_more_than_the_input_raises(widths):
         ag.pad(ag.ones(3, 4), widths)
 
 
-def test_cat_mismatch():
+def test_cat_names_the_mismatching_dimension_and_shapes():
     with raises(RuntimeError, "cat()", "dimension 0", "(2, 3)", "(3, 2)"):
         ag.cat([ag.ones(2, 3), ag.ones(3, 2)])
     with raises(RuntimeError, "cat()", "same number of dimensions", "(3,)"):
@@ -119,7 +119,7 @@ def test_cat_mismatch():
         ag.cat([])
 
 
-def test_stack_mismatch():
+def test_stack_needs_tensors_of_one_shape():
     with raises(RuntimeError, "stack", "[2, 3]", "[3, 2]", "entry 1"):
         ag.stack([ag.ones(2, 3), ag.ones(3, 2)])
 
@@ -142,7 +142,7 @@ def test_stack_mismatch():
     (lambda t: ag.cat([t, t], dim=2), "cat", -2, 1, 2),
     (lambda t: ag.stack([t, t], dim=-4), "stack", -3, 2, -4),
 ])
-def test_dim_out_of_range(call, name, low, high, got):
+def test_a_dim_out_of_range_names_the_op_and_the_valid_range(call, name, low, high, got):
     with raises(IndexError, f"{name}():", f"[{low}, {high}]", f"got {got}"):
         call(ag.ones(2, 3))
 
@@ -157,19 +157,19 @@ def test_dims_of_a_zero_dimensional_tensor_are_checked(op):
     (lambda t: t.amax(0), "amax", 0), (lambda t: t.amin((1, 0)), "amin", 0),
     (lambda t: t.max(0), "max", 0), (lambda t: t.min(dim=-2), "min", 0),
 ])
-def test_maximum_over_an_empty_dimension(call, name, dim):
+def test_a_maximum_over_an_empty_dimension_raises_index_error(call, name, dim):
     with raises(IndexError, f"{name}():", f"dim {dim}", "non-zero size", "(0, 2)"):
         call(ag.zeros(0, 2))
 
 
 @pytest.mark.parametrize("name", ["max", "min", "amax", "amin"])
-def test_maximum_of_all_elements_of_an_empty_tensor(name):
+def test_the_maximum_of_all_elements_of_an_empty_tensor_raises(name):
     with raises(RuntimeError, f"{name}()", "numel() == 0"):
         getattr(ag.zeros(0, 2), name)()
 
 
 @pytest.mark.parametrize("name", ["argmax", "argmin"])
-def test_argmax_of_all_elements_of_an_empty_tensor(name):
+def test_argmax_of_an_empty_tensor_needs_a_dim(name):
     with raises(IndexError, f"{name}()", "numel() == 0", "(0, 2)", "dim"):
         getattr(ag.zeros(0, 2), name)()
 
@@ -183,7 +183,7 @@ def test_argmax_of_an_empty_tensor_raises_index_error(dim, says):
 
 # ----- dtypes ---------------------------------------------------------------------------------
 
-def test_mean_and_var_of_an_int_tensor():
+def test_mean_var_and_std_need_a_floating_tensor():
     with raises(RuntimeError, "mean()", "int64"):
         ag.tensor([1, 2]).mean()
     with raises(RuntimeError, "var()", "int64"):
@@ -192,12 +192,12 @@ def test_mean_and_var_of_an_int_tensor():
         ag.tensor([1, 2], dtype=ag.int32).std()
 
 
-def test_where_with_a_non_boolean_condition():
+def test_where_needs_a_boolean_condition():
     with raises(RuntimeError, "where", "boolean", "int64"):
         ag.where(ag.tensor([1, 0]), ag.ones(2), ag.zeros(2))
 
 
-def test_integer_to_a_negative_integer_power():
+def test_integers_to_negative_integer_powers_are_refused():
     with raises(RuntimeError, "pow", "negative integer powers"):
         ag.tensor([1, 2]) ** -1
 
@@ -208,7 +208,7 @@ def test_integer_to_a_negative_integer_power():
     (lambda a, b: a.sub_(b), "sub_:", "float32 and bool"),
     (lambda a, b: -b, "neg:", "shape (2,)"),
 ])
-def test_subtracting_or_negating_a_bool_tensor(op, name, dtypes):
+def test_subtracting_or_negating_a_bool_tensor_names_the_op_and_points_to_not(op, name, dtypes):
     with raises(RuntimeError, name, dtypes, "bool tensor", "not supported", "`~`"):
         op(ag.ones(2), ag.tensor([True, False]))
 
@@ -238,7 +238,7 @@ def test_subtracting_a_bool_array_raises():
 
 @pytest.mark.parametrize("op, name", [(lambda a, b: a & b, "bitwise_and"),
                                       (lambda a, b: a | b, "bitwise_or")])
-def test_bitwise_and_or_of_a_float_tensor(op, name):
+def test_bitwise_and_or_need_bool_or_integer_tensors(op, name):
     with raises(NotImplementedError, f"{name}:", "bool and integer", "float32 and int64"):
         op(ag.ones(2), ag.tensor([1, 0]))
 
@@ -249,14 +249,14 @@ def test_bitwise_and_or_of_float_tensors_raise(op):
         op(ag.tensor([1.0]), ag.tensor([True]))
 
 
-def test_argmax_of_a_bool_tensor():
+def test_argmax_of_a_bool_tensor_says_to_convert_it():
     with raises(RuntimeError, "argmax()", "bool", "(2,)", ".long()"):
         ag.tensor([True, False]).argmax()
 
 
 # ----- arguments ------------------------------------------------------------------------------
 
-def test_clamp_without_bounds():
+def test_clamp_needs_a_bound_given_as_a_number():
     with raises(RuntimeError, "clamp()", "min", "max"):
         ag.ones(3).clamp()
     with raises(RuntimeError, "clamp()"):

@@ -83,7 +83,7 @@ def same_dtype(make):
     (lambda lib: lib.tensor([1, 2]) == lib.tensor([1.0, 3.0]), np.bool_),
 ])
 @pytest.mark.filterwarnings("ignore:__array_wrap__:DeprecationWarning")  # torch's, not ours
-def test_dtype_matches_torch(make, dtype):
+def test_default_and_promoted_dtypes_are_torchs(make, dtype):
     assert same_dtype(make) is dtype
 
 

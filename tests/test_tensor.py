@@ -1,8 +1,12 @@
-"""The Tensor: its attributes, methods, operators, indexing, in-place updates and printed form.
+"""The Tensor of tensor.py: its attributes; which tensors may require grad and what may be
+assigned to requires_grad and grad; its methods; conversions to Python and NumPy values; its
+operators; indexing; in-place updates (under no_grad, on non-leaves where they are recorded, and
+where they are refused); and its printed form, PyTorch's to the character.
 
-Tensor-level behaviour is checked on its own or against PyTorch, the reference, where the claim
-is "as PyTorch does". Creation is in test_creation.py, dtypes in test_promotion.py, NumPy on
-Tensors in test_interop.py, and the values and gradients of each op in test_ops_parity.py."""
+Where the claim is "as PyTorch does", the test compares with PyTorch, the reference. Creation is
+in test_creation.py, dtypes in test_promotion.py, NumPy on Tensors in test_interop.py, the
+values and gradients of each op in test_ops_parity.py and the errors of each op in
+test_ops_errors.py."""
 
 import re
 import warnings
@@ -21,7 +25,7 @@ RNG = np.random.default_rng(20240613)
 
 # ----- attributes -----------------------------------------------------------------------------
 
-def test_shape_dtype_ndim_size_numel():
+def test_shape_dtype_ndim_size_and_numel_describe_the_tensor():
     t = ag.zeros(2, 3, 4)
     assert t.shape == (2, 3, 4) and isinstance(t.shape, tuple)
     assert t.dtype is np.float32 and t.dtype is ag.float32
@@ -64,7 +68,7 @@ def test_is_leaf_grad_fn_and_requires_grad_propagation():
     lambda: ag.tensor([True], requires_grad=True),
     lambda: ag.arange(3, requires_grad=True),
 ])
-def test_requires_grad_on_a_non_floating_tensor(make):
+def test_only_floating_tensors_can_require_grad(make):
     with raises(RuntimeError, "floating point", "require gradients"):
         make()
 
@@ -121,7 +125,7 @@ def test_detach_of_a_result_cuts_the_graph_and_of_a_leaf_shares_its_data():
     assert x.data[0] == 7.0
 
 
-def test_tensor_where_method():
+def test_where_method_matches_torch():
     x = RNG.standard_normal(4).astype(np.float32)
     assert_same(ag.tensor(x).where(ag.tensor(x > 0), 0.0),
                 torch.tensor(x).where(torch.tensor(x > 0), 0.0))
@@ -142,7 +146,7 @@ def test_requires_grad_returns_the_tensor():
     assert t.requires_grad_(False) is t and not t.requires_grad
 
 
-def test_item_numpy_tolist():
+def test_item_numpy_and_tolist_give_python_and_numpy_values():
     assert ag.tensor(2.5).item() == 2.5 and type(ag.tensor(2.5).item()) is float
     assert type(ag.tensor(3).item()) is int and type(ag.tensor([True]).item()) is bool
     assert ag.tensor([[4.0]]).item() == 4.0
@@ -205,7 +209,7 @@ def test_function_forms_take_tensors_and_array_likes():
     assert x.grad.tolist() == [0.0, -0.0]
 
 
-def test_iterating_and_len():
+def test_iterating_gives_the_rows_and_len_counts_them():
     x = ag.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
     rows = list(x)
     assert len(rows) == 2 and all(isinstance(r, ag.Tensor) for r in rows)
@@ -215,19 +219,19 @@ def test_iterating_and_len():
 
 # ----- conversions ----------------------------------------------------------------------------
 
-def test_item_of_several_elements():
+def test_item_needs_a_single_element():
     with raises(RuntimeError, "2 elements", "item()"):
         ag.ones(2).item()
 
 
-def test_float_and_int_of_several_elements():
+def test_float_and_int_need_a_single_element():
     with raises(ValueError, "only one element", "float()", "(2,)"):
         float(ag.ones(2))
     with raises(ValueError, "only one element", "int()", "(1, 2)"):
         int(ag.ones(1, 2))
 
 
-def test_bool_of_several_elements():
+def test_bool_of_several_elements_is_ambiguous():
     with raises(RuntimeError, "ambiguous", "(2,)"):
         bool(ag.ones(2))
     with raises(RuntimeError, "ambiguous"):
@@ -235,7 +239,7 @@ def test_bool_of_several_elements():
             pass
 
 
-def test_numpy_of_a_tensor_that_requires_grad():
+def test_numpy_of_a_tensor_that_requires_grad_says_to_detach():
     with raises(RuntimeError, "numpy()", "requires grad", "detach()"):
         ag.ones(2, requires_grad=True).numpy()
 
@@ -305,7 +309,7 @@ def test_the_operators_constant_cache_stays_small():
 
 # ----- indexing -------------------------------------------------------------------------------
 
-def test_index_out_of_range():
+def test_an_index_out_of_range_names_the_shape_and_the_index():
     with raises(IndexError, "(3,)[3]", "out of bounds"):
         ag.ones(3)[3]
     with raises(IndexError, "(2, 3)[0, -4]", "out of bounds"):
@@ -316,7 +320,7 @@ def test_index_out_of_range():
         ag.ones(3)[0, 0]
 
 
-def test_negative_slice_step():
+def test_a_negative_slice_step_says_how_to_reverse():
     with raises(ValueError, "(2, 3)[1, ::-1]", "step must be greater than zero", "got -1",
                 "ag.arange(n - 1, -1, -1)"):
         ag.ones(2, 3)[1, ::-1]
@@ -405,7 +409,7 @@ def test_gradient_descent_step_in_place():
     assert np.abs(w.detach().numpy()).max() < 1e-3
 
 
-def test_in_place_update_of_an_int_tensor_with_floats():
+def test_an_int_tensor_takes_no_floats_in_place():
     t = ag.tensor([1, 2])
     with raises(RuntimeError, "add_", "int64"):
         t += 1.5
@@ -420,7 +424,7 @@ def test_in_place_update_of_an_int_tensor_with_floats():
     lambda x: x.__iadd__(1), lambda x: x.__isub__(1), lambda x: x.__imul__(2),
     lambda x: x.__itruediv__(2), lambda x: x.add_(1), lambda x: x.sub_(1), lambda x: x.mul_(2),
 ], ids=["+=", "-=", "*=", "/=", "add_", "sub_", "mul_"])
-def test_in_place_on_a_leaf_that_requires_grad(update):
+def test_in_place_on_a_leaf_that_requires_grad_is_refused_and_leaves_it(update):
     x = ag.tensor([1.0, 2.0], requires_grad=True)
     with raises(RuntimeError, "leaf Variable that requires grad", "in-place", "no_grad"):
         update(x)
@@ -430,7 +434,7 @@ def test_in_place_on_a_leaf_that_requires_grad(update):
 @pytest.mark.parametrize("overwrite", [lambda x: x.zero_(), lambda x: x.fill_(3.0),
                                        lambda x: x.__setitem__(0, 5.0)],
                          ids=["zero_", "fill_", "setitem"])
-def test_overwriting_a_tensor_that_requires_grad(overwrite):
+def test_overwriting_a_leaf_that_requires_grad_is_refused(overwrite):
     x = ag.tensor([1.0, 2.0], requires_grad=True)
     with raises(RuntimeError, "requires grad", "no_grad"):
         overwrite(x)
