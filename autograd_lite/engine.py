@@ -17,9 +17,9 @@ from typing import Any
 import numpy as np
 
 from .function import FREED, Function, Released, _clock, _mode, freed_error
-from .tensor import Tensor
 
 ndarray = np.ndarray
+Tensor: Any = None  # registered by tensor.py, which imports this module (Function <-> Tensor)
 
 
 def unbroadcast(grad: Any, shape: tuple, node: Function | None = None, index: int = 0) -> Any:
@@ -64,7 +64,7 @@ KEEP_ELEMENTS = 64
 """The teaching rule: after a backward pass without `retain_graph`, a graph keeps the values
 and gradients of its tensors of at most this many numbers (so the pictures and `explain` of a
 small example stay whole) and lets every larger one go, as PyTorch does. With
-`retain_graph=True` it keeps them all."""
+`retain_graph=True` or `create_graph=True` it keeps them all."""
 
 class _NotKept:
     __slots__ = ()
@@ -159,7 +159,7 @@ class _Step:
                  run_hooks: bool) -> None:
         self.retain_graph, self.create_graph = retain_graph, create_graph
         self.check_finite = check_finite
-        self.keep_all = retain_graph or not run_hooks
+        self.keep_all = retain_graph or create_graph or not run_hooks
 
 
 def chain_rule(node: Function, grad: Any, step: _Step) -> list:
@@ -193,24 +193,33 @@ def chain_rule(node: Function, grad: Any, step: _Step) -> list:
         _check_finite(node, outputs)
     gradients = []
     args = node.args
+    keep_all = step.keep_all
+    large = not keep_all and grad.size > KEEP_ELEMENTS  # whether the teaching rule lets go
     for index, parent in enumerate(parents):
         parent_grad = outputs[index]
         if parent is None or parent_grad is None:
             gradients.append(None)
+            arg = args[index]
+            if not keep_all and type(arg) is Tensor and arg.data.size > KEEP_ELEMENTS:
+                large = True
             continue
         if type(parent_grad) is not ndarray:
             parent_grad = _as_gradient(parent_grad, step.create_graph)
         shape = args[index].data.shape
         if parent_grad.shape != shape:
             parent_grad = unbroadcast(parent_grad, shape, node, index)
+        if not keep_all and parent_grad.size > KEEP_ELEMENTS:
+            large = True
         gradients.append(parent_grad)
-    if step.keep_all or grad.size <= KEEP_ELEMENTS:
+    if not large:
         node.out_grad = grad.data if step.create_graph else grad
         node.passed = gradients
+    elif grad.size <= KEEP_ELEMENTS:  # a small result of large inputs (a loss): keep the small
+        node.out_grad = grad
+        node.passed = [g if g is None or g.size <= KEEP_ELEMENTS else None for g in gradients]
     else:
-        node.out_grad = NOT_KEPT
-        node.passed = None
-    if not step.retain_graph:
+        node.out_grad, node.passed = NOT_KEPT, None
+    if large and not step.retain_graph:
         release(node)
     return gradients
 
@@ -221,14 +230,8 @@ def release(node: Function) -> None:
     out = node.out_data
     if type(out) is ndarray and out.size > KEEP_ELEMENTS:
         node.out_data = Released(out)
-    passed = node.passed
-    if passed is not None and any(g is not None and g.size > KEEP_ELEMENTS for g in passed):
-        node.passed = [g if g is None or g.size <= KEEP_ELEMENTS else None for g in passed]
-    for arg in node.args:
-        if isinstance(arg, Tensor) and arg.data.size > KEEP_ELEMENTS:
-            node.args = tuple(Released(a.data) if isinstance(a, Tensor)
-                              and a.data.size > KEEP_ELEMENTS else a for a in node.args)
-            return
+    node.args = tuple(Released(a.data) if isinstance(a, Tensor) and a.data.size > KEEP_ELEMENTS
+                      else a for a in node.args)
 
 
 def _as_gradient(grad: Any, create_graph: bool) -> Any:
@@ -256,7 +259,7 @@ def _run_hooks(hooks: list, grad: Any, create_graph: bool) -> Any:
     stores it after all of them (whenever it was called), as in PyTorch."""
     retains = []
     for hook in hooks:
-        if isinstance(hook, _RetainGrad):
+        if isinstance(hook, RetainGrad):
             retains.append(hook)
             continue
         as_tensor = grad if create_graph else Tensor._make(grad, False, None)
@@ -275,7 +278,7 @@ def _run_hooks(hooks: list, grad: Any, create_graph: bool) -> Any:
     return grad
 
 
-class _RetainGrad:
+class RetainGrad:
     """The hook `retain_grad()` puts on a non-leaf tensor: keeps its gradient in `.grad`."""
 
     __slots__ = ("tensor",)
@@ -362,3 +365,146 @@ def _root_grad(tensor: Tensor, gradient: Any, what: str, create_graph: bool) -> 
     if create_graph:
         return gradient if isinstance(gradient, Tensor) else Tensor._make(data, False, None)
     return np.array(data, dtype=tensor.data.dtype)  # a copy: the pass may keep it as a .grad
+
+
+# --- PyTorch's functional entries: autograd.grad and autograd.backward -------------------
+
+def _as_list(x: Any, what: str = "") -> list:
+    if isinstance(x, Tensor):
+        return [x]
+    try:
+        return list(x)
+    except TypeError:
+        raise TypeError(f"{what}expected a Tensor or a sequence of Tensors, got "
+                        f"{type(x).__name__}") from None
+
+
+def _check_outputs(outputs: list, what: str) -> None:
+    for i, out in enumerate(outputs):
+        if not isinstance(out, Tensor):
+            raise TypeError(f"{what}: element {i} of the outputs is a {type(out).__name__}, "
+                            "not a Tensor")
+        if not out.requires_grad:
+            raise RuntimeError(
+                f"element {i} of tensors does not require grad and does not have a grad_fn: "
+                "the output does not depend on any input that requires grad. Create the "
+                "inputs with requires_grad=True (and compute outside no_grad()).")
+
+
+def _check_inputs(inputs: list, what: str) -> None:
+    if not inputs:
+        raise RuntimeError(f"`inputs` argument to `{what}()` cannot be empty: name the tensors "
+                           "to differentiate with respect to")
+    for i, t in enumerate(inputs):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{what}: input {i} is a {type(t).__name__}, not a Tensor")
+        if not t.requires_grad:
+            raise RuntimeError(
+                f"One of the differentiated Tensors does not require grad: {what} input {i} "
+                f"(shape {tuple(t.shape)}); create it with requires_grad=True")
+
+
+def grad(
+    outputs: Tensor | Sequence[Tensor],
+    inputs: Tensor | Sequence[Tensor],
+    grad_outputs: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    allow_unused: bool | None = None,
+    materialize_grads: bool = False,
+) -> tuple:
+    """The gradients of `outputs` with respect to `inputs`, returned (not put in `.grad`).
+
+    `grad_outputs` are the vectors of the vector-Jacobian product (needed for non-scalar
+    outputs; `None` entries stand for ones of scalar outputs). With `create_graph=True` the
+    result can be differentiated again. An input the outputs do not depend on raises, unless
+    `allow_unused=True` (its gradient is then None) or `materialize_grads=True` (zeros).
+
+    >>> (dx,) = ag.autograd.grad((x ** 3).sum(), x, create_graph=True)
+    """
+    if materialize_grads:
+        if allow_unused is False:
+            raise ValueError(
+                "Expected allow_unused to be True or not passed when materialize_grads=True, "
+                "but got: allow_unused=False.")
+        allow_unused = True
+    outputs = _as_list(outputs, "autograd.grad: outputs: ")
+    inputs = _as_list(inputs, "autograd.grad: inputs: ")
+    if grad_outputs is None:
+        grad_outputs = [None] * len(outputs)
+    else:
+        grad_outputs = _as_list(grad_outputs, "autograd.grad: grad_outputs: ")
+    if len(grad_outputs) != len(outputs):
+        raise RuntimeError(
+            f"autograd.grad: got {len(outputs)} outputs and {len(grad_outputs)} grad_outputs; "
+            "give one per output")
+    _check_outputs(outputs, "autograd.grad")
+    _check_inputs(inputs, "grad")
+    root_grads = [_root_grad(out, g, "autograd.grad", create_graph)
+                  for out, g in zip(outputs, grad_outputs)]
+    if retain_graph is None:
+        retain_graph = create_graph
+    results = backpropagate(outputs, root_grads, retain_graph, create_graph, inputs=inputs)
+    final = []
+    for i, (t, g) in enumerate(zip(inputs, results)):
+        if g is None:
+            if not allow_unused:
+                raise RuntimeError(
+                    f"One of the differentiated Tensors (input {i}, shape {tuple(t.shape)}) "
+                    "appears to not have been used in the graph. Set allow_unused=True if "
+                    "this is the desired behavior.")
+            final.append(Tensor._make(np.zeros_like(t.data), create_graph, None)
+                         if materialize_grads else None)
+        elif isinstance(g, Tensor):
+            final.append(g)
+        else:
+            final.append(Tensor._make(g.astype(t.data.dtype, copy=False), False, None))
+    return tuple(final)
+
+
+def _accumulate(tensor: Tensor, grad: Any, create_graph: bool) -> None:
+    """Add `grad` into `tensor.grad` (hooks have already run), in the tensor's dtype."""
+    if create_graph:
+        grad = grad if isinstance(grad, Tensor) else Tensor._make(np.asarray(grad), False, None)
+        if grad.data.dtype != tensor.data.dtype:
+            grad = grad.to(tensor.dtype)
+        tensor._grad = grad if tensor._grad is None else tensor._grad + grad
+        return
+    data = grad.data if isinstance(grad, Tensor) else grad
+    existing = tensor._grad
+    if existing is None:
+        tensor._grad = Tensor._make(np.array(data, dtype=tensor.data.dtype), False, None)
+    elif existing.requires_grad:  # left over from a create_graph pass: do not write into it
+        tensor._grad = Tensor._make(existing.data + data, False, None)
+    else:
+        existing.data += data
+        existing._version += 1
+
+
+def backward(tensors: Tensor | Sequence[Tensor], grad_tensors: Any = None,
+             retain_graph: bool | None = None, create_graph: bool = False,
+             inputs: Tensor | Sequence[Tensor] | None = None) -> None:
+    """Accumulate the gradients of several `tensors` into the leaves, in one pass.
+
+    With `inputs`, only those tensors (leaves or not) get a gradient in `.grad`.
+    """
+    tensors = _as_list(tensors, "autograd.backward: tensors: ")
+    grads = ([None] * len(tensors) if grad_tensors is None
+             else _as_list(grad_tensors, "autograd.backward: grad_tensors: "))
+    if len(grads) != len(tensors):
+        raise RuntimeError(
+            f"autograd.backward: got {len(tensors)} tensors and {len(grads)} gradients; give "
+            "one per tensor")
+    _check_outputs(tensors, "autograd.backward")
+    if inputs is not None:
+        inputs = list(dict.fromkeys(_as_list(inputs, "autograd.backward: inputs: ")))
+        _check_inputs(inputs, "backward")
+    roots = [_root_grad(t, g, "backward()", create_graph) for t, g in zip(tensors, grads)]
+    retain = create_graph if retain_graph is None else retain_graph
+    if inputs is None:
+        backpropagate(tensors, roots, retain, create_graph)
+        return
+    results = backpropagate(tensors, roots, retain, create_graph, inputs=inputs)
+    for t, g in zip(inputs, results):
+        if g is not None:
+            _accumulate(t, g, create_graph)

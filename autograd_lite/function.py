@@ -420,7 +420,9 @@ class Function:
         """
         if any(isinstance(a, _tensor_type) for a in args):
             return cls.apply(*args)
-        return cls.forward(cls(), *args)
+        ctx = cls()  # a context as apply makes one: every input wants its gradient
+        ctx.saved_tensors, ctx.needs_input_grad = (), (True,) * len(args)
+        return cls.forward(ctx, *args)
 
     def mark_non_differentiable(self, *args: Any) -> None:
         """Accepted for PyTorch compatibility; outputs of integer dtype never carry gradients."""

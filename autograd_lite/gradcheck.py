@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from . import autograd
+from . import engine
 from .tensor import Tensor
 
 __all__ = ["GradcheckError", "gradcheck", "gradgradcheck"]
@@ -77,7 +77,7 @@ def _analytical(fn: Callable, inputs: tuple, wrt: list) -> list:
         for r in range(out.data.size):
             seed = np.zeros(out.data.size, dtype=out.data.dtype)
             seed[r] = 1
-            grads = autograd.grad(out, wrt, Tensor._make(seed.reshape(out.shape), False, None),
+            grads = engine.grad(out, wrt, Tensor._make(seed.reshape(out.shape), False, None),
                                   retain_graph=True, allow_unused=True)
             for j, g in enumerate(grads):
                 if g is not None:
@@ -183,7 +183,7 @@ def gradgradcheck(fn: Callable, inputs: Any,
                  if o.requires_grad]
         if not pairs:
             return ()
-        grads = autograd.grad([o for o, _ in pairs], [a for a in args[:count] if a in wrt_ids],
+        grads = engine.grad([o for o, _ in pairs], [a for a in args[:count] if a in wrt_ids],
                               [v for _, v in pairs], create_graph=True, allow_unused=True)
         return tuple(g for g in grads if g is not None)
 

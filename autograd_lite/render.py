@@ -12,8 +12,6 @@ import importlib.util
 import shutil
 from typing import Any
 
-import graphviz
-
 __all__ = ["render", "backend", "INSTALL_HINT"]
 
 INSTALL_HINT = ("apt-get install graphviz (Debian/Ubuntu) / brew install graphviz (macOS), "
@@ -59,6 +57,8 @@ def _missing(fmt: str) -> RuntimeError:
 def render(source: str, fmt: str) -> bytes:
     """`source` (DOT text) rendered as `fmt` (``"svg"``, ``"png"``, ``"pdf"``)."""
     if shutil.which("dot"):
+        import graphviz
+
         try:
             return graphviz.pipe("dot", fmt, source.encode("utf-8"), quiet=True)
         except graphviz.CalledProcessError as error:

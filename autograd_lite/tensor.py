@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from . import engine as _engine
 from . import function as _function
 from . import promotion as _promotion
 from .function import _mode, mark_modified
@@ -391,12 +392,10 @@ class Tensor:
         gradients of gradients.
         """
         if inputs is not None:
-            from .autograd import backward
-            backward(self, None if gradient is None else [gradient], retain_graph, create_graph,
-                     inputs=inputs)
+            _engine.backward(self, None if gradient is None else [gradient], retain_graph,
+                             create_graph, inputs=inputs)
             return
-        from .engine import run_backward
-        run_backward(self, gradient, retain_graph, create_graph)
+        _engine.run_backward(self, gradient, retain_graph, create_graph)
 
     def detach(self) -> Tensor:
         """A tensor sharing this one's data, cut off from the graph."""
@@ -427,7 +426,6 @@ class Tensor:
 
     def retain_grad(self) -> None:
         """Keep this non-leaf tensor's gradient in `.grad` during backward."""
-        from .engine import _RetainGrad
         if not self.requires_grad:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
         if self.is_leaf:
@@ -435,15 +433,14 @@ class Tensor:
         hooks = self.grad_fn.hooks
         if hooks is None:
             hooks = self.grad_fn.hooks = []
-        if not any(isinstance(h, _RetainGrad) and h.tensor() is self for h in hooks):
-            hooks.append(_RetainGrad(self))
+        if not any(isinstance(h, _engine.RetainGrad) and h.tensor() is self for h in hooks):
+            hooks.append(_engine.RetainGrad(self))
 
     @property
     def retains_grad(self) -> bool:
         """Whether `retain_grad()` was called on this non-leaf tensor."""
-        from .engine import _RetainGrad
         hooks = self.grad_fn.hooks if self.grad_fn is not None else None
-        return bool(hooks) and any(isinstance(h, _RetainGrad) and h.tensor() is self
+        return bool(hooks) and any(isinstance(h, _engine.RetainGrad) and h.tensor() is self
                                    for h in hooks)
 
     def register_hook(self, hook: Callable) -> RemovableHandle:
@@ -1214,8 +1211,7 @@ def _as_tensor(x: Any) -> Tensor:
     return Tensor._make(as_array(x), False, None)
 
 
-_function._tensor_type = Tensor
-_promotion.Tensor = Tensor
+_function._tensor_type = _engine.Tensor = _promotion.Tensor = Tensor  # the knot, registered
 for _entry in _function.REGISTRY.values():
     Tensor._install(_entry)
 

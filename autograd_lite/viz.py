@@ -21,10 +21,10 @@ import tempfile
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-import graphviz
 import numpy as np
 
 from . import render
@@ -280,15 +280,21 @@ STYLES = {  # fill, border
 }
 
 
-class GraphPicture(graphviz.Digraph):
-    """A `graphviz.Digraph` that displays inline in Jupyter without the `dot` program too
-    (through the same renderers as `save_graph`)."""
+@cache
+def _picture_class() -> type:
+    """`GraphPicture`: a `graphviz.Digraph` that displays inline in Jupyter without the `dot`
+    program too (through the same renderers as `save_graph`). graphviz is imported here, when
+    a picture is first drawn, so that `import autograd_lite` does not need it."""
+    import graphviz
 
-    def _repr_image_svg_xml(self) -> str:
-        return render.render(self.source, "svg").decode("utf-8")
+    class GraphPicture(graphviz.Digraph):
+        def _repr_image_svg_xml(self) -> str:
+            return render.render(self.source, "svg").decode("utf-8")
 
-    def _repr_svg_(self) -> str:
-        return self._repr_image_svg_xml()
+        def _repr_svg_(self) -> str:
+            return self._repr_image_svg_xml()
+
+    return GraphPicture
 
 
 def _escape(text: str) -> str:
@@ -393,7 +399,7 @@ class _Drawing:
             "label": op_label(node, self.max_elements), "shape": "ellipse", "style": "filled",
             "fillcolor": fill, "color": border, "margin": "0.05,0.02", "height": "0.3"}
 
-    def add_nodes(self, dot: graphviz.Digraph, modules: dict[int, str]) -> None:
+    def add_nodes(self, dot: Any, modules: dict[int, str]) -> None:
         """Every box and oval, those of a module inside its cluster."""
         groups: dict[str | None, list[tuple[str, dict]]] = {}
         for key in self.graph.order:
@@ -412,7 +418,7 @@ class _Drawing:
                 for node_id, attrs in statements:
                     cluster.node(node_id, **attrs)
 
-    def add_edges(self, dot: graphviz.Digraph, flow: Flow | None) -> None:
+    def add_edges(self, dot: Any, flow: Flow | None) -> None:
         """Inputs -> op -> output; with a `flow`, the gradients back along the same edges."""
         for node in self.graph.ops():
             op_id, out_id = self.ids[id(node)] + "_op", self.ids[id(node)]
@@ -436,7 +442,7 @@ class _Drawing:
 
 def draw_graph(root: Tensor, params: Any = None, show_values: bool = True,
                show_grads: bool = True, show_backward: bool = False, rankdir: str = "LR",
-               max_elements: int = 4) -> graphviz.Digraph:
+               max_elements: int = 4) -> Any:
     """A picture of the graph that computed `root`, as a `graphviz.Digraph`.
 
     One box per tensor: its name (from `params`, a dict name -> Tensor or (name, Tensor)
@@ -462,7 +468,7 @@ def draw_graph(root: Tensor, params: Any = None, show_values: bool = True,
     names = tensor_names(graph, params)
     given = {id(key_of(tensor)) for _, tensor in params}
     drawing = _Drawing(graph, names, show_values, show_grads, rankdir, max_elements)
-    dot = GraphPicture(name="autograd_lite", graph_attr={
+    dot = _picture_class()(name="autograd_lite", graph_attr={
         "rankdir": rankdir, "fontname": FONT, "nodesep": "0.25", "ranksep": "0.35",
         "bgcolor": "transparent"})
     dot.attr("node", fontname=FONT, fontsize="11", penwidth="1.2")

@@ -216,7 +216,7 @@ class BinaryCrossEntropyWithLogits(ag.Function):
         if need_y:
             grad_y = -x
             if pos_weight is not None:
-                softplus = np.log(1 + np.exp(-np.abs(x))) + np.maximum(-x, 0)
+                softplus = np.log1p(np.exp(-np.abs(x))) + np.maximum(-x, 0)
                 grad_y = grad_y + (pos_weight - 1) * softplus
             grad_y = grad * grad_y
         return grad_x, grad_y, None

@@ -583,7 +583,7 @@ class Fill(Function):
         need_a, need_value = ctx.needs_input_grad
         # zeros of grad's shape and dtype (a Tensor under create_graph); grad * 0 would turn
         # an inf gradient into nan
-        return (np.where(False, grad, 0.0) if need_a else None), (grad if need_value else None)
+        return (np.zeros_like(grad) if need_a else None), (grad if need_value else None)
 
     @classmethod
     def gradient_text(cls, ctx, operands, index, g, out):
@@ -605,7 +605,7 @@ class Cast(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return grad.to(ctx.in_dtype) if hasattr(grad, "to") else grad.astype(ctx.in_dtype), None
+        return Cast.in_backward(grad, ctx.in_dtype), None
 
     @classmethod
     def present(cls, ctx, operands):
