@@ -3,6 +3,8 @@ hessian, against closed forms and against torch.func (they take JAX's names and 
 argnums, has_aux, structures of tensors as arguments, a detached aux); and gradcheck and
 gradgradcheck, the checks the rest of the suite leans on."""
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -347,10 +349,12 @@ def test_gradcheck_error_tables_the_worst_entries():
     assert ag.gradcheck(Wrong.apply, (x,), raise_exception=False) is False
 
 
-def test_gradcheck_warns_for_float32():
+def test_gradcheck_checks_float32_inputs_in_float64_without_a_warning():
     x = ag.tensor([1.0], requires_grad=True)
-    with pytest.warns(UserWarning, match="float64"):
-        ag.gradcheck(lambda x: x * 2, (x,), eps=1e-3, atol=1e-2, rtol=1e-2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert ag.gradcheck(lambda x: (x.tanh() * x).sum(), (x,))
+    assert x.dtype == ag.float32 and x.grad is None
 
 
 def test_gradgradcheck_catches_a_derivative_that_is_not_differentiable():
