@@ -3,7 +3,7 @@
 a wrong derivative is still caught, and the tensors passed in are left as they were.
 
 (The float64 basics, the table at two entries and second order on float64 inputs are in
-test_functional.py, test_autograd.py and test_api_audit_autograd.py.)"""
+test_functional.py and test_engine.py.)"""
 
 import warnings
 

