@@ -328,9 +328,9 @@ def _window_sum_t(grad: np.ndarray, geom: _Geometry, x_shape: tuple) -> np.ndarr
 
 
 # --- Functions: forward and derivative side by side --------------------------------------------
-# Each derivative checks whether the backward pass is being recorded (create_graph: the
-# gradient arrives as a Tensor). If so it calls the Functions below, so it is differentiable
-# again; if not it calls the NumPy kernels directly.
+# Each derivative is another Function, called with `in_backward`: on arrays that is its forward
+# (the NumPy kernel), under create_graph it is applied and recorded, so it is differentiable
+# again.
 
 class Convolution(ag.Function):
     """$y = W \\star x + b$: `[W | b] (G, O/G, K+1) @ [cols(x); 1] (N, G, K+1, L)`, with
@@ -352,18 +352,10 @@ class Convolution(ag.Function):
         x, weight, cols = ctx.saved_tensors
         need_x, need_weight, need_bias = ctx.needs_input_grad[:3]
         geom, grad_x, grad_weight, grad_bias = ctx.geom, None, None, None
-        if isinstance(grad, ag.Tensor):  # recording a backward pass: with the Functions
-            if need_x:
-                grad_x = ConvolutionTranspose.apply(grad, weight, geom, tuple(x.shape))
-            if need_weight:
-                grad_weight = ConvolutionWeightGrad.apply(x, grad, geom, tuple(weight.shape))
-            if need_bias:
-                grad_bias = grad.sum((0, 2, 3))
-            return grad_x, grad_weight, grad_bias, None
         if need_x:
-            grad_x = _conv_input_grad_np(grad, weight, geom, x.shape)
-        if need_weight or need_bias:  # [dW | db] in one product with [cols; 1]
-            both = _cols_product(grad, cols, geom.groups)
+            grad_x = ConvolutionTranspose.in_backward(grad, weight, geom, tuple(x.shape))
+        if need_weight or need_bias:  # [dW | db] in one product with the saved [cols; 1]
+            both = ConvolutionWeightGrad.in_backward(x, grad, geom, tuple(weight.shape), cols)
             k = math.prod(weight.shape[1:])
             if need_weight:
                 grad_weight = both[..., :k].reshape(weight.shape)
@@ -393,33 +385,41 @@ class ConvolutionTranspose(ag.Function):
         if need_grad:
             d_grad = Convolution.in_backward(h, weight, None, geom)
         if need_weight:
-            d_weight = ConvolutionWeightGrad.in_backward(h, grad, geom, tuple(weight.shape))
+            d_weight = ConvolutionWeightGrad.in_backward(
+                h, grad, geom, tuple(weight.shape)).reshape(weight.shape)
         return d_grad, d_weight, None, None
 
 
 class ConvolutionWeightGrad(ag.Function):
-    """The weight-gradient of a convolution, $\\sum_n G_n \\mathrm{cols}(x)_n^T$, bilinear in
-    x and G: its derivatives are the transposed convolution of G by the incoming H (for x) and
-    the convolution of x by H (for G)."""
+    """The weight-gradient of a convolution, $\\sum_n G_n \\mathrm{cols}(x)_n^T$ as a
+    (G, O/G, K) product, bilinear in x and G (with the convolution's saved `cols` and their
+    row of ones, the bias gradient comes out as a last column K). Its derivatives are the
+    transposed convolution of G by the incoming H (for x) and the convolution of x by H, with
+    H's last column as the bias (for G)."""
 
     label = "conv2d_weight"
 
     @staticmethod
-    def forward(ctx, x, grad, geom, w_shape):
-        ctx.geom = geom
+    def forward(ctx, x, grad, geom, w_shape, cols=None):
+        ctx.geom, ctx.w_shape = geom, w_shape
         ctx.save_for_backward(x, grad)
-        return _conv_weight_grad_np(x, grad, geom, w_shape)
+        if cols is None:
+            cols = _im2col(_pad(x, geom.padding), geom, grad.shape[2:])
+        return _cols_product(grad, cols, geom.groups)
 
     @staticmethod
     def backward(ctx, h):
         x, grad = ctx.saved_tensors
         need_x, need_grad = ctx.needs_input_grad[:2]
-        geom, d_x, d_grad = ctx.geom, None, None
+        geom, w_shape, d_x, d_grad = ctx.geom, ctx.w_shape, None, None
+        k = math.prod(w_shape[1:])
+        h_weight = h[..., :k].reshape(w_shape)
+        h_bias = h[..., k].reshape(-1) if h.shape[-1] > k else None
         if need_x:
-            d_x = ConvolutionTranspose.in_backward(grad, h, geom, tuple(x.shape))
+            d_x = ConvolutionTranspose.in_backward(grad, h_weight, geom, tuple(x.shape))
         if need_grad:
-            d_grad = Convolution.in_backward(x, h, None, geom)
-        return d_x, d_grad, None, None
+            d_grad = Convolution.in_backward(x, h_weight, h_bias, geom)
+        return d_x, d_grad, None, None, None
 
 
 class MaxPool2DWithIndices(ag.Function):
@@ -441,10 +441,26 @@ class MaxPool2DWithIndices(ag.Function):
     def backward(ctx, grad):
         (arg,) = ctx.saved_tensors
         geom = ctx.geom
-        if isinstance(grad, ag.Tensor):  # recording a backward pass: a differentiable scatter
-            index = _flat_index(arg, geom, ctx.x_shape)
-            return MaxUnpool2D.apply(grad, index, ctx.x_shape, not geom.overlapping()), None
-        return _window_max_t(grad, arg, geom, ctx.x_shape), None
+        return MaxPoolScatter.in_backward(grad, arg, geom, ctx.x_shape), None
+
+
+class MaxPoolScatter(ag.Function):
+    """The derivative of max pooling: each window's G onto the cell of its maximum (added where
+    windows overlap); linear, with derivative the gather of H at those cells."""
+
+    label = "max_pool2d_backward"
+
+    @staticmethod
+    def forward(ctx, grad, arg, geom, x_shape):
+        ctx.geom, ctx.x_shape = geom, x_shape
+        ctx.save_for_backward(arg)
+        return _window_max_t(grad, arg, geom, x_shape)
+
+    @staticmethod
+    def backward(ctx, h):
+        (arg,) = ctx.saved_tensors
+        index = _flat_index(arg, ctx.geom, ctx.x_shape)
+        return MaxPoolGather.in_backward(h, index, not ctx.geom.overlapping()), None, None, None
 
 
 class MaxUnpool2D(ag.Function):

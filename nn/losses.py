@@ -321,13 +321,39 @@ class CrossEntropyAtIndices(ag.Function):
         scale = _loss_scale(grad, ctx.reduction, ctx.divisor, axis)
         if kept is not None:  # ignored targets get no gradient
             scale = scale * np.expand_dims(kept, axis)
-        if isinstance(x, ag.Tensor):  # recording a backward pass: the same, with Tensor ops
-            onehot = _onehot(labels, axis, x.shape[axis]).astype(x.data.dtype)
-            return scale * (np.exp(_log_softmax(x, axis)) - onehot), None, None, None, None, None
-        grad_x = np.exp(log_p)
+        grad_x = CrossEntropyGrad.in_backward(x, scale, labels, axis, log_p)
+        return grad_x, None, None, None, None, None
+
+
+class CrossEntropyGrad(ag.Function):
+    """The derivative of cross-entropy at class indices, $s\\,(\\mathrm{softmax}(x) -
+    \\mathrm{onehot})$ for the loss scale s, bilinear-like in x and s: its derivatives are
+    $\\sum H (\\mathrm{softmax}(x) - \\mathrm{onehot})$ (for s) and the softmax's vjp of
+    $H s$ (for x). `log_p`, the forward's log-softmax, spares computing it again."""
+    label = "cross_entropy_backward"
+
+    @staticmethod
+    def forward(ctx, x, scale, labels, axis, log_p=None):
+        ctx.save_for_backward(x, scale)
+        ctx.labels, ctx.axis = labels, axis
+        grad_x = np.exp(_log_softmax(x, axis) if log_p is None else log_p)
         grad_x[_at_labels(labels, axis)] -= 1
         grad_x *= scale
-        return grad_x, None, None, None, None, None
+        return grad_x
+
+    @staticmethod
+    def backward(ctx, h):
+        x, scale = ctx.saved_tensors
+        need_x, need_scale = ctx.needs_input_grad[:2]
+        axis = ctx.axis
+        p = np.exp(_log_softmax(x, axis))
+        d_x = d_scale = None
+        if need_scale:
+            d_scale = h * (p - _onehot(ctx.labels, axis, x.shape[axis]).astype(p.dtype))
+        if need_x:
+            hs = h * scale
+            d_x = p * (hs - (hs * p).sum(axis=axis, keepdims=True))
+        return d_x, d_scale, None, None, None
 
 
 def _at_labels(labels: np.ndarray, axis: int) -> tuple:
