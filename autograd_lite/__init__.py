@@ -10,7 +10,7 @@
 
 import numpy as np
 
-from . import autograd
+from . import autograd, interop  # noqa: F401 - interop installs NumPy's hooks on Tensor
 from .aliases import (
     amax,
     amin,
@@ -73,20 +73,8 @@ from .function import (
 )
 from .functional import grad, hessian, jacobian, jvp, value_and_grad, vjp
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
-from .tensor import (
-    Tensor,
-    cat,
-    dot,
-    get_default_dtype,
-    matmul,
-    maximum,
-    minimum,
-    outer,
-    pad,
-    set_default_dtype,
-    stack,
-    where,
-)
+from .joins import cat, dot, matmul, maximum, minimum, outer, pad, stack, where
+from .tensor import Tensor, get_default_dtype, set_default_dtype
 from .viz import draw_graph, save_graph
 
 float16 = np.float16

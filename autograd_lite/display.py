@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from .promotion import get_default_dtype
+
 PRECISION, THRESHOLD, EDGEITEMS, LINEWIDTH = 4, 1000, 3, 80
 
 
@@ -112,7 +114,6 @@ def _add_suffixes(text: str, suffixes: list, indent: int) -> str:
 
 def tensor_repr(t: Any) -> str:
     """`tensor(<values>[, size=...][, dtype=...][, requires_grad=True | grad_fn=<...>])`."""
-    from .tensor import get_default_dtype
 
     prefix = "tensor("
     dtype = t.data.dtype

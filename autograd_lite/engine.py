@@ -90,8 +90,10 @@ def backpropagate(
 
     Without `inputs`, gradients accumulate into `.grad` of the leaves (and of tensors that
     called `retain_grad()`); with `inputs`, they are returned for those tensors instead and
-    no `.grad` is touched (this is `autograd.grad`). `record` is a pass for the pictures:
-    every gradient is kept in the graph, no hook runs and no `.grad` changes.
+    no `.grad` is touched (this is `autograd.grad`). Each node records the gradient it got
+    and passed (`out_grad`, `passed`) for the pictures; without `retain_graph` the large ones
+    are let go at once (`release`). `record` is a pass for the pictures: everything is kept,
+    no hook runs and no `.grad` changes.
     """
     grads: dict = {}
     keys = []
@@ -106,7 +108,8 @@ def backpropagate(
 
     previous_grad_mode = _mode.grad_enabled
     _mode.grad_enabled = create_graph
-    step = _Step(retain_graph, create_graph, _mode.anomaly and _mode.check_nan, not record)
+    check_finite = _mode.anomaly and _mode.check_nan
+    keep_all = retain_graph or create_graph or record  # else the teaching rule: see release
     owned: set = set()
     # inf and nan flow on silently, as in PyTorch (anomaly mode is the way to catch them)
     errstate = np.errstate(divide="ignore", invalid="ignore", over="ignore")
@@ -130,9 +133,21 @@ def backpropagate(
                 grad = _run_hooks(node.hooks, grad, create_graph)
             if wanted is not None and node in wanted:
                 wanted[node] = grad
-            for parent, parent_grad in zip(node.inputs, chain_rule(node, grad, step)):
-                if parent_grad is None:
+            outputs = chain_rule(node, grad, retain_graph, create_graph, check_finite)
+            # each input's gradient, in the input's shape, is sent on
+            args = node.args
+            large = not keep_all and grad.size > KEEP_ELEMENTS
+            for index, parent in enumerate(node.inputs):
+                parent_grad = outputs[index]
+                if parent is None or parent_grad is None:
                     continue
+                if type(parent_grad) is not ndarray:
+                    parent_grad = _as_gradient(parent_grad, create_graph)
+                shape = args[index].data.shape
+                if parent_grad.shape != shape:
+                    parent_grad = unbroadcast(parent_grad, shape, node, index)
+                if not keep_all and parent_grad.size > KEEP_ELEMENTS:
+                    large = True
                 left = dependencies[parent] - 1
                 if left:
                     dependencies[parent] = left
@@ -142,6 +157,10 @@ def backpropagate(
                     if parent in grads:
                         parent_grad = grads.pop(parent) + parent_grad
                     ready.append((parent, parent_grad))
+            node.out_grad = grad.data if create_graph else grad
+            node.passed = outputs  # as backward returned them (the pictures unbroadcast them)
+            if large:
+                release(node)
     finally:
         _mode.grad_enabled = previous_grad_mode
         errstate.__exit__(None, None, None)
@@ -150,25 +169,14 @@ def backpropagate(
     return [wanted[(t.grad_fn if t.grad_fn is not None else t)] for t in inputs]
 
 
-class _Step:
-    """The options of one backward pass that `chain_rule` needs at every node."""
-
-    __slots__ = ("retain_graph", "create_graph", "check_finite", "keep_all")
-
-    def __init__(self, retain_graph: bool, create_graph: bool, check_finite: bool,
-                 run_hooks: bool) -> None:
-        self.retain_graph, self.create_graph = retain_graph, create_graph
-        self.check_finite = check_finite
-        self.keep_all = retain_graph or create_graph or not run_hooks
-
-
-def chain_rule(node: Function, grad: Any, step: _Step) -> list:
-    """One node's step of the backward pass: from the gradient of its output, the gradient of
-    each of its inputs (None where none is needed), each of the input's shape.
+def chain_rule(node: Function, grad: Any, retain_graph: bool, create_graph: bool,
+               check_finite: bool) -> tuple:
+    """One node's step of the backward pass: its op's derivative, the gradient of each input
+    (None where none is needed) from the gradient of its output.
 
     Before the op's `backward` runs, its saved tensors are checked (freed by an earlier pass;
-    changed in place since); after it, they are freed unless `retain_graph`. The gradients
-    are recorded in the node for the pictures under the teaching rule (`KEEP_ELEMENTS`).
+    changed in place since); after it, they are freed unless `retain_graph`. The result is
+    checked for one gradient per input (and, in anomaly mode, for NaN and inf).
     """
     saved = node.saved_tensors
     if saved:
@@ -176,62 +184,37 @@ def chain_rule(node: Function, grad: Any, step: _Step) -> list:
             raise freed_error(node.name())
         if node._clock != _clock[0]:
             node._check_versions()
-        if step.create_graph:
+        if create_graph:
             node.saved_tensors = node._saved_as_tensors()
     outputs = node.backward(node, grad)
     if saved:  # freed, so that a second backward through it raises
-        node.saved_tensors = saved if step.retain_graph else FREED
-    parents = node.inputs
+        node.saved_tensors = saved if retain_graph else FREED
     if type(outputs) is not tuple:
         outputs = tuple(outputs) if isinstance(outputs, list) else (outputs,)
-    if len(outputs) != len(parents):
+    if len(outputs) != len(node.inputs):
         raise RuntimeError(
             f"{node.name()}: backward returned {len(outputs)} gradient(s) but forward "
-            f"took {len(parents)} input(s); return one per input (None for those "
+            f"took {len(node.inputs)} input(s); return one per input (None for those "
             "without one)")
-    if step.check_finite:
+    if check_finite:
         _check_finite(node, outputs)
-    gradients = []
-    args = node.args
-    keep_all = step.keep_all
-    large = not keep_all and grad.size > KEEP_ELEMENTS  # whether the teaching rule lets go
-    for index, parent in enumerate(parents):
-        parent_grad = outputs[index]
-        if parent is None or parent_grad is None:
-            gradients.append(None)
-            arg = args[index]
-            if not keep_all and type(arg) is Tensor and arg.data.size > KEEP_ELEMENTS:
-                large = True
-            continue
-        if type(parent_grad) is not ndarray:
-            parent_grad = _as_gradient(parent_grad, step.create_graph)
-        shape = args[index].data.shape
-        if parent_grad.shape != shape:
-            parent_grad = unbroadcast(parent_grad, shape, node, index)
-        if not keep_all and parent_grad.size > KEEP_ELEMENTS:
-            large = True
-        gradients.append(parent_grad)
-    if not large:
-        node.out_grad = grad.data if step.create_graph else grad
-        node.passed = gradients
-    elif grad.size <= KEEP_ELEMENTS:  # a small result of large inputs (a loss): keep the small
-        node.out_grad = grad
-        node.passed = [g if g is None or g.size <= KEEP_ELEMENTS else None for g in gradients]
-    else:
-        node.out_grad, node.passed = NOT_KEPT, None
-    if large and not step.retain_graph:
-        release(node)
-    return gradients
+    return outputs
 
 
 def release(node: Function) -> None:
-    """After a backward pass without `retain_graph`: let the node's values of more than
-    `KEEP_ELEMENTS` numbers go (their shape and dtype stay, as `Released`)."""
-    out = node.out_data
-    if type(out) is ndarray and out.size > KEEP_ELEMENTS:
-        node.out_data = Released(out)
-    node.args = tuple(Released(a.data) if isinstance(a, Tensor) and a.data.size > KEEP_ELEMENTS
-                      else a for a in node.args)
+    """The teaching rule (`KEEP_ELEMENTS`), after a node's step in a backward pass without
+    `retain_graph`: the node lets go of its values and gradients of more than KEEP_ELEMENTS
+    numbers (a value's shape and dtype stay, as `Released`) and keeps the small ones."""
+    if node.out_grad.size > KEEP_ELEMENTS:
+        node.out_grad = NOT_KEPT
+        node.out_data = Released(node.out_data)
+    node.passed = tuple(None if grad is None or grad.size > KEEP_ELEMENTS else grad
+                        for grad in node.passed)
+    for arg in node.args:
+        if type(arg) is Tensor and arg.data.size > KEEP_ELEMENTS:
+            node.args = tuple(Released(a.data) if isinstance(a, Tensor)
+                              and a.data.size > KEEP_ELEMENTS else a for a in node.args)
+            return
 
 
 def _as_gradient(grad: Any, create_graph: bool) -> Any:

@@ -21,6 +21,7 @@ import numpy as np
 
 from . import autograd
 from .function import enable_grad, is_grad_enabled
+from .joins import stack
 from .tensor import Tensor, as_array
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacobian", "hessian", "TransformError",
@@ -363,7 +364,6 @@ def jacobian(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
                     for row, g in zip(rows, _grads([out], inputs, [seed], create_graph=watched)):
                         row.append(g)
                 all_rows.append(rows)
-        from .tensor import stack
         per_output = []
         for out, rows in zip(outs, all_rows):
             jacobians = []

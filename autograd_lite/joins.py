@@ -190,3 +190,28 @@ def pad(x: Tensor, pad: Sequence[int], value: float = 0.0) -> Tensor:
     out = Pad.apply(x, grow, value) if any(lo or hi for lo, hi in grow) else x
     return out[tuple(slice(-min(lo, 0), n + min(hi, 0))
                      for (lo, hi), n in zip(widths, out.shape))]
+
+
+# --- the Tensor methods among these functions: installed here, where the functions live ------
+
+def _where_method(self: Tensor, condition: Any, other: Any) -> Tensor:
+    """This tensor where `condition` is true, else `other`: `ag.where(condition, self,
+    other)`."""
+    return where(condition, self, other)
+
+
+def _matmul_operator(reflected: bool) -> Any:
+    def operator(self: Tensor, other: Any) -> Any:
+        other = _operand(other)
+        if other is NotImplemented:
+            return NotImplemented
+        return matmul(other, self) if reflected else matmul(self, other)
+    operator.__name__ = "__rmatmul__" if reflected else "__matmul__"
+    return operator
+
+
+for _function in (matmul, dot, outer, maximum, minimum):  # x.matmul(y) is matmul(x, y)
+    setattr(Tensor, _function.__name__, _function)
+Tensor.where = _where_method
+Tensor.__matmul__ = _matmul_operator(reflected=False)
+Tensor.__rmatmul__ = _matmul_operator(reflected=True)

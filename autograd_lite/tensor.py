@@ -4,8 +4,10 @@ Methods are thin: they check arguments (so a mistake is reported with the op's n
 shapes at fault), then hand the arrays to an op in `ops/`. Composite ops (var, outer, ...) are
 written here as Tensor code over the primitives. This file also holds the operators
 (`__add__`, ...) and the small argument helpers they share. Nearby: `promotion.py` (dtypes and
-type promotion), `joins.py` (functions over several tensors: matmul, cat, stack, where, ...,
-re-exported here), `interop.py` (NumPy's ufuncs and functions on Tensors).
+type promotion), `joins.py` (functions over several tensors: matmul, cat, stack, where, ...;
+it installs the methods among them, `x.matmul(y)`, `x @ y`, `x.maximum(y)`), `interop.py`
+(NumPy's ufuncs and functions on Tensors, installed as `__array_ufunc__`/`__array_function__`).
+The elementwise ops registered in ops/ become methods through `Tensor._install`.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import numpy as np
 from . import engine as _engine
 from . import function as _function
 from . import promotion as _promotion
+from .display import tensor_repr
 from .function import _mode, mark_modified
 from .ops import (
     Abs,
@@ -556,7 +559,6 @@ class Tensor:
 
     # ----- display
     def __repr__(self) -> str:
-        from .display import tensor_repr
         return tensor_repr(self)
 
     __str__ = __repr__
@@ -828,19 +830,6 @@ class Tensor:
 
     clip = clamp
 
-    def where(self, condition: Any, other: Any) -> Tensor:
-        """This tensor where `condition` is true, else `other`: `ag.where(condition, self,
-        other)`."""
-        return where(condition, self, other)
-
-    def maximum(self, other: Any) -> Tensor:
-        """Elementwise maximum (ties share the gradient)."""
-        return maximum(self, other)
-
-    def minimum(self, other: Any) -> Tensor:
-        """Elementwise minimum (ties share the gradient)."""
-        return minimum(self, other)
-
     # ----- reductions
     def sum(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
             keepdims: bool | None = None) -> Tensor:
@@ -887,7 +876,7 @@ class Tensor:
 
     def _extremum(self, dim: Any, keepdim: bool, name: str, op: type, pick: Callable) -> Any:
         if isinstance(dim, Tensor):
-            return maximum(self, dim) if name == "max" else minimum(self, dim)
+            return self.maximum(dim) if name == "max" else self.minimum(dim)
         if dim is None:
             _check_nonempty(self, None, name)
             return op.apply(self, None, False)
@@ -1108,18 +1097,6 @@ class Tensor:
             raise IndexError(f"tensor of shape {tuple(self.shape)}[{_describe(index)}]: {e}") \
                 from None
 
-    # ----- linear algebra
-    def matmul(self, other: Any) -> Tensor:
-        """Matrix product with NumPy's rules (1-D, 2-D, batched)."""
-        return matmul(self, other)
-
-    def dot(self, other: Tensor) -> Tensor:
-        """Inner product of two 1-D tensors."""
-        return dot(self, other)
-
-    def outer(self, other: Tensor) -> Tensor:
-        """Outer product of two 1-D tensors."""
-        return outer(self, other)
 
 
 def _binary_operator(op: type, name: str, reflected: bool = False) -> Callable:
@@ -1172,19 +1149,6 @@ for _name, _op, _op_name in (("add", Add, "add"), ("sub", Sub, "sub"), ("mul", M
     setattr(Tensor, f"__r{_name}__", _binary_operator(_op, _op_name, reflected=True))
 
 
-def _matmul_operator(reflected: bool) -> Callable:
-    def operator(self: Tensor, other: Any) -> Any:
-        other = _operand(other)
-        if other is NotImplemented:
-            return NotImplemented
-        return matmul(other, self) if reflected else matmul(self, other)
-    return operator
-
-
-Tensor.__matmul__ = _matmul_operator(reflected=False)
-Tensor.__rmatmul__ = _matmul_operator(reflected=True)
-
-
 def _describe(index: Any) -> str:
     items = index if isinstance(index, tuple) else (index,)
     out = []
@@ -1214,9 +1178,3 @@ def _as_tensor(x: Any) -> Tensor:
 _function._tensor_type = _engine.Tensor = _promotion.Tensor = Tensor  # the knot, registered
 for _entry in _function.REGISTRY.values():
     Tensor._install(_entry)
-
-# Last, as these modules import from this one: the NumPy hooks (importing interop installs them
-# on Tensor), and the functions over several tensors, which the Tensor methods call and which
-# `from autograd_lite.tensor import cat, ...` still finds here.
-from . import interop  # noqa: E402, F401
-from .joins import cat, dot, matmul, maximum, minimum, outer, pad, stack, where  # noqa: E402, F401

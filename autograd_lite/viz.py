@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from . import render
-from .engine import backpropagate
+from .engine import backpropagate, unbroadcast
 from .formula import format_array, format_number
 from .function import Function, Released
 from .tensor import Tensor
@@ -210,8 +210,11 @@ def backward_flow(graph: Graph) -> Flow:
             flow.grads[id(node)] = grad
         for index, edge in enumerate(passed or ()):
             edge = _array(edge)
-            if edge is None:
+            if edge is None or node.inputs[index] is None:
                 continue
+            shape = node.args[index].data.shape
+            if edge.shape != shape:  # as the engine sent it on
+                edge = unbroadcast(edge, shape, node, index)
             flow.edges[(id(node), index)] = edge
             parent = node.inputs[index]
             if isinstance(parent, Tensor):  # a leaf: the sum of what reached it

@@ -2,10 +2,7 @@
 every NumPy function a derivative may call records a differentiable op under `create_graph`;
 a user's Function that declares a formula is explained and drawn like a built-in, and one
 that declares nothing still works; `Op.in_backward` runs ops that read `needs_input_grad`;
-registering an op makes its method and function; `import autograd_lite` needs no graphviz."""
-
-import subprocess
-import sys
+registering an op makes its method and function."""
 
 import numpy as np
 import pytest
@@ -128,10 +125,3 @@ def test_registering_an_op_makes_its_method_and_function():
         from autograd_lite.function import REGISTRY
         del REGISTRY["twice_plus_one"]
         delattr(ag.Tensor, "twice_plus_one")
-
-
-def test_importing_autograd_lite_does_not_import_graphviz():
-    code = "import sys, autograd_lite; print('graphviz' in sys.modules)"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            check=True)
-    assert result.stdout.strip() == "False"
