@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from .arrays import is_array
 from .tensor import Tensor, _shape_args, as_array, get_default_dtype
 
 _generator = [np.random.default_rng()]
@@ -79,7 +80,7 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
 
 def from_numpy(array: np.ndarray) -> Tensor:
     """A tensor that shares memory with `array` (no copy)."""
-    if not isinstance(array, np.ndarray):
+    if not is_array(array):
         raise TypeError(f"from_numpy(): expected an np.ndarray, got {type(array).__name__}")
     return Tensor._make(array, False, None)
 

@@ -16,9 +16,9 @@ from typing import Any
 
 import numpy as np
 
+from .arrays import ndarray
 from .function import FREED, Function, Released, _clock, _mode, freed_error
 
-ndarray = np.ndarray
 Tensor: Any = None  # registered by tensor.py, which imports this module (Function <-> Tensor)
 
 
@@ -291,7 +291,7 @@ def accumulate(leaf: Tensor, grad: Any, create_graph: bool, owned: set | None = 
         leaf._grad = grad if leaf._grad is None else leaf._grad + grad
         return
     if leaf._grad is None:
-        if (owned is not None and type(grad) is np.ndarray and grad.flags.owndata
+        if (owned is not None and type(grad) is ndarray and grad.flags.owndata
                 and grad.flags.writeable and grad.dtype == leaf.data.dtype
                 and id(grad) not in owned):
             owned.add(id(grad))

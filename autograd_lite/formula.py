@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from .arrays import is_array
+
 __all__ = ["Sym", "number", "constant", "render", "evaluate", "argument_names",
            "format_number", "format_array", "describe_index", "dims"]
 
@@ -57,7 +59,7 @@ def describe_index(index: Any) -> str:
             parts.append(f"{start}:{stop}" + ("" if item.step is None else f":{item.step}"))
         elif item is Ellipsis:
             parts.append("...")
-        elif isinstance(item, np.ndarray):
+        elif is_array(item):
             parts.append(format_array(item) if item.size <= 4 else f"<{item.dtype} array>")
         else:
             parts.append(str(item))
@@ -104,7 +106,7 @@ def number(value: Any) -> Sym:
 def constant(value: Any) -> Sym:
     """A forward argument that is not a Tensor: numbers as `number`, others as written."""
     numeric = isinstance(value, int | float | np.number) and not isinstance(value, bool)
-    if numeric or isinstance(value, np.ndarray) and value.dtype.kind in "biuf":
+    if numeric or is_array(value) and value.dtype.kind in "biuf":
         return number(value)
     if isinstance(value, type):
         return Sym(value.__name__)

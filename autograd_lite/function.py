@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from .arrays import ndarray
 from .formula import (
     Sym,
     argument_names,
@@ -289,7 +290,7 @@ _ONLY, _NONE = (True,), (False,)
 # dtypes whose results carry gradients (`.kind in "fc"`; the set is the quick test)
 _DIFFERENTIABLE = frozenset(map(np.dtype, (np.float16, np.float32, np.float64, np.complex64,
                                            np.complex128)))
-_ndarray, _new = np.ndarray, object.__new__  # module globals: cheaper than attribute lookups
+_new = object.__new__  # a module global: cheaper than an attribute lookup
 
 
 def freed_error(name: str | None = None) -> RuntimeError:
@@ -469,7 +470,7 @@ class Function:
             out = cls.forward(ctx, *arrays)
             requires_grad = inputs.count(None) != len(inputs)
             ctx.inputs = inputs
-        if type(out) is not _ndarray:
+        if type(out) is not ndarray:
             out = ctx._forward_result(out)
         record = _current_record()
         if not (requires_grad and record and (out.dtype in _DIFFERENTIABLE

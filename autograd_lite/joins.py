@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from .arrays import ndarray
 from .ops import Cat, MatMul, Maximum, Minimum, Pad, Where
 from .promotion import _dtype_name, _needs_promotion, _promoted, result_type
 from .tensor import Tensor, _as_tensor, _binary, _normalize_dim, _operand, _shape_of
@@ -92,7 +93,7 @@ def where(condition: Any, a: Any = None, b: Any = None) -> Any:
             f"where: expected the condition to be a boolean tensor, but got dtype "
             f"{_dtype_name(cond.dtype)} (use e.g. `x > 0`, or .bool())")
     a, b = _promoted((_operand(a), _operand(b)))
-    if not isinstance(a, (Tensor, np.ndarray)) and not isinstance(b, (Tensor, np.ndarray)):
+    if not isinstance(a, Tensor | ndarray) and not isinstance(b, Tensor | ndarray):
         # two Python numbers: NumPy would pick float64 / int64 by itself; PyTorch's result
         # type gives a float the default dtype (float32)
         dtype = result_type(a, b)

@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from .arrays import is_array
+
 __all__ = ["get_default_dtype", "set_default_dtype", "result_type"]
 
 # The Tensor class, for isinstance checks: set by tensor.py right after the class is defined
@@ -66,7 +68,7 @@ _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}  # bool < integer < floatin
 def _is_integral(x: Any) -> bool:
     if isinstance(x, Tensor):
         return x.data.dtype.kind in "biu"
-    if isinstance(x, np.ndarray):
+    if is_array(x):
         return x.dtype.kind in "biu"
     return isinstance(x, int)
 
@@ -115,7 +117,7 @@ def result_type(*operands: Any) -> np.dtype:
                 dims = _promote_types(dims, x.data.dtype)
             else:
                 zero = _promote_types(zero, x.data.dtype)
-        elif isinstance(x, np.ndarray):
+        elif is_array(x):
             dims = _promote_types(dims, x.dtype)
         else:
             kind = (np.bool_ if isinstance(x, bool) else np.int64 if isinstance(x, int)
@@ -132,7 +134,7 @@ def _cast_to(x: Any, dtype: np.dtype) -> Any:
     NumPy gives them the dtype of the array they meet."""
     if isinstance(x, Tensor):
         return x if x.data.dtype == dtype else x.to(dtype)
-    if isinstance(x, np.ndarray):
+    if is_array(x):
         return x if x.dtype == dtype else x.astype(dtype)
     return x
 

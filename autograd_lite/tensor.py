@@ -24,6 +24,7 @@ import numpy as np
 from . import engine as _engine
 from . import function as _function
 from . import promotion as _promotion
+from .arrays import is_array
 from .display import tensor_repr
 from .function import _mode, mark_modified
 from .ops import (
@@ -124,7 +125,7 @@ def _operand(x: Any) -> Any:
     as Python numbers (so float32 stays float32, as in PyTorch), arrays and lists as arrays."""
     if isinstance(x, np.generic):  # first: np.float64 is also a Python float
         return x.item()
-    if isinstance(x, (Tensor, int, float, np.ndarray)):
+    if isinstance(x, Tensor | int | float) or is_array(x):
         return x
     if isinstance(x, (list, tuple)):
         return as_array(x)
@@ -147,7 +148,7 @@ def _broadcast_error(name: str, a: Any, b: Any, error: ValueError) -> Exception:
 def _is_bool(x: Any) -> bool:
     if isinstance(x, Tensor):
         return x.data.dtype.kind == "b"
-    return isinstance(x, bool) or (isinstance(x, np.ndarray) and x.dtype.kind == "b")
+    return isinstance(x, bool) or (is_array(x) and x.dtype.kind == "b")
 
 
 def _check_bool_sub(a: Any, b: Any, name: str = "sub") -> None:
@@ -161,7 +162,7 @@ def _check_bool_sub(a: Any, b: Any, name: str = "sub") -> None:
 
 
 def _dtype_of(x: Any) -> str:
-    if isinstance(x, (Tensor, np.ndarray)):
+    if isinstance(x, Tensor) or is_array(x):
         return _dtype_name(x.dtype)
     return type(x).__name__
 
@@ -1159,7 +1160,7 @@ def _describe(index: Any) -> str:
                        + ("" if i.step is None else f":{i.step}"))
         elif i is Ellipsis:
             out.append("...")
-        elif isinstance(i, np.ndarray):
+        elif is_array(i):
             out.append(f"<{i.dtype} array of shape {i.shape}>")
         else:
             out.append(repr(i))

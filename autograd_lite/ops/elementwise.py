@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 
+from ..arrays import is_array
 from ..formula import ATOM, ONE, Sym, mul, number, power
 from ..function import Function, register
 
@@ -108,7 +109,7 @@ class Pow(Function):
                 try:
                     ans = a ** b
                 except ValueError:  # NumPy refuses integers to negative integer powers
-                    if not isinstance(b, np.ndarray):
+                    if not is_array(b):
                         raise  # a number exponent: PyTorch refuses too
                     ans = _integer_power(a, b)
         ctx.save_for_backward(a, b, ans)
