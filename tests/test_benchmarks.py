@@ -2,7 +2,7 @@
 
 They check that the scripts run, return 0, print their tables and that the implementations
 they compare agree; they assert nothing about timings (the lead runs the real benchmarks on a
-quiet machine). Both runs together take a few seconds.
+quiet machine). All of them together take about half a minute.
 """
 
 from __future__ import annotations
