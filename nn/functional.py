@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 import autograd_lite as ag
+from autograd_lite.formula import ATOM, PRODUCT, SUM, Sym
 
 from .conv import avg_pool2d, conv2d, lp_pool2d, max_pool2d
 from .init import _generator
@@ -82,6 +83,18 @@ class Linear(ag.Function):
             if need_bias:
                 grad_bias = rows.sum(axis=0)
         return grad_x, grad_weight, grad_bias
+
+    @classmethod
+    def present(cls, ctx, operands):
+        x, weight, bias = operands
+        product = f"{x.at(PRODUCT)} @ {weight.at(ATOM)}.T"
+        return Sym(product if bias.text == "None" else f"{product} + {bias.at(SUM)}", SUM)
+
+    @classmethod
+    def gradient_text(cls, ctx, operands, index, g, out):
+        x, weight, _ = operands
+        return (f"{g.at(PRODUCT)} @ {weight.at(ATOM)}", f"{g.at(ATOM)}.T @ {x.at(ATOM)}",
+                f"{g.text} summed over the batch")[index]
 
 
 def _shape(x: Any) -> tuple:

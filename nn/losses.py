@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 import autograd_lite as ag
+from autograd_lite.formula import PRODUCT, call
 
 from .module import Module
 
@@ -323,6 +324,15 @@ class CrossEntropyAtIndices(ag.Function):
             scale = scale * np.expand_dims(kept, axis)
         grad_x = CrossEntropyGrad.in_backward(x, scale, labels, axis, log_p)
         return grad_x, None, None, None, None, None
+
+    @classmethod
+    def present(cls, ctx, operands):
+        return call("cross_entropy", operands[0], "labels", f"reduction={ctx.reduction!r}")
+
+    @classmethod
+    def gradient_text(cls, ctx, operands, index, g, out):
+        scale = f" / {ctx.divisor:g}" if ctx.reduction == "mean" else ""
+        return f"{g.at(PRODUCT)} * (softmax({operands[0].text}) - onehot(labels)){scale}"
 
 
 class CrossEntropyGrad(ag.Function):

@@ -263,3 +263,17 @@ def test_every_op_is_explained_with_the_engines_gradients(op):
 def test_the_derivation_in_the_docs_is_current():
     path = Path(__file__).resolve().parents[1] / "docs" / "images" / "km_explain.txt"
     assert path.read_text() == KM_NAMED + "\n"
+
+
+def test_nn_linear_and_cross_entropy_are_explained_by_their_formulas():
+    import nn
+
+    model = nn.MLP([4, 3, 2])
+    x = ag.tensor(np.linspace(-1, 1, 8).reshape(2, 4))
+    loss = nn.CrossEntropyLoss()(model(x), ag.tensor([0, 1]))
+    loss.backward()  # every tensor has at most 64 numbers: all kept
+    text = str(ag.explain(loss, params=dict(model.named_parameters())))
+    assert "cross_entropy(t4, labels, reduction='mean')" in text
+    assert "(softmax(t4) - onehot(labels)) / 2" in text
+    assert "t2 = t1 @ 0.weight.T + 0.bias" in text and "df/dt2.T @ t1" in text
+    assert "backward(" not in text
