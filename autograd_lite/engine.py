@@ -135,6 +135,7 @@ def backpropagate(
                 wanted[node] = grad
             outputs = chain_rule(node, grad, retain_graph, create_graph, check_finite)
             # each input's gradient, in the input's shape, is sent on
+            node.out_grad, node.passed = (grad.data if create_graph else grad), None
             args = node.args
             large = not keep_all and grad.size > KEEP_ELEMENTS
             for index, parent in enumerate(node.inputs):
@@ -153,12 +154,14 @@ def backpropagate(
                     dependencies[parent] = left
                     existing = grads.get(parent)
                     grads[parent] = parent_grad if existing is None else existing + parent_grad
+                    _share(node, index, parent_grad)
                 else:
                     if parent in grads:
+                        _share(node, index, parent_grad)
                         parent_grad = grads.pop(parent) + parent_grad
+                    elif isinstance(parent, Tensor) or parent.hooks:
+                        _share(node, index, parent_grad)
                     ready.append((parent, parent_grad))
-            node.out_grad = grad.data if create_graph else grad
-            node.passed = outputs  # as backward returned them (the pictures unbroadcast them)
             if large:
                 release(node)
     finally:
@@ -167,6 +170,17 @@ def backpropagate(
     if wanted is None:
         return None
     return [wanted[(t.grad_fn if t.grad_fn is not None else t)] for t in inputs]
+
+
+def _share(node: Function, index: int, grad: Any) -> None:
+    """Record, for the pictures, the gradient `node` passed to its input `index` where that
+    input's own recorded gradient does not tell it: paths meet there, it is a leaf, or its
+    hooks change it. (Recording every edge would keep a container alive per node, which the
+    cyclic collector then scans: 2,600 instructions per op on a chain.)"""
+    shares = node.passed
+    if shares is None:
+        node.passed = shares = [None] * len(node.inputs)
+    shares[index] = grad
 
 
 def chain_rule(node: Function, grad: Any, retain_graph: bool, create_graph: bool,
@@ -208,8 +222,9 @@ def release(node: Function) -> None:
     if node.out_grad.size > KEEP_ELEMENTS:
         node.out_grad = NOT_KEPT
         node.out_data = Released(node.out_data)
-    node.passed = tuple(None if grad is None or grad.size > KEEP_ELEMENTS else grad
-                        for grad in node.passed)
+    shares = node.passed
+    if shares is not None:
+        node.passed = [None if g is None or g.size > KEEP_ELEMENTS else g for g in shares]
     for arg in node.args:
         if type(arg) is Tensor and arg.data.size > KEEP_ELEMENTS:
             node.args = tuple(Released(a.data) if isinstance(a, Tensor)

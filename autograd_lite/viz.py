@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from . import render
-from .engine import backpropagate, unbroadcast
+from .engine import backpropagate
 from .formula import format_array, format_number
 from .function import Function, Released
 from .tensor import Tensor
@@ -205,18 +205,20 @@ def backward_flow(graph: Graph) -> Flow:
         seed = np.ones(data.shape, data.dtype if data.dtype.kind in "fc" else np.float64)
     flow = Flow(seed=seed, grads={id(root): seed})
     for node in graph.ops():
-        grad, passed = _array(node.out_grad), getattr(node, "passed", None)
-        if grad is not None:
-            flow.grads[id(node)] = grad
-        for index, edge in enumerate(passed or ()):
-            edge = _array(edge)
-            if edge is None or node.inputs[index] is None:
+        grad = _array(node.out_grad)
+        if grad is None:
+            continue
+        flow.grads[id(node)] = grad
+        shares = getattr(node, "passed", None) or [None] * len(node.inputs)
+        for index, (parent, edge) in enumerate(zip(node.inputs, shares)):
+            if parent is None:
                 continue
-            shape = node.args[index].data.shape
-            if edge.shape != shape:  # as the engine sent it on
-                edge = unbroadcast(edge, shape, node, index)
+            if edge is None and isinstance(parent, Function):
+                edge = parent.out_grad  # its only path: the engine did not record it apart
+            edge = _array(edge)
+            if edge is None:
+                continue
             flow.edges[(id(node), index)] = edge
-            parent = node.inputs[index]
             if isinstance(parent, Tensor):  # a leaf: the sum of what reached it
                 previous = flow.grads.get(id(parent))
                 flow.grads[id(parent)] = edge if previous is None else previous + edge
