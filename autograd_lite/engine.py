@@ -120,10 +120,12 @@ def backpropagate(
         ready = [(k, grads.pop(k)) for k in dict.fromkeys(keys) if not dependencies[k]]
         while ready:
             node, grad = ready.pop()
-            if isinstance(node, Tensor):  # a leaf
+            if isinstance(node, Tensor):  # a leaf (what reached it is kept for the pictures)
+                received = grad if keep_all or grad.size <= KEEP_ELEMENTS else None
+                node._received = received
                 if wanted is None:
-                    if not record:
-                        accumulate(node, grad, create_graph, owned)
+                    if not record:  # (a recorded array is not handed over to .grad)
+                        accumulate(node, grad, create_graph, owned if received is None else None)
                 elif node in wanted:
                     if node._hooks and not record:
                         grad = _run_hooks(node._hooks, grad, create_graph)
@@ -159,8 +161,6 @@ def backpropagate(
                     if parent in grads:
                         _share(node, index, parent_grad)
                         parent_grad = grads.pop(parent) + parent_grad
-                    elif isinstance(parent, Tensor) or parent.hooks:
-                        _share(node, index, parent_grad)
                     ready.append((parent, parent_grad))
             if large:
                 release(node)
@@ -173,10 +173,10 @@ def backpropagate(
 
 
 def _share(node: Function, index: int, grad: Any) -> None:
-    """Record, for the pictures, the gradient `node` passed to its input `index` where that
-    input's own recorded gradient does not tell it: paths meet there, it is a leaf, or its
-    hooks change it. (Recording every edge would keep a container alive per node, which the
-    cyclic collector then scans: 2,600 instructions per op on a chain.)"""
+    """Record, for the pictures, the gradient `node` passed to its input `index` where paths
+    meet (elsewhere the input's own recorded gradient tells it: recording every edge would
+    keep a container alive per node, which the cyclic collector then scans, 2,600
+    instructions per op on a chain)."""
     shares = node.passed
     if shares is None:
         node.passed = shares = [None] * len(node.inputs)

@@ -253,11 +253,13 @@ class Tensor:
             [6., 8.]])
     """
 
-    # _modified_at is set only by in-place ops (read with a default): creation stays cheap.
+    # _modified_at is set only by in-place ops and _received (what the last backward sent to
+    # a leaf, for the pictures) only by the engine (both read with a default): creation stays
+    # cheap.
     # `requires_grad` and `grad` are checked properties over `_requires_grad` and `_grad`,
     # which the ops and the engine read and write directly.
     __slots__ = ("data", "_grad", "_requires_grad", "grad_fn", "_version", "_hooks",
-                 "_modified_at", "__weakref__")
+                 "_modified_at", "_received", "__weakref__")
     __array_priority__ = 1000
 
     def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> None:

@@ -213,8 +213,9 @@ def backward_flow(graph: Graph) -> Flow:
         for index, (parent, edge) in enumerate(zip(node.inputs, shares)):
             if parent is None:
                 continue
-            if edge is None and isinstance(parent, Function):
-                edge = parent.out_grad  # its only path: the engine did not record it apart
+            if edge is None:  # its only path: what reached the input is what went along it
+                edge = parent.out_grad if isinstance(parent, Function) else \
+                    getattr(parent, "_received", None)
             edge = _array(edge)
             if edge is None:
                 continue

@@ -115,3 +115,11 @@ def test_a_second_backward_after_release_still_names_the_op():
     loss.backward()
     with pytest.raises(RuntimeError, match="SinBackward.*retain_graph=True"):
         loss.backward()
+
+
+def test_a_recorded_leaf_gradient_is_not_the_grad_array_that_later_steps_change():
+    k = ag.tensor(1.0, requires_grad=True)
+    z = (k * 3) * 2
+    z.backward()
+    k.grad.zero_()  # as an optimizer's zero_grad(set_to_none=False) does
+    assert "label=6" in ag.draw_graph(z, show_backward=True).source
