@@ -796,9 +796,11 @@ class Tensor:
         """Make the registered op `entry` a method: `x.<name>(*options)`."""
         apply, floating = entry.op.apply, entry.floating
         options = _options(entry.op)
-        if not options:
+        if not options:  # x.exp(): the common case, without a call to _floating for floats
             def method(self: Tensor) -> Tensor:
-                return apply(_floating(self) if floating else self)
+                if not floating or self.data.dtype.kind in "fc":
+                    return apply(self)
+                return apply(_floating(self))
         else:
             def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
                 values = _bind(entry.name, options, args, kwargs)
