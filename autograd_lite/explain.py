@@ -440,7 +440,9 @@ def explain(root: Tensor, params: Any = None, max_steps: int | None = 200) -> Ex
     `params` names tensors, leaves or intermediates: a dict name -> Tensor, or (name, Tensor)
     pairs such as `model.named_parameters()`. Unnamed ones are ``t1``, ``t2``, ... (as in
     `draw_graph`) and an unnamed root ``f``. Works before and after `backward()`: the numbers
-    come from the ops' own derivatives, not from `.grad` (gradient hooks are not run). At most
+    are the engine's, recorded in the graph (before any backward, from a recording pass that
+    runs no hook and changes no `.grad`); after a plain `backward()` of a large graph, only the
+    tensors of at most `engine.KEEP_ELEMENTS` numbers kept theirs. At most
     `max_steps` steps are written out (None for all).
 
     >>> print(ag.explain(z, params={"k": k, "m": m, "x": x, "y": y, "z": z}))

@@ -9,16 +9,15 @@ gradient grey, the root bold. With ``show_backward=True`` dashed red edges run b
 op to its inputs, labelled with the gradient that went that way.
 
 The module also holds what the pictures and `ag.explain` share: `Graph` reads the graph once,
-without recursion; `tensor_names` labels its tensors; `backward_flow` runs the chain rule over
-it with each op's own derivative, so the gradient of every edge is known whether or not
-`backward()` was called.
+without recursion; `tensor_names` labels its tensors; `backward_flow` reads the gradients the
+engine recorded in the graph (running the engine in a recording pass first when the graph was
+never differentiated), under the teaching rule of `engine.KEEP_ELEMENTS`.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
-from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -100,22 +99,6 @@ class Graph:
     def ops(self) -> list[Function]:
         """The op nodes, in forward order."""
         return [key for key in self.order if isinstance(key, Function)]
-
-    def backward_order(self) -> list[Key]:
-        """Reverse topological order: each tensor after every op that uses it; among those
-        ready together, breadth first from the root, operands left to right."""
-        pending = dict(self.uses)
-        queue = deque([self.root_key])
-        order = []
-        while queue:
-            key = queue.popleft()
-            order.append(key)
-            if isinstance(key, Function):
-                for _, child in tensor_args(key):
-                    pending[child] -= 1
-                    if not pending[child]:
-                        queue.append(child)
-        return order
 
 
 def named_tensors(params: Any) -> list[tuple[str, Tensor]]:
@@ -463,8 +446,8 @@ def draw_graph(root: Tensor, params: Any = None, show_values: bool = True,
     module.
 
     With `show_backward`, dashed red edges run from each op back to its inputs, labelled with
-    the gradient that went that way (computed by the ops' own derivatives, so also before
-    any backward). `rankdir` is Graphviz's: ``"LR"`` (left to right) or ``"TB"``.
+    the gradient that went that way (as the engine recorded it; before any backward, from a
+    recording pass of the engine). `rankdir` is Graphviz's: ``"LR"`` (left to right) or ``"TB"``.
     The result displays inline in Jupyter; `save_graph` writes it to a file.
     """
     if not isinstance(root, Tensor):
