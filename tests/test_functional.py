@@ -10,6 +10,7 @@ import pytest
 import torch
 import torch.func as tf
 from torch_reference import assert_same, assert_same_tree
+from user_functions import CubeWithDetachedDerivative
 
 import autograd_lite as ag
 
@@ -358,19 +359,6 @@ def test_gradcheck_checks_float32_inputs_in_float64_without_a_warning():
 
 
 def test_gradgradcheck_catches_a_derivative_that_is_not_differentiable():
-    class CubeWithDetachedDerivative(ag.Function):
-        @staticmethod
-        def forward(ctx, x):
-            ctx.save_for_backward(x)
-            return x ** 3
-
-        @staticmethod
-        def backward(ctx, grad):
-            (x,) = ctx.saved_tensors
-            if isinstance(x, ag.Tensor):
-                x = x.detach()       # wrong under create_graph: d/dx of 3x^2 is lost
-            return grad * 3 * x ** 2
-
     x = ag.tensor([0.5, 1.5], dtype=ag.float64, requires_grad=True)
     assert ag.gradcheck(CubeWithDetachedDerivative.apply, (x,))
     with pytest.raises(ag.GradcheckError, match="Jacobian entries differ"):
@@ -381,20 +369,6 @@ def test_gradcheck_rejects_a_function_with_no_float_output():
     x = ag.tensor([1.0], dtype=ag.float64, requires_grad=True)
     with pytest.raises(ValueError, match="at least one"):
         ag.gradcheck(lambda x: (x > 0), (x,))
-
-
-class _DetachedDerivative(ag.Function):
-    """x ** 2 whose derivative is cut off from the graph under create_graph."""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return x ** 2
-
-    @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        return grad * 2 * (x.detach() if isinstance(x, ag.Tensor) else x)
 
 
 class _TorchDetachedDerivative(torch.autograd.Function):
@@ -413,9 +387,9 @@ def test_gradgradcheck_raise_exception_false_returns_false():
     x, tx = leaves([0.3, -1.2, 2.0])
     assert torch.autograd.gradgradcheck(_TorchDetachedDerivative.apply, (tx,),
                                         raise_exception=False) is False
-    assert ag.gradgradcheck(_DetachedDerivative.apply, (x,), raise_exception=False) is False
+    assert ag.gradgradcheck(CubeWithDetachedDerivative.apply, (x,), raise_exception=False) is False
     with pytest.raises(ag.GradcheckError, match="Jacobian entries differ"):
-        ag.gradgradcheck(_DetachedDerivative.apply, (x,))
+        ag.gradgradcheck(CubeWithDetachedDerivative.apply, (x,))
 
 
 def test_gradgradcheck_takes_one_grad_output_as_a_tensor():
