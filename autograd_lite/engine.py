@@ -221,15 +221,12 @@ def release(node: Function) -> None:
     numbers (a value's shape and dtype stay, as `Released`) and keeps the small ones."""
     if node.out_grad.size > KEEP_ELEMENTS:
         node.out_grad = NOT_KEPT
-        node.out_data = Released(node.out_data)
-    shares = node.passed
-    if shares is not None:
-        node.passed = [None if g is None or g.size > KEEP_ELEMENTS else g for g in shares]
-    for arg in node.args:
-        if type(arg) is Tensor and arg.data.size > KEEP_ELEMENTS:
-            node.args = tuple(Released(a.data) if isinstance(a, Tensor)
-                              and a.data.size > KEEP_ELEMENTS else a for a in node.args)
-            return
+        if type(node.out_data) is ndarray:  # (a second pass through a graph finds it Released)
+            node.out_data = Released(node.out_data)
+    if node.passed is not None:
+        node.passed = [None if g is None or g.size > KEEP_ELEMENTS else g for g in node.passed]
+    node.args = tuple(Released(a.data) if isinstance(a, Tensor) and a.data.size > KEEP_ELEMENTS
+                      else a for a in node.args)
 
 
 def _as_gradient(grad: Any, create_graph: bool) -> Any:

@@ -370,7 +370,7 @@ class Function:
         "saved_tensors",     # what save_for_backward kept (FREED once backward freed it)
         "_clock",            # the in-place clock when it was saved
         "out_grad",          # the gradient that reached this node in the last backward
-        "passed",            # and the gradient it passed to each input (see engine.chain_rule)
+        "passed",            # what it passed to each input where paths meet (see engine)
         "__dict__",
         "__weakref__",
     )
@@ -561,27 +561,28 @@ class Function:
         return render(cls.formula, dict(zip(argument_names(cls), operands)))
 
     @classmethod
+    def _derivative(cls, index: int) -> str | None:
+        """The declared d output / d argument `index`, or None."""
+        return cls.derivatives[index] if cls.derivatives is not None else None
+
+    @classmethod
     def local_derivative(cls, ctx: Function, operands: list[Sym], index: int) -> Sym | None:
         """d output / d argument `index` of an elementwise op, as a formula (None if unknown)."""
-        text = cls.derivatives[index] if cls.derivatives is not None else None
-        if text is None:
-            return None
-        return render(text, dict(zip(argument_names(cls), operands)))
+        text = cls._derivative(index)
+        return None if text is None else render(text, dict(zip(argument_names(cls), operands)))
 
     @classmethod
     def local_value(cls, ctx: Function, values: list[Any], index: int) -> Any:
         """d output / d argument `index` of an elementwise op at the arguments' `values`
         (None if the op declares no derivatives)."""
-        text = cls.derivatives[index] if cls.derivatives is not None else None
-        if text is None:
-            return None
-        return evaluate(text, dict(zip(argument_names(cls), values)))
+        text = cls._derivative(index)
+        return None if text is None else evaluate(text, dict(zip(argument_names(cls), values)))
 
     @classmethod
     def linear_in(cls, index: int) -> bool:
         """Whether an elementwise op is linear in argument `index` (its derivative there does
         not depend on it): `explain` may then write that operand inline."""
-        text = cls.derivatives[index] if cls.derivatives is not None else None
+        text = cls._derivative(index)
         return text is not None and argument_names(cls)[index] not in names_in(text)
 
     @classmethod
