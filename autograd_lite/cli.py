@@ -211,12 +211,12 @@ def _report(expr: Expr, leaves: dict[str, Any], root: Any, f: str = "f") -> list
     names = expr.variables
     lines = [f"{f}({', '.join(names)}) = {' '.join(expr.text.split())}"]
     if names:
-        lines.append("at " + ", ".join(f"{name} = {format_value(leaves[name].data)}"
+        lines.append("at " + ", ".join(f"{name} = {format_value(leaves[name].array)}"
                                        for name in names))
-    results = [(f, format_value(root.data))]
+    results = [(f, format_value(root.array))]
     for name in names:
         grad = leaves[name].grad
-        data = grad.data if grad is not None else np.zeros_like(leaves[name].data)
+        data = grad.array if grad is not None else np.zeros_like(leaves[name].array)
         results.append((f"d{f}/d{name}", format_value(data)))
     width = max(len(label) for label, _ in results)
     lines += [f"  {label:<{width}} = {value}" for label, value in results]

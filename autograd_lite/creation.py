@@ -87,7 +87,7 @@ def from_numpy(array: np.ndarray) -> Tensor:
 
 def as_tensor(data: Any, dtype: Any = None) -> Tensor:
     """`data` as a tensor, without a copy when it already is one (or an array of `dtype`)."""
-    if isinstance(data, Tensor) and (dtype is None or np.dtype(dtype) == data.data.dtype):
+    if isinstance(data, Tensor) and (dtype is None or np.dtype(dtype) == data.array.dtype):
         return data
     return Tensor._make(as_array(data, dtype, copy=False), False, None)
 
@@ -114,18 +114,18 @@ def full(size: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = Fa
 
 def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Zeros of `t`'s shape and dtype."""
-    return _finish(np.zeros(t.shape, dtype or t.data.dtype), requires_grad)
+    return _finish(np.zeros(t.shape, dtype or t.array.dtype), requires_grad)
 
 
 def ones_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Ones of `t`'s shape and dtype."""
-    return _finish(np.ones(t.shape, dtype or t.data.dtype), requires_grad)
+    return _finish(np.ones(t.shape, dtype or t.array.dtype), requires_grad)
 
 
 def full_like(t: Tensor, fill_value: Any, dtype: Any = None,
               requires_grad: bool = False) -> Tensor:
     """`fill_value` in `t`'s shape and dtype."""
-    return _finish(np.full(t.shape, fill_value, dtype or t.data.dtype), requires_grad)
+    return _finish(np.full(t.shape, fill_value, dtype or t.array.dtype), requires_grad)
 
 
 def arange(start: Any = 0, end: Any = None, step: Any = 1, dtype: Any = None,
@@ -199,10 +199,10 @@ def randint(low: int, high: Any = None, size: Any = None,
 def randn_like(t: Tensor, generator: np.random.Generator | None = None,
                requires_grad: bool = False) -> Tensor:
     """Standard-normal samples of `t`'s shape and dtype."""
-    return randn(t.shape, generator=generator, dtype=t.data.dtype, requires_grad=requires_grad)
+    return randn(t.shape, generator=generator, dtype=t.array.dtype, requires_grad=requires_grad)
 
 
 def rand_like(t: Tensor, generator: np.random.Generator | None = None,
               requires_grad: bool = False) -> Tensor:
     """Uniform [0, 1) samples of `t`'s shape and dtype."""
-    return rand(t.shape, generator=generator, dtype=t.data.dtype, requires_grad=requires_grad)
+    return rand(t.shape, generator=generator, dtype=t.array.dtype, requires_grad=requires_grad)

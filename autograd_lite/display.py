@@ -116,10 +116,10 @@ def tensor_repr(t: Any) -> str:
     """`tensor(<values>[, size=...][, dtype=...][, requires_grad=True | grad_fn=<...>])`."""
 
     prefix = "tensor("
-    dtype = t.data.dtype
+    dtype = t.array.dtype
     suffixes = []
-    if t.data.size == 0:
-        if t.data.ndim != 1:
+    if t.array.size == 0:
+        if t.array.ndim != 1:
             suffixes.append(f"size={tuple(t.shape)}")
         if dtype.type is not get_default_dtype():  # no element shows whether it is int
             suffixes.append(f"dtype={dtype.name}")
@@ -129,4 +129,4 @@ def tensor_repr(t: Any) -> str:
         suffixes.append(f"grad_fn=<{t.grad_fn.name()}>")
     elif t.requires_grad:
         suffixes.append("requires_grad=True")
-    return _add_suffixes(prefix + format_data(t.data, len(prefix)), suffixes, len(prefix))
+    return _add_suffixes(prefix + format_data(t.array, len(prefix)), suffixes, len(prefix))

@@ -137,7 +137,7 @@ def backpropagate(
                 wanted[node] = grad
             outputs = chain_rule(node, grad, retain_graph, create_graph, check_finite)
             # each input's gradient, in the input's shape, is sent on
-            node.out_grad, node.passed = (grad.data if create_graph else grad), None
+            node.out_grad, node.passed = (grad.array if create_graph else grad), None
             args = node.args
             large = not keep_all and grad.size > KEEP_ELEMENTS
             for index, parent in enumerate(node.inputs):
@@ -146,7 +146,7 @@ def backpropagate(
                     continue
                 if type(parent_grad) is not ndarray:
                     parent_grad = _as_gradient(parent_grad, create_graph)
-                shape = args[index].data.shape
+                shape = args[index].array.shape
                 if parent_grad.shape != shape:
                     parent_grad = unbroadcast(parent_grad, shape, node, index)
                 if not keep_all and parent_grad.size > KEEP_ELEMENTS:
@@ -225,7 +225,7 @@ def release(node: Function) -> None:
             node.out_data = Released(node.out_data)
     if node.passed is not None:
         node.passed = [None if g is None or g.size > KEEP_ELEMENTS else g for g in node.passed]
-    node.args = tuple(Released(a.data) if isinstance(a, Tensor) and a.data.size > KEEP_ELEMENTS
+    node.args = tuple(Released(a.array) if isinstance(a, Tensor) and a.array.size > KEEP_ELEMENTS
                       else a for a in node.args)
 
 
@@ -234,12 +234,12 @@ def _as_gradient(grad: Any, create_graph: bool) -> Any:
     ndarray (user Functions may return Tensors, NumPy scalars or numbers)."""
     if create_graph:
         return grad if isinstance(grad, Tensor) else Tensor._make(np.asarray(grad), False, None)
-    return grad.data if isinstance(grad, Tensor) else np.asarray(grad)
+    return grad.array if isinstance(grad, Tensor) else np.asarray(grad)
 
 
 def _check_finite(node: Function, outputs: list) -> None:
     for index, g in enumerate(outputs):
-        data = g.data if isinstance(g, Tensor) else g
+        data = g.array if isinstance(g, Tensor) else g
         if g is not None and data.dtype.kind in "fc" and not np.isfinite(data).all():
             kind = "nan" if np.isnan(data).any() else "inf"
             where = "".join(node.trace or ["  (no forward trace: the op ran before anomaly "
@@ -267,7 +267,7 @@ def _run_hooks(hooks: list, grad: Any, create_graph: bool) -> Any:
                 raise RuntimeError(
                     f"a gradient hook returned shape {result.shape} for a gradient of shape "
                     f"{tuple(grad.shape)}; hooks must keep the shape")
-            grad = result if create_graph else result.data
+            grad = result if create_graph else result.array
     for hook in retains:
         hook.store(grad, create_graph)
     return grad
@@ -304,18 +304,18 @@ def accumulate(leaf: Tensor, grad: Any, create_graph: bool, owned: set | None = 
         return
     if leaf._grad is None:
         if (owned is not None and type(grad) is ndarray and grad.flags.owndata
-                and grad.flags.writeable and grad.dtype == leaf.data.dtype
+                and grad.flags.writeable and grad.dtype == leaf.array.dtype
                 and id(grad) not in owned):
             owned.add(id(grad))
         else:  # shared, a broadcast view, or another dtype: take a copy of our own
-            grad = np.array(grad, dtype=leaf.data.dtype)
+            grad = np.array(grad, dtype=leaf.array.dtype)
         leaf._grad = Tensor._make(grad, False, None)
     else:
         existing = leaf._grad
         if existing.requires_grad:  # left over from a create_graph pass: do not write into it
-            leaf._grad = Tensor._make(existing.data + grad, False, None)
+            leaf._grad = Tensor._make(existing.array + grad, False, None)
         else:
-            existing.data += grad
+            existing.array += grad
             existing._version += 1
 
 
@@ -337,18 +337,18 @@ def run_backward(
 
 def _root_grad(tensor: Tensor, gradient: Any, what: str, create_graph: bool) -> Any:
     if gradient is None:
-        if tensor.data.size != 1:
+        if tensor.array.size != 1:
             raise RuntimeError(
                 f"{what}: grad can be implicitly created only for scalar outputs, but this "
                 f"tensor has shape {tuple(tensor.shape)}. Reduce it first (e.g. .sum()) or "
                 "pass gradient=, a tensor of the same shape.")
-        grad = np.ones(tensor.shape, dtype=tensor.data.dtype)
+        grad = np.ones(tensor.shape, dtype=tensor.array.dtype)
         return Tensor._make(grad, False, None) if create_graph else grad
     if isinstance(gradient, Tensor):
-        data = gradient.data
+        data = gradient.array
     else:
         try:
-            data = np.asarray(gradient, dtype=tensor.data.dtype)
+            data = np.asarray(gradient, dtype=tensor.array.dtype)
         except (TypeError, ValueError):
             raise TypeError(f"{what}: gradient must be a Tensor (or numbers of the output's "
                             f"shape {tuple(tensor.shape)}), got {type(gradient).__name__} "
@@ -359,7 +359,7 @@ def _root_grad(tensor: Tensor, gradient: Any, what: str, create_graph: bool) -> 
             f"output has shape {tuple(tensor.shape)}; they must be equal")
     if create_graph:
         return gradient if isinstance(gradient, Tensor) else Tensor._make(data, False, None)
-    return np.array(data, dtype=tensor.data.dtype)  # a copy: the pass may keep it as a .grad
+    return np.array(data, dtype=tensor.array.dtype)  # a copy: the pass may keep it as a .grad
 
 
 # --- PyTorch's functional entries: autograd.grad and autograd.backward -------------------
@@ -448,12 +448,12 @@ def grad(
                     f"One of the differentiated Tensors (input {i}, shape {tuple(t.shape)}) "
                     "appears to not have been used in the graph. Set allow_unused=True if "
                     "this is the desired behavior.")
-            final.append(Tensor._make(np.zeros_like(t.data), create_graph, None)
+            final.append(Tensor._make(np.zeros_like(t.array), create_graph, None)
                          if materialize_grads else None)
         elif isinstance(g, Tensor):
             final.append(g)
         else:
-            final.append(Tensor._make(g.astype(t.data.dtype, copy=False), False, None))
+            final.append(Tensor._make(g.astype(t.array.dtype, copy=False), False, None))
     return tuple(final)
 
 
@@ -461,18 +461,18 @@ def _accumulate(tensor: Tensor, grad: Any, create_graph: bool) -> None:
     """Add `grad` into `tensor.grad` (hooks have already run), in the tensor's dtype."""
     if create_graph:
         grad = grad if isinstance(grad, Tensor) else Tensor._make(np.asarray(grad), False, None)
-        if grad.data.dtype != tensor.data.dtype:
+        if grad.array.dtype != tensor.array.dtype:
             grad = grad.to(tensor.dtype)
         tensor._grad = grad if tensor._grad is None else tensor._grad + grad
         return
-    data = grad.data if isinstance(grad, Tensor) else grad
+    data = grad.array if isinstance(grad, Tensor) else grad
     existing = tensor._grad
     if existing is None:
-        tensor._grad = Tensor._make(np.array(data, dtype=tensor.data.dtype), False, None)
+        tensor._grad = Tensor._make(np.array(data, dtype=tensor.array.dtype), False, None)
     elif existing.requires_grad:  # left over from a create_graph pass: do not write into it
-        tensor._grad = Tensor._make(existing.data + data, False, None)
+        tensor._grad = Tensor._make(existing.array + data, False, None)
     else:
-        existing.data += data
+        existing.array += data
         existing._version += 1
 
 

@@ -186,7 +186,7 @@ class _Derivation:
     def _scalar(node: Function) -> bool:
         """Whether `node` maps numbers to a number, so its step can show every value."""
         return node.out_data.size == 1 and all(
-            a.data.size == 1 for a in node.args if isinstance(a, Tensor | Released))
+            a.array.size == 1 for a in node.args if isinstance(a, Tensor | Released))
 
     def _choose_inline(self, given: set[int]) -> None:
         user: dict[int, tuple[Function, int]] = {}
@@ -217,8 +217,8 @@ class _Derivation:
         if id(key) in self.inline:
             return self.inline[id(key)]
         name = self.names[id(key)]
-        if node.inputs[index] is None and arg.data.size == 1 and is_generated(name):
-            return number(arg.data)  # an unnamed constant tensor: its value reads better
+        if node.inputs[index] is None and arg.array.size == 1 and is_generated(name):
+            return number(arg.array)  # an unnamed constant tensor: its value reads better
         return Sym(name)
 
     def operands(self, node: Function) -> list[Sym]:
@@ -285,7 +285,7 @@ class _Derivation:
         """d `node` / d its argument `index` at the recorded values of a scalar step: from
         the derivative the op declares, else what the engine passed over what it received."""
         values = [parent.out_data if isinstance(parent, Function) else
-                  arg.data if isinstance(arg, Tensor) else arg
+                  arg.array if isinstance(arg, Tensor) else arg
                   for arg, parent in zip(node.args, node.inputs)]
         try:
             value = type(node).local_value(node, values, index)
@@ -453,7 +453,7 @@ def explain(root: Tensor, params: Any = None, max_steps: int | None = 200) -> Ex
     params = named_tensors(params)  # once: it may be a generator such as named_parameters()
     names = tensor_names(graph, params)
     name = names[id(graph.root_key)]
-    title = f"Backward pass of {name} = {describe(root.data)}, by the chain rule"
+    title = f"Backward pass of {name} = {describe(root.array)}, by the chain rule"
     if not root.requires_grad:
         return Explanation(title, f"{name} does not require grad: there is nothing to "
                            "differentiate.", [], [], {})

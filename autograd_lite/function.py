@@ -335,21 +335,21 @@ def mark_modified(tensor: Any) -> None:
 
 class Released:
     """What a graph keeps of a forward value once a backward pass has let it go: its shape and
-    dtype. `data` is a read-only stand-in of that shape and dtype that holds no memory (a
+    dtype. `array` is a read-only stand-in of that shape and dtype that holds no memory (a
     broadcast zero): the engine reads shapes from it; the pictures say the values are gone."""
 
-    __slots__ = ("data",)
+    __slots__ = ("array",)
 
     def __init__(self, array: Any) -> None:
-        self.data = np.broadcast_to(np.zeros((), dtype=array.dtype), array.shape)
+        self.array = np.broadcast_to(np.zeros((), dtype=array.dtype), array.shape)
 
-    shape = property(lambda self: self.data.shape)
-    dtype = property(lambda self: self.data.dtype)
-    size = property(lambda self: self.data.size)
-    ndim = property(lambda self: self.data.ndim)
+    shape = property(lambda self: self.array.shape)
+    dtype = property(lambda self: self.array.dtype)
+    size = property(lambda self: self.array.size)
+    ndim = property(lambda self: self.array.ndim)
 
     def __repr__(self) -> str:
-        return f"<released {self.data.dtype.name} values of shape {self.data.shape}>"
+        return f"<released {self.array.dtype.name} values of shape {self.array.shape}>"
 
 
 class Function:
@@ -441,11 +441,11 @@ class Function:
         if len(args) == 2:
             a, b = args
             if isinstance(a, Tensor):
-                array_a, parent_a = a.data, ((a.grad_fn or a) if a._requires_grad else None)
+                array_a, parent_a = a.array, ((a.grad_fn or a) if a._requires_grad else None)
             else:
                 array_a, parent_a = a, None
             if isinstance(b, Tensor):
-                array_b, parent_b = b.data, ((b.grad_fn or b) if b._requires_grad else None)
+                array_b, parent_b = b.array, ((b.grad_fn or b) if b._requires_grad else None)
             else:
                 array_b, parent_b = b, None
             if parent_a is not None:  # shared tuples: no allocation per op
@@ -459,11 +459,11 @@ class Function:
             a = args[0]
             parent_a = (a.grad_fn or a) if a._requires_grad else None
             ctx.needs_input_grad = _ONLY if parent_a is not None else _NONE
-            out = cls.forward(ctx, a.data)
+            out = cls.forward(ctx, a.array)
             requires_grad = parent_a is not None
             ctx.inputs = (parent_a,)
         else:
-            arrays = tuple(a.data if isinstance(a, Tensor) else a for a in args)
+            arrays = tuple(a.array if isinstance(a, Tensor) else a for a in args)
             inputs = tuple((a.grad_fn or a) if isinstance(a, Tensor) and a._requires_grad
                            else None for a in args)
             ctx.needs_input_grad = tuple(parent is not None for parent in inputs)
@@ -484,7 +484,7 @@ class Function:
         if record == 2:
             ctx.trace = traceback.format_stack()[:-2]
         result = _new(Tensor)  # Tensor._make, inlined on the hottest path
-        result.data, result._grad, result._requires_grad = out, None, True
+        result.array, result._grad, result._requires_grad = out, None, True
         result.grad_fn, result._version, result._hooks = ctx, 0, None
         return result
 
@@ -503,7 +503,7 @@ class Function:
     @property
     def input_shapes(self) -> list:
         """The shape of each Tensor argument (None for constants)."""
-        return [a.data.shape if isinstance(a, _tensor_type | Released) else None
+        return [a.array.shape if isinstance(a, _tensor_type | Released) else None
                 for a in self.args]
 
     def _source(self, array: Any) -> Any:
@@ -517,7 +517,7 @@ class Function:
             return self
         for arg, parent in zip(self.args, self.inputs):
             if isinstance(arg, _tensor_type):
-                forward_array = parent.out_data if isinstance(parent, Function) else arg.data
+                forward_array = parent.out_data if isinstance(parent, Function) else arg.array
                 if forward_array is array:
                     return arg
         return None

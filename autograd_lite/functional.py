@@ -99,7 +99,7 @@ def _leaf(value: Any, what: str) -> tuple[Tensor, bool]:
     """The tensor to differentiate at, and whether an outer transform is watching it."""
     if isinstance(value, Tensor) and value.requires_grad and is_grad_enabled():
         return value, True
-    data = value.data if isinstance(value, Tensor) else as_array(value, copy=False, what=what)
+    data = value.array if isinstance(value, Tensor) else as_array(value, copy=False, what=what)
     if data.dtype.kind not in "fc":
         raise TransformError(
             f"{what}: differentiation needs floating-point inputs, got {data.dtype.name}; "
@@ -184,7 +184,7 @@ def _outputs(value: Any, what: str) -> tuple[list, Any]:
 
 
 def _zeros(t: Tensor) -> Tensor:
-    return Tensor._make(np.zeros_like(t.data), False, None)
+    return Tensor._make(np.zeros_like(t.array), False, None)
 
 
 def _grads(outs: list, inputs: list, grad_outputs: list, create_graph: bool) -> list:
@@ -269,7 +269,7 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False) -> tuple:
         converted = []
         for i, (c, out) in enumerate(zip(cots, outs)):
             c = c if isinstance(c, Tensor) else Tensor._make(
-                as_array(c, dtype=out.data.dtype), False, None)
+                as_array(c, dtype=out.array.dtype), False, None)
             if c.shape != out.shape:
                 raise TransformShapeError(
                     f"vjp: the cotangent{f' {i}' if spec is not None else ''} has shape "
@@ -309,7 +309,7 @@ def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any],
                 f"jvp: tangent {n} has {len(leaves)} tensor(s) but primal {n} has {count}; "
                 "they must have the same structure")
         flat_tangents += leaves
-    tangents = [t if isinstance(t, Tensor) else Tensor._make(as_array(t, dtype=x.data.dtype),
+    tangents = [t if isinstance(t, Tensor) else Tensor._make(as_array(t, dtype=x.array.dtype),
                                                              False, None)
                 for t, x in zip(flat_tangents, inputs)]
     for i, (t, x) in enumerate(zip(tangents, inputs)):
@@ -324,7 +324,7 @@ def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any],
         if live:
             # the vjp is linear in its cotangents u; differentiating <vjp(u), tangents> in u
             # gives J t
-            us = [Tensor._make(np.zeros_like(o.data), True, None) for o in live]
+            us = [Tensor._make(np.zeros_like(o.array), True, None) for o in live]
             vjps = autograd.grad(live, inputs, us, retain_graph=True, create_graph=True,
                                  allow_unused=True)
             inner = None
@@ -356,9 +356,9 @@ def jacobian(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
             all_rows = []
             for out in outs:
                 rows: list[list] = [[] for _ in inputs]
-                flat_size = out.data.size
+                flat_size = out.array.size
                 for i in range(flat_size):
-                    onehot = np.zeros(flat_size, dtype=out.data.dtype)
+                    onehot = np.zeros(flat_size, dtype=out.array.dtype)
                     onehot[i] = 1
                     seed = Tensor._make(onehot.reshape(out.shape), False, None)
                     for row, g in zip(rows, _grads([out], inputs, [seed], create_graph=watched)):
@@ -372,7 +372,7 @@ def jacobian(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
                     jac = stack(row).reshape(tuple(out.shape) + tuple(x.shape))
                 else:
                     jac = Tensor._make(np.zeros(tuple(out.shape) + tuple(x.shape),
-                                                dtype=x.data.dtype), False, None)
+                                                dtype=x.array.dtype), False, None)
                 jacobians.append(jac if watched else jac.detach())
             per_output.append(_per_argnum(jacobians, layout, argnums))
         jac = _unflatten(spec, per_output)

@@ -30,10 +30,10 @@ def _in_float64(inputs: tuple) -> tuple:
     copies: dict[int, Tensor] = {}
     result = []
     for t in inputs:
-        if (isinstance(t, Tensor) and t.data.dtype.kind == "f"
-                and t.data.dtype != np.float64):
+        if (isinstance(t, Tensor) and t.array.dtype.kind == "f"
+                and t.array.dtype != np.float64):
             if id(t) not in copies:
-                data = np.ascontiguousarray(t.data, dtype=np.float64)
+                data = np.ascontiguousarray(t.array, dtype=np.float64)
                 copies[id(t)] = Tensor._make(data, t.requires_grad, None)
             t = copies[id(t)]
         result.append(t)
@@ -43,7 +43,7 @@ def _in_float64(inputs: tuple) -> tuple:
 def _outputs(fn: Callable, inputs: tuple) -> tuple:
     out = fn(*inputs)
     outs = out if isinstance(out, (tuple, list)) else (out,)
-    return tuple(o for o in outs if isinstance(o, Tensor) and o.data.dtype.kind in "fc")
+    return tuple(o for o in outs if isinstance(o, Tensor) and o.array.dtype.kind in "fc")
 
 
 def _numerical(fn: Callable, inputs: tuple, wrt: list, eps: float) -> list:
@@ -51,17 +51,17 @@ def _numerical(fn: Callable, inputs: tuple, wrt: list, eps: float) -> list:
 
     `fn` runs with grad mode on: it may itself differentiate (as in gradgradcheck)."""
     outs = _outputs(fn, inputs)
-    jac = [[np.zeros((o.data.size, t.data.size)) for t in wrt] for o in outs]
+    jac = [[np.zeros((o.array.size, t.array.size)) for t in wrt] for o in outs]
     for j, t in enumerate(wrt):
-        flat = t.data.reshape(-1)  # a view: perturb in place, then restore
-        if t.data.size and not np.shares_memory(flat, t.data):
+        flat = t.array.reshape(-1)  # a view: perturb in place, then restore
+        if t.array.size and not np.shares_memory(flat, t.array):
             raise ValueError("gradcheck: inputs must be contiguous arrays")
         for k in range(flat.size):
             original = flat[k]
             flat[k] = original + eps
-            plus = [o.data.astype(np.float64).ravel() for o in _outputs(fn, inputs)]
+            plus = [o.array.astype(np.float64).ravel() for o in _outputs(fn, inputs)]
             flat[k] = original - eps
-            minus = [o.data.astype(np.float64).ravel() for o in _outputs(fn, inputs)]
+            minus = [o.array.astype(np.float64).ravel() for o in _outputs(fn, inputs)]
             flat[k] = original
             for i in range(len(outs)):
                 jac[i][j][:, k] = (plus[i] - minus[i]) / (2 * eps)
@@ -70,18 +70,18 @@ def _numerical(fn: Callable, inputs: tuple, wrt: list, eps: float) -> list:
 
 def _analytical(fn: Callable, inputs: tuple, wrt: list) -> list:
     outs = _outputs(fn, inputs)
-    jac = [[np.zeros((o.data.size, t.data.size)) for t in wrt] for o in outs]
+    jac = [[np.zeros((o.array.size, t.array.size)) for t in wrt] for o in outs]
     for i, out in enumerate(outs):
         if not out.requires_grad:
             continue
-        for r in range(out.data.size):
-            seed = np.zeros(out.data.size, dtype=out.data.dtype)
+        for r in range(out.array.size):
+            seed = np.zeros(out.array.size, dtype=out.array.dtype)
             seed[r] = 1
             grads = engine.grad(out, wrt, Tensor._make(seed.reshape(out.shape), False, None),
                                   retain_graph=True, allow_unused=True)
             for j, g in enumerate(grads):
                 if g is not None:
-                    jac[i][j][r, :] = g.data.astype(np.float64).ravel()
+                    jac[i][j][r, :] = g.array.astype(np.float64).ravel()
     return jac
 
 
@@ -115,9 +115,9 @@ def gradcheck(fn: Callable, inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
         raise ValueError("gradcheck: no input requires grad; pass tensors with "
                          "requires_grad=True")
     for n, t in enumerate(wrt):
-        if t.data.dtype.kind == "c":
+        if t.array.dtype.kind == "c":
             warnings.warn(
-                f"gradcheck: input {n} is {t.data.dtype.name}, not float64; finite differences "
+                f"gradcheck: input {n} is {t.array.dtype.name}, not float64; finite differences "
                 "in lower precision are unreliable", UserWarning, stacklevel=2)
     numerical = _numerical(fn, inputs, wrt, eps)
     analytical = _analytical(fn, inputs, wrt)
@@ -168,7 +168,7 @@ def gradgradcheck(fn: Callable, inputs: Any,
     outs = _outputs(fn, inputs)
     if grad_outputs is None:
         rng = np.random.default_rng(seed)
-        grad_outputs = [Tensor._make(rng.standard_normal(o.shape).astype(o.data.dtype), True,
+        grad_outputs = [Tensor._make(rng.standard_normal(o.shape).astype(o.array.dtype), True,
                                      None) for o in outs]
     grad_outputs = [grad_outputs] if isinstance(grad_outputs, Tensor) else list(grad_outputs)
     grad_outputs = list(_in_float64(tuple(grad_outputs)))

@@ -81,7 +81,7 @@ _NON_DIFFERENTIABLE_UFUNCS = {
 
 def _strip(x: Any) -> Any:
     if isinstance(x, Tensor):
-        return x.data
+        return x.array
     if isinstance(x, (list, tuple)):
         return type(x)(_strip(i) for i in x)
     return x

@@ -87,7 +87,7 @@ def where(condition: Any, a: Any = None, b: Any = None) -> Any:
     if a is None or b is None:
         raise TypeError("where() takes either one argument (the condition) or three "
                         "(condition, input, other)")
-    cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    cond = condition.array if isinstance(condition, Tensor) else np.asarray(condition)
     if cond.dtype != np.bool_:
         raise RuntimeError(
             f"where: expected the condition to be a boolean tensor, but got dtype "
@@ -108,7 +108,7 @@ def where(condition: Any, a: Any = None, b: Any = None) -> Any:
 
 def _nonzero(condition: Any) -> tuple:
     """The indices of the nonzero elements of `condition`, one int64 tensor per dimension."""
-    data = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    data = condition.array if isinstance(condition, Tensor) else np.asarray(condition)
     indices = np.nonzero(np.atleast_1d(data))
     return tuple(Tensor._make(i.astype(np.int64), False, None) for i in indices)
 

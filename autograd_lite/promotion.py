@@ -37,7 +37,7 @@ def as_array(data: Any, dtype: Any = None, copy: bool = True, what: str = "tenso
     """Turn `data` into an ndarray by the contract's rules: Python floats get the default
     dtype, a NumPy array keeps its own."""
     if isinstance(data, Tensor):
-        data = data.data
+        data = data.array
     from_numpy = isinstance(data, (np.ndarray, np.generic))
     try:
         if dtype is not None:
@@ -67,7 +67,7 @@ _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}  # bool < integer < floatin
 
 def _is_integral(x: Any) -> bool:
     if isinstance(x, Tensor):
-        return x.data.dtype.kind in "biu"
+        return x.array.dtype.kind in "biu"
     if is_array(x):
         return x.dtype.kind in "biu"
     return isinstance(x, int)
@@ -76,7 +76,7 @@ def _is_integral(x: Any) -> bool:
 def _floating(t: Tensor) -> Tensor:
     """`t`, or for an integer or bool tensor `t` in the default float dtype: what PyTorch's
     floating ops (exp, sigmoid, softmax, ...) compute in."""
-    return t if t.data.dtype.kind in "fc" else t.to(_default_dtype[0])
+    return t if t.array.dtype.kind in "fc" else t.to(_default_dtype[0])
 
 
 def _needs_promotion(a: Any, b: Any) -> bool:
@@ -85,12 +85,12 @@ def _needs_promotion(a: Any, b: Any) -> bool:
     tensor with a Python int is promoted (NumPy's `bool ** 2` is int8, PyTorch's int64)."""
     if isinstance(a, Tensor):  # isinstance, not type(): nn.Parameter takes this path too
         if isinstance(b, Tensor):
-            return a.data.dtype != b.data.dtype
-        if type(b) is int and a.data.dtype.kind != "b" or (type(b) is float
-                                                           and a.data.dtype.kind in "fc"):
+            return a.array.dtype != b.array.dtype
+        if type(b) is int and a.array.dtype.kind != "b" or (type(b) is float
+                                                           and a.array.dtype.kind in "fc"):
             return False
-    elif isinstance(b, Tensor) and (type(a) is int and b.data.dtype.kind != "b" or (
-            type(a) is float and b.data.dtype.kind in "fc")):
+    elif isinstance(b, Tensor) and (type(a) is int and b.array.dtype.kind != "b" or (
+            type(a) is float and b.array.dtype.kind in "fc")):
         return False
     return True
 
@@ -113,10 +113,10 @@ def result_type(*operands: Any) -> np.dtype:
     dims = zero = number = None
     for x in operands:
         if isinstance(x, Tensor):
-            if x.data.ndim:
-                dims = _promote_types(dims, x.data.dtype)
+            if x.array.ndim:
+                dims = _promote_types(dims, x.array.dtype)
             else:
-                zero = _promote_types(zero, x.data.dtype)
+                zero = _promote_types(zero, x.array.dtype)
         elif is_array(x):
             dims = _promote_types(dims, x.dtype)
         else:
@@ -133,7 +133,7 @@ def _cast_to(x: Any, dtype: np.dtype) -> Any:
     """`x` in `dtype` (a differentiable cast for Tensors); Python numbers stay as they are:
     NumPy gives them the dtype of the array they meet."""
     if isinstance(x, Tensor):
-        return x if x.data.dtype == dtype else x.to(dtype)
+        return x if x.array.dtype == dtype else x.to(dtype)
     if is_array(x):
         return x if x.dtype == dtype else x.astype(dtype)
     return x

@@ -99,7 +99,7 @@ def _reduce_axes(dim: Any, ndim: int, op: str) -> tuple | None:
 def _check_nonempty(t: Tensor, axes: tuple | None, op: str) -> None:
     """A maximum or minimum over an empty dimension has no value."""
     if axes is None or not t.ndim:
-        if t.data.size == 0:
+        if t.array.size == 0:
             raise RuntimeError(
                 f"{op}(): Expected reduction dim to be specified for input.numel() == 0. "
                 "Specify the reduction dim with the 'dim' argument.")
@@ -133,7 +133,7 @@ def _operand(x: Any) -> Any:
 
 
 def _shape_of(x: Any) -> tuple:
-    return tuple(np.shape(x.data if isinstance(x, Tensor) else x))
+    return tuple(np.shape(x.array if isinstance(x, Tensor) else x))
 
 
 def _broadcast_error(name: str, a: Any, b: Any, error: ValueError) -> Exception:
@@ -147,7 +147,7 @@ def _broadcast_error(name: str, a: Any, b: Any, error: ValueError) -> Exception:
 
 def _is_bool(x: Any) -> bool:
     if isinstance(x, Tensor):
-        return x.data.dtype.kind == "b"
+        return x.array.dtype.kind == "b"
     return isinstance(x, bool) or (is_array(x) and x.dtype.kind == "b")
 
 
@@ -194,7 +194,7 @@ def _index_item(index: Any) -> Any:
     if isinstance(index, tuple):
         return tuple(_index_item(i) for i in index)
     if isinstance(index, Tensor):
-        return index.data
+        return index.array
     if isinstance(index, list):
         return np.asarray([i.item() if isinstance(i, Tensor) else i for i in index])
     if isinstance(index, slice) and index.step is not None and index.step <= 0:
@@ -258,12 +258,12 @@ class Tensor:
     # cheap.
     # `requires_grad` and `grad` are checked properties over `_requires_grad` and `_grad`,
     # which the ops and the engine read and write directly.
-    __slots__ = ("data", "_grad", "_requires_grad", "grad_fn", "_version", "_hooks",
+    __slots__ = ("array", "_grad", "_requires_grad", "grad_fn", "_version", "_hooks",
                  "_modified_at", "_received", "__weakref__")
     __array_priority__ = 1000
 
     def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> None:
-        self.data = as_array(data, dtype, copy=True, what="Tensor")
+        self.array = as_array(data, dtype, copy=True, what="Tensor")
         self._grad = None
         self.grad_fn = None
         self._version = 0
@@ -276,7 +276,7 @@ class Tensor:
     def _make(data: np.ndarray, requires_grad: bool, grad_fn: Any) -> Tensor:
         """The fast constructor the ops use: no checks, no copy."""
         t = object.__new__(Tensor)
-        t.data = data
+        t.array = data
         t._grad = None
         t._requires_grad = requires_grad
         t.grad_fn = grad_fn
@@ -288,17 +288,17 @@ class Tensor:
     @property
     def shape(self) -> tuple:
         """The shape, a tuple of ints."""
-        return self.data.shape
+        return self.array.shape
 
     @property
     def dtype(self) -> type:
         """The element type, a NumPy scalar type (`ag.float32 is np.float32`)."""
-        return self.data.dtype.type
+        return self.array.dtype.type
 
     @property
     def ndim(self) -> int:
         """The number of dimensions."""
-        return self.data.ndim
+        return self.array.ndim
 
     @property
     def requires_grad(self) -> bool:
@@ -334,14 +334,14 @@ class Tensor:
             if not isinstance(value, Tensor):
                 raise TypeError(f"assigned grad expected to be a Tensor or None but got grad "
                                 f"of type {type(value).__name__}")
-            if value.data.shape != self.data.shape:
+            if value.array.shape != self.array.shape:
                 raise RuntimeError(
                     f"assigned grad has data of a different size: the gradient has shape "
-                    f"{tuple(value.data.shape)} and the tensor {tuple(self.data.shape)}")
-            if value.data.dtype != self.data.dtype:
+                    f"{tuple(value.array.shape)} and the tensor {tuple(self.array.shape)}")
+            if value.array.dtype != self.array.dtype:
                 raise RuntimeError(
-                    f"assigned grad has dtype {_dtype_name(value.data.dtype)} but the tensor "
-                    f"has dtype {_dtype_name(self.data.dtype)}; they must match (convert it "
+                    f"assigned grad has dtype {_dtype_name(value.array.dtype)} but the tensor "
+                    f"has dtype {_dtype_name(self.array.dtype)}; they must match (convert it "
                     "with .to())")
         self._grad = value
 
@@ -363,26 +363,26 @@ class Tensor:
     def size(self, dim: int | None = None) -> Any:
         """The shape, or the length of dimension `dim` (as `torch.Tensor.size`)."""
         if dim is None:
-            return self.data.shape
-        return self.data.shape[_normalize_dim(dim, self.ndim, "size")]
+            return self.array.shape
+        return self.array.shape[_normalize_dim(dim, self.ndim, "size")]
 
     def numel(self) -> int:
         """The number of elements."""
-        return self.data.size
+        return self.array.size
 
     def dim(self) -> int:
         """The number of dimensions."""
-        return self.data.ndim
+        return self.array.ndim
 
     def __len__(self) -> int:
         if self.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return len(self.data)
+        return len(self.array)
 
     def __iter__(self):
         if self.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(len(self.data)))
+        return (self[i] for i in range(len(self.array)))
 
     __hash__ = object.__hash__
 
@@ -403,9 +403,27 @@ class Tensor:
             return
         _engine.run_backward(self, gradient, retain_graph, create_graph)
 
+    @property
+    def data(self) -> Tensor:
+        """This tensor's values as a Tensor cut off from the graph, sharing memory (PyTorch's
+        `.data`): `w.data -= lr * w.grad` updates `w` without recording. The NumPy array
+        itself is `.array` (Chainer's name) or `.numpy()`.
+
+        >>> w = ag.tensor([1.0, 2.0], requires_grad=True)
+        >>> w.data.mul_(2); w
+        tensor([2., 4.], requires_grad=True)
+        """
+        return Tensor._make(self.array, False, None)
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        array = value.array if isinstance(value, Tensor) else as_array(value, None, copy=False,
+                                                                       what="Tensor.data")
+        self.array = array
+
     def detach(self) -> Tensor:
         """A tensor sharing this one's data, cut off from the graph."""
-        return Tensor._make(self.data, False, None)
+        return Tensor._make(self.array, False, None)
 
     def detach_(self) -> Tensor:
         """Cut this tensor off from the graph, in place."""
@@ -422,10 +440,10 @@ class Tensor:
                     "use a computed variable in a subgraph that doesn't require differentiation "
                     "use var_no_grad = var.detach().")
             return self
-        if requires_grad and self.data.dtype.kind not in "fc":
+        if requires_grad and self.array.dtype.kind not in "fc":
             raise RuntimeError(
                 f"Only Tensors of floating point dtype can require gradients, but this one is "
-                f"{_dtype_name(self.data.dtype)}. Make it float first, e.g. "
+                f"{_dtype_name(self.array.dtype)}. Make it float first, e.g. "
                 "ag.tensor(data, dtype=ag.float32, requires_grad=True).")
         self._requires_grad = bool(requires_grad)
         return self
@@ -472,11 +490,11 @@ class Tensor:
     # ----- conversion
     def item(self) -> Any:
         """The value of a one-element tensor as a Python number."""
-        if self.data.size != 1:
+        if self.array.size != 1:
             raise RuntimeError(
-                f"a Tensor with {self.data.size} elements cannot be converted to Scalar; "
+                f"a Tensor with {self.array.size} elements cannot be converted to Scalar; "
                 "item() needs exactly one element")
-        return self.data.item()
+        return self.array.item()
 
     def numpy(self) -> np.ndarray:
         """The data as an ndarray, sharing memory (as `torch.Tensor.numpy`)."""
@@ -484,11 +502,11 @@ class Tensor:
             raise RuntimeError(
                 "Can't call numpy() on Tensor that requires grad. "
                 "Use tensor.detach().numpy() instead.")
-        return self.data
+        return self.array
 
     def tolist(self) -> Any:
         """The data as (nested) Python lists of numbers."""
-        return self.data.tolist()
+        return self.array.tolist()
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         array = self.numpy()
@@ -501,30 +519,30 @@ class Tensor:
         return int(self._scalar("int"))
 
     def _scalar(self, what: str) -> Any:
-        if self.data.size != 1:
+        if self.array.size != 1:
             raise ValueError(
                 f"only one element tensors can be converted to Python scalars: {what}() of a "
                 f"tensor of shape {tuple(self.shape)}")
-        return self.data.item()
+        return self.array.item()
 
     def __index__(self) -> int:
-        if self.data.dtype.kind not in "iu" or self.data.size != 1:
+        if self.array.dtype.kind not in "iu" or self.array.size != 1:
             raise TypeError("only integer tensors of a single element can be converted to an index")
-        return int(self.data.item())
+        return int(self.array.item())
 
     def __bool__(self) -> bool:
-        if self.data.size != 1:
+        if self.array.size != 1:
             raise RuntimeError(
                 f"Boolean value of Tensor with more than one value is ambiguous "
                 f"(shape {tuple(self.shape)}); use .any() or .all()")
-        return bool(self.data.item())
+        return bool(self.array.item())
 
     def to(self, dtype: Any) -> Tensor:
         """This tensor in another dtype (a differentiable cast; itself if already that)."""
         if isinstance(dtype, str) and dtype == "cpu":
             return self
         target = np.dtype(dtype)
-        if target == self.data.dtype:
+        if target == self.array.dtype:
             return self
         return Cast.apply(self, target)
 
@@ -538,15 +556,15 @@ class Tensor:
 
     def long(self) -> Tensor:
         """This tensor as int64 (not differentiable)."""
-        return Tensor._make(self.data.astype(np.int64), False, None)
+        return Tensor._make(self.array.astype(np.int64), False, None)
 
     def int(self) -> Tensor:
         """This tensor as int32 (not differentiable)."""
-        return Tensor._make(self.data.astype(np.int32), False, None)
+        return Tensor._make(self.array.astype(np.int32), False, None)
 
     def bool(self) -> Tensor:
         """This tensor as booleans (not differentiable)."""
-        return Tensor._make(self.data.astype(bool), False, None)
+        return Tensor._make(self.array.astype(bool), False, None)
 
     def clone(self) -> Tensor:
         """A copy that stays in the graph (its gradient flows back to this tensor)."""
@@ -568,7 +586,7 @@ class Tensor:
 
     # ----- arithmetic operators: made by _binary_operator below, from one op class each
     def __neg__(self) -> Tensor:
-        if self.data.dtype.kind == "b":
+        if self.array.dtype.kind == "b":
             raise RuntimeError(
                 f"neg: negation, the `-` operator, on a bool tensor (shape "
                 f"{tuple(self.shape)}) is not supported. If you are trying to invert a mask, "
@@ -586,9 +604,9 @@ class Tensor:
         other = _operand(other)
         if other is NotImplemented:
             return other
-        other = other.data if isinstance(other, Tensor) else other
+        other = other.array if isinstance(other, Tensor) else other
         try:
-            return Tensor._make(np.asarray(compare(self.data, other)), False, None)
+            return Tensor._make(np.asarray(compare(self.array, other)), False, None)
         except ValueError:
             raise RuntimeError(
                 f"{compare.__name__}: the shapes {tuple(self.shape)} and {_shape_of(other)} "
@@ -618,14 +636,14 @@ class Tensor:
         other = _operand(other)
         if other is NotImplemented:
             return other
-        value = other.data if isinstance(other, Tensor) else other
-        if self.data.dtype.kind not in "biu" or np.result_type(value).kind not in "biu":
+        value = other.array if isinstance(other, Tensor) else other
+        if self.array.dtype.kind not in "biu" or np.result_type(value).kind not in "biu":
             raise NotImplementedError(
                 f"{name}: only bool and integer tensors are supported, got dtypes "
-                f"{_dtype_name(self.data.dtype)} and {_dtype_of(other)}; compare first "
+                f"{_dtype_name(self.array.dtype)} and {_dtype_of(other)}; compare first "
                 "(e.g. (x > 0) & (y > 0)) or convert with .bool() / .long()")
         try:  # in PyTorch's result dtype: a 0-d int64 tensor does not widen int32
-            result = ufunc(self.data, value).astype(result_type(self, other), copy=False)
+            result = ufunc(self.array, value).astype(result_type(self, other), copy=False)
         except ValueError:
             raise RuntimeError(
                 f"{name}: the shapes {tuple(self.shape)} and {_shape_of(value)} cannot be "
@@ -642,9 +660,9 @@ class Tensor:
     __ror__ = __or__
 
     def __invert__(self) -> Tensor:
-        if self.data.dtype != np.bool_:
-            return Tensor._make(np.invert(self.data), False, None)
-        return Tensor._make(np.logical_not(self.data), False, None)
+        if self.array.dtype != np.bool_:
+            return Tensor._make(np.invert(self.array), False, None)
+        return Tensor._make(np.logical_not(self.array), False, None)
 
     def eq(self, other: Any) -> Tensor:
         """Elementwise `==`."""
@@ -652,11 +670,11 @@ class Tensor:
 
     def any(self) -> Tensor:
         """Whether any element is true."""
-        return Tensor._make(np.asarray(self.data.any()), False, None)
+        return Tensor._make(np.asarray(self.array.any()), False, None)
 
     def all(self) -> Tensor:
         """Whether every element is true."""
-        return Tensor._make(np.asarray(self.data.all()), False, None)
+        return Tensor._make(np.asarray(self.array.all()), False, None)
 
     # ----- in-place ops
     def _inplace(self, op: type, other: Any, name: str) -> Tensor:
@@ -670,34 +688,34 @@ class Tensor:
                     f"{name}: a leaf Variable that requires grad is being used in an in-place "
                     "operation. Do it under `with ag.no_grad():` (e.g. a parameter update), "
                     "or use the out-of-place form (x = x + y).")
-            previous = Tensor._make(self.data, self.requires_grad, self.grad_fn)  # no cycle
+            previous = Tensor._make(self.array, self.requires_grad, self.grad_fn)  # no cycle
             out = _binary(op, previous, other, name)
             if out.shape != self.shape:
                 raise RuntimeError(
                     f"{name}: output with shape {tuple(self.shape)} doesn't match the broadcast "
                     f"shape {tuple(out.shape)}")
-            if out.data.dtype != self.data.dtype:  # an in-place op keeps the tensor's dtype
-                if _CATEGORY[out.data.dtype.kind] > _CATEGORY[self.data.dtype.kind]:
+            if out.array.dtype != self.array.dtype:  # an in-place op keeps the tensor's dtype
+                if _CATEGORY[out.array.dtype.kind] > _CATEGORY[self.array.dtype.kind]:
                     raise RuntimeError(
-                        f"{name}: result type {_dtype_name(out.data.dtype)} can't be cast to "
-                        f"the desired output type {_dtype_name(self.data.dtype)}")
-                out = out.to(self.data.dtype)
+                        f"{name}: result type {_dtype_name(out.array.dtype)} can't be cast to "
+                        f"the desired output type {_dtype_name(self.array.dtype)}")
+                out = out.to(self.array.dtype)
             # the op's result becomes this tensor's history; the old array stays intact for
             # any op that saved it, and mark_modified tells them it changed
             mark_modified(self)
-            self.data, self.grad_fn, self._requires_grad = out.data, out.grad_fn, True
+            self.array, self.grad_fn, self._requires_grad = out.array, out.grad_fn, True
             return self
         else:
             if op is Sub:  # (recorded, _binary checks it)
                 _check_bool_sub(self, other, name)
             ufunc = _INPLACE_UFUNCS[op]
-            value = other.data if isinstance(other, Tensor) else other
+            value = other.array if isinstance(other, Tensor) else other
             try:
-                ufunc(self.data, value, out=self.data)
+                ufunc(self.array, value, out=self.array)
             except (ValueError, TypeError) as e:
                 raise RuntimeError(
                     f"{name}: cannot update a tensor of shape {tuple(self.shape)} and dtype "
-                    f"{_dtype_name(self.data.dtype)} in place with an operand of shape "
+                    f"{_dtype_name(self.array.dtype)} in place with an operand of shape "
                     f"{_shape_of(value)}: {e}") from None
         mark_modified(self)
         return self
@@ -744,13 +762,13 @@ class Tensor:
                     f"{name}: a leaf Tensor that requires grad (shape {tuple(self.shape)}) is "
                     "being overwritten in place; do it under `with ag.no_grad():` (e.g. an "
                     "initialisation), or build a new tensor")
-            previous = Tensor._make(self.data, self.requires_grad, self.grad_fn)  # no cycle
+            previous = Tensor._make(self.array, self.requires_grad, self.grad_fn)  # no cycle
             out = Fill.apply(previous, value)
             mark_modified(self)  # before the new history: the old grad_fn's output changed
-            self.data, self.grad_fn = out.data, out.grad_fn
+            self.array, self.grad_fn = out.array, out.grad_fn
             self._requires_grad = out.requires_grad  # False for an integer tensor
             return self
-        self.data[...] = value.data if value_grad else value
+        self.array[...] = value.array if value_grad else value
         mark_modified(self)
         return self
 
@@ -764,20 +782,20 @@ class Tensor:
 
     def copy_(self, src: Any) -> Tensor:
         """Copy `src` (broadcast to this shape) into this tensor, in place."""
-        value = src.data if isinstance(src, Tensor) else np.asarray(src)
+        value = src.array if isinstance(src, Tensor) else np.asarray(src)
         try:
-            if value.shape != self.data.shape:  # (an optimizer's step copies same shapes)
+            if value.shape != self.array.shape:  # (an optimizer's step copies same shapes)
                 np.broadcast_to(value, self.shape)
         except ValueError:
             raise RuntimeError(
                 f"copy_: the source of shape {tuple(value.shape)} cannot be broadcast to "
                 f"this tensor's shape {tuple(self.shape)}") from None
         if isinstance(src, Tensor) and src.requires_grad and _mode.grad_enabled:
-            value = src.to(self.data.dtype)  # the gradient flows back to src
+            value = src.to(self.array.dtype)  # the gradient flows back to src
         return self._overwrite(value, "copy_")
 
     def __setitem__(self, index: Any, value: Any) -> None:
-        value = value.data if isinstance(value, Tensor) else value
+        value = value.array if isinstance(value, Tensor) else value
         self._overwrite_at(_index_arg(index, tuple(self.shape)), value)
 
     def _overwrite_at(self, index: Any, value: Any) -> None:
@@ -786,7 +804,7 @@ class Tensor:
                 "tensor[...] = value: a Tensor that requires grad cannot be assigned into in "
                 "place while the graph is recorded; do it under `with ag.no_grad():`, or build "
                 "the new tensor with ag.where / ag.cat")
-        self.data[index] = value
+        self.array[index] = value
         mark_modified(self)
 
     # ----- elementwise math: the registered ops (exp, log, sin, relu, ...) are installed as
@@ -798,7 +816,7 @@ class Tensor:
         options = _options(entry.op)
         if not options:  # x.exp(): the common case, without a call to _floating for floats
             def method(self: Tensor) -> Tensor:
-                if not floating or self.data.dtype.kind in "fc":
+                if not floating or self.array.dtype.kind in "fc":
                     return apply(self)
                 return apply(_floating(self))
         else:
@@ -822,14 +840,14 @@ class Tensor:
         if min is None and max is None:
             raise RuntimeError("clamp(): at least one of 'min' or 'max' must not be None")
         for v in (min, max):
-            if isinstance(v, Tensor) and v.data.size != 1:
+            if isinstance(v, Tensor) and v.array.size != 1:
                 raise RuntimeError(
                     f"clamp(): min and max must be numbers or one-element tensors, got a tensor "
                     f"of shape {tuple(v.shape)}; for elementwise bounds use ag.maximum and "
                     "ag.minimum")
         min, max = (v.item() if isinstance(v, Tensor) else v for v in (min, max))
         x = self
-        if self.data.dtype.kind in "biu" and any(isinstance(v, float) for v in (min, max)):
+        if self.array.dtype.kind in "biu" and any(isinstance(v, float) for v in (min, max)):
             x = self.to(_default_dtype[0])  # an int tensor clamped to float bounds is float
         return Clamp.apply(x, min, max)
 
@@ -846,20 +864,20 @@ class Tensor:
              keepdims: bool | None = None) -> Tensor:
         """Mean over `dim` (an int, a tuple, or None for all)."""
         dim, keepdim = (axis if dim is None else dim), (keepdim if keepdims is None else keepdims)
-        if self.data.dtype.kind not in "fc":
+        if self.array.dtype.kind not in "fc":
             raise RuntimeError(
                 f"mean(): could not infer output dtype. Input dtype must be either a floating "
-                f"point or complex dtype. Got: {_dtype_name(self.data.dtype)}; "
+                f"point or complex dtype. Got: {_dtype_name(self.array.dtype)}; "
                 "use .float() first")
         return Mean.apply(self, _reduce_axes(dim, self.ndim, "mean"), bool(keepdim))
 
     def _spread_args(self, dim: Any, unbiased: bool, correction: float | None,
                      op: str) -> tuple:
         """The axes and the correction of `var` and `std`, checked."""
-        if self.data.dtype.kind not in "fc":
+        if self.array.dtype.kind not in "fc":
             raise RuntimeError(
                 f"{op}(): std and var only support floating point and complex dtypes, got "
-                f"{_dtype_name(self.data.dtype)}; use .float() first")
+                f"{_dtype_name(self.array.dtype)}; use .float() first")
         axes = _reduce_axes(dim, self.ndim, op)
         return axes, (1 if unbiased else 0) if correction is None else correction
 
@@ -868,7 +886,7 @@ class Tensor:
         """Variance over `dim`, divided by n - 1 (`unbiased`) or n; `correction` sets the
         subtrahend directly, as in PyTorch."""
         axes, correction = self._spread_args(dim, unbiased, correction, "var")
-        count = self.data.size if axes is None else math.prod(self.shape[a] for a in axes)
+        count = self.array.size if axes is None else math.prod(self.shape[a] for a in axes)
         centered = self - self.mean(dim=axes, keepdim=True)
         return (centered * centered).sum(dim=axes, keepdim=keepdim) / max(count - correction, 0)
 
@@ -887,7 +905,7 @@ class Tensor:
             return op.apply(self, None, False)
         axis = _normalize_dim(dim, self.ndim, name)
         _check_nonempty(self, (axis,), name)
-        indices = pick(self.data, axis=axis, keepdims=keepdim) if self.ndim else \
+        indices = pick(self.array, axis=axis, keepdims=keepdim) if self.ndim else \
             np.zeros((), dtype=np.int64)
         values = MaxAlong.apply(self, axis, keepdim, indices) if self.ndim else \
             op.apply(self, None, False)
@@ -926,24 +944,24 @@ class Tensor:
 
     def _arg_extremum(self, dim: int | None, keepdim: bool, name: str,
                       pick: Callable) -> Tensor:
-        if self.data.dtype.kind == "b":
+        if self.array.dtype.kind == "b":
             raise RuntimeError(
                 f"{name}(): does not support bool input (shape {tuple(self.shape)}); "
                 "convert it first, e.g. with .long()")
         if dim is None:
-            if self.data.size == 0:  # IndexError here, where max() raises RuntimeError
+            if self.array.size == 0:  # IndexError here, where max() raises RuntimeError
                 raise IndexError(
                     f"{name}(): Expected reduction dim to be specified for input.numel() == 0 "
                     f"(the tensor has shape {tuple(self.shape)}); pass a `dim` whose size is "
                     "not 0")
-            index = pick(self.data)  # of the flattened tensor; keepdim keeps every dim as 1
+            index = pick(self.array)  # of the flattened tensor; keepdim keeps every dim as 1
             shape = (1,) * self.ndim if keepdim else ()
             return Tensor._make(np.full(shape, index, dtype=np.int64), False, None)
         axis = _normalize_dim(dim, self.ndim, name)
         _check_nonempty(self, (axis,), name)
         if not self.ndim:
             return Tensor._make(np.zeros((), dtype=np.int64), False, None)
-        return Tensor._make(pick(self.data, axis=axis, keepdims=keepdim).astype(np.int64),
+        return Tensor._make(pick(self.array, axis=axis, keepdims=keepdim).astype(np.int64),
                             False, None)
 
     def logsumexp(self, dim: Any, keepdim: bool = False) -> Tensor:
@@ -972,7 +990,7 @@ class Tensor:
 
     def _reshape(self, shape: tuple, name: str) -> Tensor:
         shape = _shape_args(shape, name)
-        size = self.data.size
+        size = self.array.size
         known = math.prod(s for s in shape if s != -1)
         if (shape.count(-1) > 1 or any(s < -1 for s in shape)
                 or (-1 in shape and (known == 0 or size % known))
@@ -1111,13 +1129,13 @@ def _binary_operator(op: type, name: str, reflected: bool = False) -> Callable:
 
     def operator(self: Tensor, other: Any) -> Any:
         kind = type(other)  # a Python number that keeps the tensor's dtype goes straight to op
-        if kind is float and (dtype := self.data.dtype).kind in "fc":
+        if kind is float and (dtype := self.array.dtype).kind in "fc":
             if scalar_as_array:  # NumPy's kernels run twice as fast with a 0-d array of the
                 constant = _constants.get(other)  # tensor's dtype than with a Python float
                 if constant is None or constant.dtype is not dtype:
                     constant = _constant(other, dtype)
                 other = constant
-        elif not (kind is int and ((dtype_kind := self.data.dtype.kind) in "fc"
+        elif not (kind is int and ((dtype_kind := self.array.dtype.kind) in "fc"
                                    or dtype_kind != "b" and op is not Div)):
             other = _operand(other)  # everything else: promotion and its errors in _binary
             if other is NotImplemented:

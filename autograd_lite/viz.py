@@ -60,7 +60,7 @@ def tensor_args(node: Function) -> list[tuple[int, Key]]:
 def data_of(key: Key) -> np.ndarray | Released:
     """The value of the tensor that `key` stands for (`Released` once a backward pass let a
     large one go)."""
-    return key.out_data if isinstance(key, Function) else key.data
+    return key.out_data if isinstance(key, Function) else key.array
 
 
 class Graph:
@@ -163,7 +163,7 @@ class Flow:
 
 def _array(grad: Any) -> np.ndarray | None:
     if isinstance(grad, Tensor):  # recorded under create_graph
-        return grad.data
+        return grad.array
     return np.asarray(grad) if isinstance(grad, np.ndarray | np.generic) else None
 
 

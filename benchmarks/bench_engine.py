@@ -573,7 +573,7 @@ def bench_memory(config: Config) -> dict[str, Any]:
         after_young = tracemalloc.get_traced_memory()[0]
         found_full = gc.collect()  # a full collection also empties the free lists
         after_full = tracemalloc.get_traced_memory()[0]
-        grad_bytes = x.grad.data.nbytes
+        grad_bytes = x.grad.array.nbytes
     finally:
         tracemalloc.stop()
         if was_enabled:

@@ -46,19 +46,19 @@ StrPath = str | os.PathLike[str]
 
 
 def _as_array(x: Any) -> np.ndarray:
-    """Return ``x`` as an ndarray: a Tensor's ``.data``; an ndarray as is; else as ``ag.tensor``.
+    """Return ``x`` as an ndarray: a Tensor's ``.array``; an ndarray as is; else as ``ag.tensor``.
 
     So NumPy arrays and scalars keep their dtype, and Python floats get the engine's default
     dtype (``float32`` unless changed), as with ``torch.tensor``.
     """
     if isinstance(x, np.ndarray):
         return x
-    data = getattr(x, "data", None)
+    data = getattr(x, "array", None)
     if isinstance(data, np.ndarray):  # an autograd_lite Tensor (or anything shaped like one)
         return data
     import autograd_lite as ag
 
-    return ag.tensor(x).data
+    return ag.tensor(x).array
 
 
 def _to_tensor(array: np.ndarray) -> Any:
@@ -73,7 +73,7 @@ class TensorDataset:
     """A data set of arrays that share their first dimension; item ``i`` is their ``i``-th rows.
 
     Args:
-        *arrays: NumPy arrays, autograd_lite Tensors (their ``.data`` is used, not copied) or
+        *arrays: NumPy arrays, autograd_lite Tensors (their ``.array`` is used, not copied) or
             array-likes (converted as ``ag.tensor`` does: Python floats get the default dtype).
 
     Raises:

@@ -145,7 +145,7 @@ def xavier_uniform_(tensor: ag.Tensor, gain: float = 1.0, *,
     >>> nn.init.xavier_uniform_(layer.weight, gain=nn.init.calculate_gain("tanh"))
     """
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
-    if tensor.data.size == 0:
+    if tensor.array.size == 0:
         return tensor
     bound = math.sqrt(3.0) * gain * math.sqrt(2.0 / float(fan_in + fan_out))
     return uniform_(tensor, -bound, bound, generator=_generator(generator, seed))
@@ -160,7 +160,7 @@ def xavier_normal_(tensor: ag.Tensor, gain: float = 1.0, *,
     >>> nn.init.xavier_normal_(layer.weight)
     """
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
-    if tensor.data.size == 0:
+    if tensor.array.size == 0:
         return tensor
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
     return normal_(tensor, 0.0, std, generator=_generator(generator, seed))
@@ -176,7 +176,7 @@ def kaiming_uniform_(tensor: ag.Tensor, a: float = 0.0, mode: str = "fan_in",
 
     >>> nn.init.kaiming_uniform_(layer.weight, nonlinearity="relu", seed=0)
     """
-    if tensor.data.size == 0:  # nothing to fill (and no fan to divide by), as in PyTorch
+    if tensor.array.size == 0:  # nothing to fill (and no fan to divide by), as in PyTorch
         return tensor
     std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode))
     bound = math.sqrt(3.0) * std
@@ -191,7 +191,7 @@ def kaiming_normal_(tensor: ag.Tensor, a: float = 0.0, mode: str = "fan_in",
 
     >>> nn.init.kaiming_normal_(layer.weight, mode="fan_out", nonlinearity="relu")
     """
-    if tensor.data.size == 0:
+    if tensor.array.size == 0:
         return tensor
     std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode))
     return normal_(tensor, 0.0, std, generator=_generator(generator, seed))

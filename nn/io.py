@@ -69,7 +69,7 @@ class _Flattener:
                 return self._container(obj, path)
             finally:
                 self._open.discard(id(obj))
-        data = getattr(obj, "data", None)
+        data = getattr(obj, "array", None)
         if isinstance(data, np.ndarray):  # an autograd_lite Tensor, or shaped like one
             return self._array(data, path)
         if hasattr(obj, "__array__"):

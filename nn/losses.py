@@ -61,9 +61,9 @@ def _reduce(loss: ag.Tensor, reduction: str) -> ag.Tensor:
 def _input(name: str, x: Any) -> ag.Tensor:
     """The prediction as a floating-point Tensor (arrays and lists are wrapped)."""
     tensor = x if isinstance(x, ag.Tensor) else ag.as_tensor(x)
-    if tensor.data.dtype.kind != "f":
+    if tensor.array.dtype.kind != "f":
         raise TypeError(f"{name}: expected a floating-point input, got "
-                        f"{tensor.data.dtype.name} of shape {tuple(tensor.shape)}")
+                        f"{tensor.array.dtype.name} of shape {tuple(tensor.shape)}")
     return tensor
 
 
@@ -84,23 +84,23 @@ def _target_like(name: str, input: ag.Tensor, target: Any, promote: bool = True)
             "every pair of elements")
     if target.dtype is input.dtype:
         return input, target
-    if target.data.dtype.kind not in "fc":
+    if target.array.dtype.kind not in "fc":
         return input, target.to(input.dtype)
     if not promote:
         raise RuntimeError(
             f"{name}: the target has dtype {target.dtype} but the input has dtype "
             f"{input.dtype}; they must be equal (cast one with .to(), e.g. "
             f"target.to({input.dtype}))")
-    dtype = np.promote_types(input.data.dtype, target.data.dtype)
-    return (input if input.data.dtype == dtype else input.to(dtype),
-            target if target.data.dtype == dtype else target.to(dtype))
+    dtype = np.promote_types(input.array.dtype, target.array.dtype)
+    return (input if input.array.dtype == dtype else input.to(dtype),
+            target if target.array.dtype == dtype else target.to(dtype))
 
 
 def _constant(value: Any, dtype: Any) -> np.ndarray | None:
     """A weight-like argument as an array of `dtype` (no gradient flows to it)."""
     if value is None:
         return None
-    array = value.data if isinstance(value, ag.Tensor) else np.asarray(value)
+    array = value.array if isinstance(value, ag.Tensor) else np.asarray(value)
     return array.astype(dtype, copy=False)
 
 
@@ -172,7 +172,7 @@ def binary_cross_entropy(input: ag.Tensor, target: Any, weight: Any = None,
     """
     _check_reduction("BCELoss", reduction)
     input, target = _target_like("BCELoss", _input("BCELoss", input), target, promote=False)
-    values = input.data
+    values = input.array
     if np.any((values < 0) | (values > 1)):
         raise RuntimeError(
             f"BCELoss: all elements of input should be between 0 and 1 (got values in "
@@ -180,7 +180,7 @@ def binary_cross_entropy(input: ag.Tensor, target: Any, weight: Any = None,
             "BCEWithLogitsLoss on the raw scores")
     loss = BinaryCrossEntropy.apply(input, target)
     if weight is not None:
-        loss = loss * _constant(weight, input.data.dtype)
+        loss = loss * _constant(weight, input.array.dtype)
     return _reduce(loss, reduction)
 
 
@@ -237,7 +237,7 @@ def binary_cross_entropy_with_logits(input: ag.Tensor, target: Any, weight: Any 
     _check_reduction("BCEWithLogitsLoss", reduction)
     input, target = _target_like("BCEWithLogitsLoss", _input("BCEWithLogitsLoss", input),
                                  target)
-    dtype = input.data.dtype
+    dtype = input.array.dtype
     loss = BinaryCrossEntropyWithLogits.apply(input, target, _constant(pos_weight, dtype))
     if weight is not None:
         loss = loss * _constant(weight, dtype)
@@ -441,7 +441,7 @@ def _index_targets(name: str, input: ag.Tensor, target: ag.Tensor, axis: int,
     expected = shape[:axis] + shape[axis + 1:]
     alternative = (f", or float class probabilities of the input's shape {shape}"
                    if probabilities_allowed else "")
-    labels = target.data
+    labels = target.array
     if labels.dtype.kind not in "iu":
         raise TypeError(
             f"{name}: class-index targets must be integers (int64), got "
@@ -497,17 +497,17 @@ def cross_entropy(input: ag.Tensor, target: Any, weight: Any = None, ignore_inde
     input = _input(name, input)
     target = target if isinstance(target, ag.Tensor) else ag.as_tensor(target)
     axis = _class_axis(name, input)
-    classes, dtype = input.shape[axis], input.data.dtype
+    classes, dtype = input.shape[axis], input.array.dtype
     weight = _class_weight(name, weight, classes, dtype)
-    if target.data.dtype.kind == "f" and target.shape == input.shape:  # probabilities
+    if target.array.dtype.kind == "f" and target.shape == input.shape:  # probabilities
         q = target if target.dtype is input.dtype else target.to(input.dtype)
         if label_smoothing:
             q = q * (1 - label_smoothing) + label_smoothing / classes
         if weight is not None:
             q = q * _along(weight, axis, input.ndim)
-        divisor = float(input.data.size // classes) if classes else 0.0
+        divisor = float(input.array.size // classes) if classes else 0.0
         if not q.requires_grad:
-            q = q.data
+            q = q.array
     else:
         labels, kept = _index_targets(name, input, target, axis, ignore_index, True)
         if weight is None and not label_smoothing:
@@ -537,7 +537,7 @@ def nll_loss(input: ag.Tensor, target: Any, weight: Any = None, ignore_index: in
     input = _input(name, input)
     target = target if isinstance(target, ag.Tensor) else ag.as_tensor(target)
     axis = _class_axis(name, input)
-    classes, dtype = input.shape[axis], input.data.dtype
+    classes, dtype = input.shape[axis], input.array.dtype
     weight = _class_weight(name, weight, classes, dtype)
     labels, kept = _index_targets(name, input, target, axis, ignore_index, False)
     q, divisor = _index_distribution(labels, kept, weight, axis, classes, 0.0, dtype)

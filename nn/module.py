@@ -37,7 +37,7 @@ def zero_grads(params: Any, set_to_none: bool = True) -> None:
             param.grad = None
         else:
             param.grad = param.grad.detach()
-            param.grad.data[...] = 0
+            param.grad.array[...] = 0
 
 
 def _size(value: Any, what: str, layer: object) -> int:
@@ -65,10 +65,10 @@ class Parameter(ag.Tensor):
     __slots__ = ()
 
     def __init__(self, data: Any = None, requires_grad: bool = True) -> None:
-        source = data.data if isinstance(data, ag.Tensor) else data
+        source = data.array if isinstance(data, ag.Tensor) else data
         super().__init__(np.empty(0, ag.get_default_dtype()) if source is None else source)
         if isinstance(source, np.ndarray):
-            self.data = source
+            self.array = source
         self.requires_grad_(requires_grad)
 
     def __repr__(self) -> str:
@@ -91,7 +91,7 @@ def _addindent(text: str, spaces: int) -> str:
 def _checkpoint_array(value: Any, key: str) -> np.ndarray:
     """A state-dict value (Tensor, ndarray, torch tensor, list, number) as an ndarray."""
     if isinstance(value, ag.Tensor):
-        return value.data
+        return value.array
     try:
         array = np.asarray(value)
     except Exception as error:  # e.g. a torch tensor that requires grad
@@ -327,8 +327,8 @@ class Module:
         for module in self.modules():
             for table in (module._parameters, module._buffers):
                 for value in table.values():
-                    if value is not None and value.data.dtype.kind == "f":
-                        value.data = value.data.astype(dtype)
+                    if value is not None and value.array.dtype.kind == "f":
+                        value.array = value.array.astype(dtype)
                         if value.grad is not None:
                             value.grad = value.grad.to(dtype)
         return self
@@ -409,7 +409,7 @@ class Module:
                                + "\n\t".join(errors))
         with ag.no_grad():
             for target, array in updates:
-                target.copy_(array.astype(target.data.dtype, copy=False))
+                target.copy_(array.astype(target.array.dtype, copy=False))
         return _IncompatibleKeys(missing, unexpected)
 
     # ----- display

@@ -90,9 +90,9 @@ class Optimizer:
                                 f"{type(param).__name__}")
             if not param.is_leaf:
                 raise ValueError("can't optimize a non-leaf Tensor")
-            if param.data.dtype.kind != "f":
+            if param.array.dtype.kind != "f":
                 raise TypeError(f"optimizer can only optimize floating-point Tensors, got "
-                                f"{param.data.dtype.name}")
+                                f"{param.array.dtype.name}")
         group = {**param_group, "params": params}
         for name, default in self.defaults.items():
             group.setdefault(name, default)
@@ -119,13 +119,13 @@ class Optimizer:
                 for param in group["params"]:
                     if param.grad is None:
                         continue
-                    grad = param.grad.data
+                    grad = param.grad.array
                     if group.get("maximize", False):
                         grad = -grad
                     state = self.state.setdefault(param, {})
                     # in place on the parameter's array; copy_ of that same array copies
                     # nothing but tells autograd the tensor changed (its version)
-                    param.copy_(self._update(param.data, grad, state, group))
+                    param.copy_(self._update(param.array, grad, state, group))
         return loss
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: dict,
@@ -183,13 +183,13 @@ class Optimizer:
 
     @staticmethod
     def _restore(key: str, value: Any, param: ag.Tensor, number: Any) -> Any:
-        array = np.asarray(value.data if isinstance(value, ag.Tensor) else value)
+        array = np.asarray(value.array if isinstance(value, ag.Tensor) else value)
         if key == "step":
             return int(round(float(array)))
         if array.shape != param.shape:
             raise ValueError(f"optimizer state '{key}' of parameter {number} has shape "
                              f"{array.shape}, but the parameter has shape {tuple(param.shape)}")
-        return array.astype(param.data.dtype)
+        return array.astype(param.array.dtype)
 
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]
@@ -420,7 +420,7 @@ class RandomSearch(_GradientFree):
 
     def step(self, closure: Callable[[], Any] | None = None) -> float:
         before = self._evaluate(closure)
-        saved = [param.data.copy() for param, _ in self._params()]
+        saved = [param.array.copy() for param, _ in self._params()]
         self._assign([array + self.generator.normal(0.0, group["std"], array.shape)
                       for array, (_, group) in zip(saved, self._params())])
         after = self._evaluate(closure)
@@ -461,7 +461,7 @@ class Evolution(_GradientFree):
 
     def step(self, closure: Callable[[], Any] | None = None) -> float:
         if not self.population:
-            current = [param.data.copy() for param, _ in self._params()]
+            current = [param.array.copy() for param, _ in self._params()]
             self.population = [current] + [self._mutant(current)
                                            for _ in range(self.population_size - 1)]
         losses = []

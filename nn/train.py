@@ -28,7 +28,7 @@ def _tensor(value: Any) -> ag.Tensor:
 
 def _is_class_index(output: ag.Tensor, target: ag.Tensor) -> bool:
     """Whether `target` holds class indices for `output` (N, C, ...): ints, one dim fewer."""
-    return (target.data.dtype.kind in "iu" and output.ndim >= 2
+    return (target.array.dtype.kind in "iu" and output.ndim >= 2
             and target.shape == output.shape[:1] + output.shape[2:])
 
 
@@ -46,9 +46,9 @@ class _Tally:
         self.loss += loss * n
         self.samples += n
         if _is_class_index(output, target):
-            predicted = np.argmax(output.data, axis=1)
-            self.correct += int(np.sum(predicted == target.data))
-            self.counted += target.data.size
+            predicted = np.argmax(output.array, axis=1)
+            self.correct += int(np.sum(predicted == target.array))
+            self.counted += target.array.size
 
     @property
     def mean_loss(self) -> float:

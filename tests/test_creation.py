@@ -28,10 +28,10 @@ def test_tensor_copies_lists_arrays_and_tensors():
     t = ag.tensor(source)
     source[0] = 9.0
     assert t.tolist() == [1.0, 2.0]
-    t.data[1] = 7.0
+    t.array[1] = 7.0
     assert source.tolist() == [9.0, 2.0]
     copy = ag.tensor(t)
-    t.data[0] = -1.0
+    t.array[0] = -1.0
     assert copy.tolist() == [1.0, 7.0]
     nested = [[1.0, 2.0]]
     from_list = ag.tensor(nested)
@@ -50,7 +50,7 @@ def test_from_numpy_shares_memory_both_ways():
     t = ag.from_numpy(source)
     source[0] = 9.0
     assert t.tolist() == [9.0, 2.0]
-    t.data[1] = -1.0
+    t.array[1] = -1.0
     assert source.tolist() == [9.0, -1.0]
     assert np.shares_memory(t.numpy(), source)
     assert t.dtype is np.float64
@@ -213,7 +213,7 @@ def test_randint_takes_high_and_size_only():
     out = ag.randint(5, (200,), generator=np.random.default_rng(0))
     assert out.shape == tuple(torch.randint(5, (200,)).shape)
     assert out.dtype is ag.int64
-    assert out.data.min() >= 0 and out.data.max() < 5
+    assert out.array.min() >= 0 and out.array.max() < 5
 
 
 def test_randint_with_an_empty_range_raises():

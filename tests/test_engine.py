@@ -186,9 +186,9 @@ def test_gradient_penalty_backward_through_a_gradient():
     penalty = (gx * gx).sum()
     penalty.backward()
     # closed form: gx = w (1 - t^2), t = tanh(w x); d/dw of sum(gx^2)
-    t = np.tanh(w.data * x.data)
+    t = np.tanh(w.array * x.array)
     s = 1 - t ** 2
-    expected = 2 * w.data * s ** 2 + 2 * (w.data * s) * w.data * (-2 * t * s) * x.data
+    expected = 2 * w.array * s ** 2 + 2 * (w.array * s) * w.array * (-2 * t * s) * x.array
     np.testing.assert_allclose(w.grad.numpy(), expected, rtol=1e-12)
 
 
@@ -500,7 +500,7 @@ def test_inplace_on_a_leaf_that_requires_grad_raises_except_under_no_grad():
         w -= 1
     with ag.no_grad():
         w -= 1
-    assert w.data[0] == 0.0 and w.is_leaf and w.requires_grad
+    assert w.array[0] == 0.0 and w.is_leaf and w.requires_grad
 
 
 def test_version_counter_counts_inplace_ops():

@@ -40,7 +40,7 @@ def test_after_backward_no_large_value_or_gradient_is_held_by_the_graph():
     for node in nodes(loss)[1:]:
         assert isinstance(node.out_data, Released) and node.out_grad is NOT_KEPT
         assert node.out_data.shape == (10_000,)
-        assert all(not isinstance(a, ag.Tensor) or a.data.size <= KEEP_ELEMENTS
+        assert all(not isinstance(a, ag.Tensor) or a.array.size <= KEEP_ELEMENTS
                    for a in node.args)
 
 
@@ -67,7 +67,7 @@ def test_retain_graph_keeps_everything_and_a_later_plain_backward_lets_it_go():
     assert all(isinstance(n.out_grad, np.ndarray) for n in nodes(loss))
     loss.backward()
     assert all(n.out_grad is NOT_KEPT for n in nodes(loss)[1:])
-    np.testing.assert_allclose(x.grad.data, 2 * ag.autograd.grad(*chain(1_000)[::-1])[0].data)
+    np.testing.assert_allclose(x.grad.array, 2 * ag.autograd.grad(*chain(1_000)[::-1])[0].array)
 
 
 def test_the_seed_example_keeps_every_value_and_gradient_for_its_pictures():
@@ -98,7 +98,7 @@ def test_pictures_before_backward_record_through_the_engine_without_touching_gra
     text = str(ag.explain(loss, params={"x": x}))
     assert x.grad is None and not calls
     loss.backward()  # the recording pass retained the graph
-    assert "dloss" not in text and f"df/dx = shape (3,), norm {np.linalg.norm(x.grad.data):.4g}"\
+    assert "dloss" not in text and f"df/dx = shape (3,), norm {np.linalg.norm(x.grad.array):.4g}"\
         in text
 
 
@@ -107,7 +107,7 @@ def test_a_second_backward_through_a_graph_without_saved_tensors_still_works():
     loss = (x + 1).sum()
     loss.backward()
     loss.backward()
-    np.testing.assert_array_equal(x.grad.data, 2.0)
+    np.testing.assert_array_equal(x.grad.array, 2.0)
 
 
 def test_a_second_backward_after_release_still_names_the_op():

@@ -152,7 +152,7 @@ def test_tensors_show_shapes_and_norms_and_vjp_formulas():
     loss.backward()
     lines = str(explanation).splitlines()
     weight = names["0.weight"]
-    norm = f"{np.linalg.norm(weight.grad.data):.4g}"
+    norm = f"{np.linalg.norm(weight.grad.array):.4g}"
     assert f"    dloss/d(0.weight) = shape (3, 2), norm {norm}" in lines
     assert any(line.startswith("h = relu(t3)  [shape (4, 3), norm ") for line in lines)
     assert any("dloss/dt3  = dloss/dh * [t3 > 0]" in line and "shape (4, 3), norm" in line
@@ -161,7 +161,7 @@ def test_tensors_show_shapes_and_norms_and_vjp_formulas():
     assert any(line.startswith("t1 = 0.weight.T  [shape (2, 3)") for line in lines)
     assert any("dloss/dt8  = dloss/dloss / 4 copied to shape (4, 1)" in line for line in lines)
     for name in ("0.weight", "0.bias", "2.weight", "2.bias"):
-        np.testing.assert_allclose(explanation.gradients[name], names[name].grad.data,
+        np.testing.assert_allclose(explanation.gradients[name], names[name].grad.array,
                                    rtol=1e-12)
 
 
@@ -255,8 +255,8 @@ def test_every_op_is_explained_with_the_engines_gradients(op):
     loss.backward()
     after = ag.explain(loss, params={"x": x})
     assert str(before) == str(after)
-    np.testing.assert_allclose(after.gradients["x"], x.grad.data, rtol=1e-10)
-    result = f"df/dx = shape (2, 3), norm {np.linalg.norm(x.grad.data):.4g}".split()
+    np.testing.assert_allclose(after.gradients["x"], x.grad.array, rtol=1e-10)
+    result = f"df/dx = shape (2, 3), norm {np.linalg.norm(x.grad.array):.4g}".split()
     assert result in [line.split() for line in str(after).splitlines()]
 
 

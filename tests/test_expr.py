@@ -18,7 +18,7 @@ def leaf(value):
 
 
 def value_of(text, **env):
-    return parse(text).evaluate({name: leaf(v) for name, v in env.items()}).data
+    return parse(text).evaluate({name: leaf(v) for name, v in env.items()}).array
 
 
 def rejection(text, message):

@@ -61,10 +61,10 @@ def test_in_backward_runs_forward_on_arrays_and_records_on_tensors():
     assert type(out) is np.ndarray and out.tolist() == [3.0, 6.0]
     x = ag.tensor([1.0, -2.0, 0.5], dtype=ag.float64, requires_grad=True)
     (g,) = ag.autograd.grad(Square.apply(x).sum(), x, create_graph=True)
-    np.testing.assert_array_equal(g.data, [2.0, -4.0, 1.0])
+    np.testing.assert_array_equal(g.array, [2.0, -4.0, 1.0])
     assert g.requires_grad and g.grad_fn is not None  # the derivative was recorded
     g.sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [2.0, 2.0, 2.0])
+    np.testing.assert_array_equal(x.grad.array, [2.0, 2.0, 2.0])
     assert ag.gradgradcheck(Square.apply, (x,))
 
 

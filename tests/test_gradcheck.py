@@ -136,13 +136,13 @@ def test_the_same_tensor_given_twice_is_one_copy():
 def test_gradcheck_and_gradgradcheck_leave_the_inputs_untouched():
     x, w = leaf32(2, 3), leaf32(3)
     w.grad = ag.tensor(np.full(3, 7.0, dtype=np.float32))
-    x_before, w_before = x.data.copy(), w.data.copy()
+    x_before, w_before = x.array.copy(), w.array.copy()
     fn = lambda a, b: (a * b).tanh()                          # noqa: E731
     assert ag.gradcheck(fn, (x, w))
     assert ag.gradgradcheck(fn, (x, w))
     for t, before in ((x, x_before), (w, w_before)):
-        assert t.dtype == np.float32 and t.data.dtype == np.float32
-        np.testing.assert_array_equal(t.data, before)
+        assert t.dtype == np.float32 and t.array.dtype == np.float32
+        np.testing.assert_array_equal(t.array, before)
         assert t.requires_grad and t.is_leaf
     assert x.grad is None
     np.testing.assert_array_equal(w.grad.numpy(), np.full(3, 7.0))
@@ -179,13 +179,13 @@ def test_a_function_closing_over_float32_parameters_passes_and_leaves_them_alone
     ag.manual_seed(0)
     layer = Linear(3, 2)
     params = list(layer.parameters())
-    before = [p.data.copy() for p in params]
+    before = [p.array.copy() for p in params]
     x = leaf32(4, 3)
     assert ag.gradcheck(lambda a: layer(a).tanh(), (x,))
     assert ag.gradgradcheck(lambda a: layer(a).tanh(), (x,))
     for p, b in zip(params, before):
         assert p.dtype == np.float32 and p.grad is None
-        np.testing.assert_array_equal(p.data, b)
+        np.testing.assert_array_equal(p.array, b)
 
 
 def test_float32_parameters_can_be_checked_as_inputs():
@@ -228,7 +228,7 @@ def test_gradgradcheck_uses_float64_grad_outputs_at_float32():
 
         @staticmethod
         def backward(ctx, grad):
-            seen.append(np.asarray(grad.data if isinstance(grad, ag.Tensor) else grad).dtype)
+            seen.append(np.asarray(grad.array if isinstance(grad, ag.Tensor) else grad).dtype)
             (x,) = ctx.saved_tensors
             return grad * 2 * x
 
@@ -240,7 +240,7 @@ def test_gradgradcheck_uses_float64_grad_outputs_at_float32():
 
 def test_float64_inputs_are_passed_as_given_and_restored(no_warnings):
     x = ag.tensor([0.5, -1.0, 2.0], dtype=ag.float64, requires_grad=True)
-    before = x.data.copy()
+    before = x.array.copy()
     seen = set()
 
     def fn(a):
@@ -249,7 +249,7 @@ def test_float64_inputs_are_passed_as_given_and_restored(no_warnings):
 
     assert ag.gradcheck(fn, (x,)) and ag.gradgradcheck(fn, (x,))
     assert seen == {id(x)}
-    np.testing.assert_array_equal(x.data, before)
+    np.testing.assert_array_equal(x.array, before)
     assert x.dtype == np.float64 and x.grad is None
 
 

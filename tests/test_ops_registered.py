@@ -88,8 +88,8 @@ def test_values_and_gradients_are_pytorchs(name, dtype, data):
     tolerance = dict(rtol=1e-10, atol=1e-12) if dtype == np.float64 else dict(rtol=2e-5,
                                                                               atol=1e-6)
     assert out.dtype == dtype
-    np.testing.assert_allclose(out.data, expected.detach().numpy(), **tolerance)
-    np.testing.assert_allclose(ours.grad.data, theirs.grad.numpy(), **tolerance)
+    np.testing.assert_allclose(out.array, expected.detach().numpy(), **tolerance)
+    np.testing.assert_allclose(ours.grad.array, theirs.grad.numpy(), **tolerance)
 
 
 @pytest.mark.parametrize("name", DOMAINS)
@@ -103,7 +103,7 @@ def test_the_declared_derivative_is_the_one_backward_computes(name, data):
     y.backward(ag.ones_like(y))
     arguments = [values] + [node_arg for node_arg in y.grad_fn.args[1:]]
     declared = op.local_value(y.grad_fn, arguments, 0)
-    np.testing.assert_allclose(np.broadcast_to(declared, values.shape), x.grad.data,
+    np.testing.assert_allclose(np.broadcast_to(declared, values.shape), x.grad.array,
                                rtol=1e-7, atol=1e-12)
 
 
@@ -115,7 +115,7 @@ def test_explain_writes_the_ops_formula_and_derivative_with_numbers(name):
     text = str(ag.explain(y, params={"x": x}))
     assert f"f = {name}(x" in text
     assert "backward(" not in text
-    assert f"df/dx = {ag.viz.describe(x.grad.data)}" in text
+    assert f"df/dx = {ag.viz.describe(x.grad.array)}" in text
 
 
 @pytest.mark.parametrize("name", DOMAINS)
@@ -129,11 +129,11 @@ def test_the_picture_labels_the_op_by_its_name(name):
 def test_the_function_form_and_numpys_function_run_the_op(name):
     x = leaf([0.5, 0.7])
     expected = getattr(x, name)()
-    np.testing.assert_array_equal(getattr(ag, name)(x).data, expected.data)
+    np.testing.assert_array_equal(getattr(ag, name)(x).array, expected.array)
     for numpy_function in REGISTRY[name].numpy:
         result = numpy_function(x)
         assert isinstance(result, ag.Tensor) and result.requires_grad
-        np.testing.assert_array_equal(result.data, expected.data)
+        np.testing.assert_array_equal(result.array, expected.array)
 
 
 @pytest.mark.parametrize("name", [n for n in DOMAINS if REGISTRY[n].safe])
@@ -152,9 +152,9 @@ def test_integer_inputs_become_floating_where_pytorch_makes_them():
 
 def test_options_bind_as_in_python_and_wrong_ones_are_named():
     x = ag.tensor([-1.0, 30.0])
-    np.testing.assert_allclose(x.softplus(2.0).data, F.softplus(torch.tensor([-1.0, 30.0]),
+    np.testing.assert_allclose(x.softplus(2.0).array, F.softplus(torch.tensor([-1.0, 30.0]),
                                                                  2.0).numpy(), rtol=1e-6)
-    assert np.array_equal(x.softplus(threshold=10.0).data, x.softplus(1.0, 10.0).data)
+    assert np.array_equal(x.softplus(threshold=10.0).array, x.softplus(1.0, 10.0).array)
     with pytest.raises(TypeError, match="softplus.. got an unexpected keyword argument 'bta'"):
         x.softplus(bta=2.0)
     with pytest.raises(TypeError, match=r"softplus\(\) takes 2 option\(s\)"):

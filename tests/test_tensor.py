@@ -111,9 +111,9 @@ def test_detach_shares_data_and_leaves_the_graph():
     y = x * 2
     d = y.detach()
     assert not d.requires_grad and d.grad_fn is None and d.is_leaf
-    assert np.shares_memory(d.numpy(), y.data)
-    d.data[0] = 10.0
-    assert y.data[0] == 10.0
+    assert np.shares_memory(d.numpy(), y.array)
+    d.array[0] = 10.0
+    assert y.array[0] == 10.0
 
 
 def test_detach_of_a_result_cuts_the_graph_and_of_a_leaf_shares_its_data():
@@ -121,8 +121,8 @@ def test_detach_of_a_result_cuts_the_graph_and_of_a_leaf_shares_its_data():
     d = (x * 2).detach()
     assert not d.requires_grad and d.grad_fn is None
     y = x.detach()
-    y.data[0] = 7.0
-    assert x.data[0] == 7.0
+    y.array[0] = 7.0
+    assert x.array[0] == 7.0
 
 
 def test_where_method_matches_torch():
@@ -152,7 +152,7 @@ def test_item_numpy_and_tolist_give_python_and_numpy_values():
     assert ag.tensor([[4.0]]).item() == 4.0
     t = ag.tensor([1.0, 2.0])
     array = t.numpy()
-    assert isinstance(array, np.ndarray) and np.shares_memory(array, t.data)
+    assert isinstance(array, np.ndarray) and np.shares_memory(array, t.array)
     array[0] = 5.0
     assert t.tolist() == [5.0, 2.0]
     assert ag.tensor([[1, 2], [3, 4]]).tolist() == [[1, 2], [3, 4]]
@@ -163,9 +163,9 @@ def test_item_numpy_and_tolist_give_python_and_numpy_values():
 
 def test_zero_in_place_returns_the_tensor():
     t = ag.tensor([1.0, 2.0])
-    array = t.data
+    array = t.array
     assert t.zero_() is t
-    assert t.tolist() == [0.0, 0.0] and t.data is array
+    assert t.tolist() == [0.0, 0.0] and t.array is array
     x = ag.tensor([1.0, 2.0], requires_grad=True)
     (x * 3).sum().backward()
     x.grad.zero_()
@@ -343,13 +343,13 @@ def test_zero_and_negative_steps_raise_value_error(index):
 
 def test_in_place_operators_under_no_grad_update_a_parameter():
     w = ag.tensor([1.0, 2.0], requires_grad=True)
-    data = w.data
+    data = w.array
     with ag.no_grad():
         w += 1.0
         w -= ag.tensor([0.5, 0.5])
         w *= 2
         w /= 4
-    assert w.data is data  # the same array, updated in place
+    assert w.array is data  # the same array, updated in place
     np.testing.assert_allclose(w.detach().numpy(), [0.75, 1.25])
     assert w.requires_grad and w.is_leaf and w.grad_fn is None
 
@@ -548,3 +548,20 @@ def test_repr_of_the_worked_example():
     assert repr(ag.tensor([1.5, 2.0])) == "tensor([1.5000, 2.0000])"
     assert repr(ag.tensor([1.0, 2.0], requires_grad=True)) == "tensor([1., 2.], requires_grad=True)"
 
+
+
+def test_data_is_a_detached_tensor_sharing_memory_as_in_pytorch():
+    w = ag.tensor([1.0, 2.0], requires_grad=True)
+    (w * w).sum().backward()
+    assert isinstance(w.data, ag.Tensor) and not w.data.requires_grad and w.data.grad_fn is None
+    w.data -= 0.5 * w.grad.data  # the classic hand-written SGD step, without recording
+    np.testing.assert_array_equal(w.array, [0.0, 0.0])
+    assert w.requires_grad and w.is_leaf
+    assert np.shares_memory(w.data.array, w.array)
+
+
+def test_assigning_data_replaces_the_values_and_keeps_the_flags():
+    w = ag.tensor([1.0, 2.0], requires_grad=True)
+    w.data = ag.tensor([5.0, 6.0, 7.0])
+    assert w.shape == (3,) and w.requires_grad
+    np.testing.assert_array_equal(w.array, [5.0, 6.0, 7.0])

@@ -191,7 +191,7 @@ def test_show_backward_needs_no_backward_call_and_shows_norms_for_tensors():
               and "label=" in attrs]
     assert any(p.startswith("norm ") for p in passed)
     loss.backward()
-    norm = np.linalg.norm(names["0.weight"].grad.data)
+    norm = np.linalg.norm(names["0.weight"].grad.array)
     assert f"norm {norm:.4g}" in passed
 
 

@@ -48,7 +48,7 @@ def both(array: np.ndarray, requires_grad: bool = True) -> tuple[ag.Tensor, torc
 
 
 def assert_close(ours: ag.Tensor, theirs: torch.Tensor, atol: float = 1e-12) -> None:
-    np.testing.assert_allclose(ours.data, theirs.detach().numpy(), rtol=1e-10, atol=atol)
+    np.testing.assert_allclose(ours.array, theirs.detach().numpy(), rtol=1e-10, atol=atol)
 
 
 # --- direct loop references (slow and obvious) ---------------------------------------------------
@@ -184,7 +184,7 @@ def test_conv2d_matches_a_direct_loop(x_shape, w_shape, stride, padding, dilatio
     expected = conv_reference(x, w, b, pair(stride), pair(padding), pair(dilation), groups)
     ours = nn.functional.conv2d(ag.tensor(x), ag.tensor(w), None if b is None else ag.tensor(b),
                                 stride, padding, dilation, groups)
-    np.testing.assert_allclose(ours.data, expected, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(ours.array, expected, rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("kernel, stride, padding", [((2, 2), (2, 2), (0, 0)),
@@ -202,7 +202,7 @@ def test_pools_match_direct_loops(kernel, stride, padding):
                       lambda v: np.sqrt((v ** 2).sum()), 0.0))
     for ours, reduce, pad_value in cases:
         expected = pool_reference(x, kernel, stride, padding, reduce, pad_value)
-        np.testing.assert_allclose(ours.data, expected, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(ours.array, expected, rtol=1e-12, atol=1e-12)
 
 
 # --- against PyTorch ---------------------------------------------------------------------------
@@ -237,7 +237,7 @@ def test_functional_conv2d_matches_torch_in_float32():
     ours = nn.functional.conv2d(ag.tensor(x), ag.tensor(w), ag.tensor(b), **args)
     theirs = TF.conv2d(torch.tensor(x), torch.tensor(w), torch.tensor(b), **args)
     assert ours.dtype == np.float32
-    np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(ours.array, theirs.numpy(), rtol=1e-5, atol=1e-5)
 
 
 @pytest.mark.parametrize("kernel, stride, padding, dilation, ceil_mode",
@@ -269,7 +269,7 @@ def test_max_pool2d_return_indices_match_torch():
     values, indices = nn.functional.max_pool2d(ag.tensor(x), 3, 2, 1, return_indices=True)
     t_values, t_indices = TF.max_pool2d(torch.tensor(x), 3, 2, 1, return_indices=True)
     assert_close(values, t_values)
-    np.testing.assert_array_equal(indices.data, t_indices.numpy())
+    np.testing.assert_array_equal(indices.array, t_indices.numpy())
 
 
 @pytest.mark.parametrize("kernel, stride, padding, ceil_mode, count_include_pad, divisor",
@@ -311,10 +311,10 @@ def test_lp_pool2d_sign_and_zero_windows_behave_like_torch():
     data[..., :2, :2] = 0.0  # a zero window: pow(1/p)' is infinite there, but the gradient is 0
     x, xt = both(data)
     y, yt = nn.functional.lp_pool2d(x, 3, 2), TF.lp_pool2d(xt, 3, 2)  # odd p: negative sums
-    np.testing.assert_allclose(y.data, yt.detach().numpy(), rtol=1e-10, equal_nan=True)
+    np.testing.assert_allclose(y.array, yt.detach().numpy(), rtol=1e-10, equal_nan=True)
     y.sum().backward()
     yt.sum().backward()
-    np.testing.assert_allclose(x.grad.data, xt.grad.numpy(), rtol=1e-10, equal_nan=True)
+    np.testing.assert_allclose(x.grad.array, xt.grad.numpy(), rtol=1e-10, equal_nan=True)
 
 
 @pytest.mark.parametrize("size", [1, 4, 5, 8, 13])
@@ -354,9 +354,9 @@ def test_conv2d_default_init_is_pytorchs():
     assert layer.weight.shape == (12, 3, 3, 2) and layer.bias.shape == (12,)
     for p in (layer.weight, layer.bias):
         assert p.dtype == np.float32 and p.requires_grad
-        assert np.abs(p.data).max() <= bound and np.abs(p.data).max() > 0.8 * bound
+        assert np.abs(p.array).max() <= bound and np.abs(p.array).max() > 0.8 * bound
     again = nn.Conv2d(6, 12, (3, 2), groups=2, seed=0)
-    np.testing.assert_array_equal(layer.weight.data, again.weight.data)
+    np.testing.assert_array_equal(layer.weight.array, again.weight.array)
     assert nn.Conv2d(2, 3, 1, bias=False).bias is None
     assert [name for name, _ in nn.Conv2d(2, 3, 1).named_parameters()] == ["weight", "bias"]
 
@@ -371,7 +371,7 @@ def test_conv_net_state_dict_moves_between_torch_and_us():
                                  torch.nn.Linear(6, 3))
     ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
     x = rng.standard_normal((5, 1, 8, 8)).astype(np.float32)
-    np.testing.assert_allclose(ours(ag.tensor(x)).data, theirs(torch.tensor(x)).detach().numpy(),
+    np.testing.assert_allclose(ours(ag.tensor(x)).array, theirs(torch.tensor(x)).detach().numpy(),
                                rtol=1e-4, atol=1e-5)
 
 
@@ -380,11 +380,11 @@ def test_backward_twice_with_retain_graph_gives_the_same_gradients():
     layer = nn.Conv2d(2, 3, 3, padding=1, dtype=np.float64, seed=0)
     loss = (nn.MaxPool2d(3, 2)(layer(x)) ** 2).sum() + nn.AvgPool2d(2)(x).sum()
     loss.backward(retain_graph=True)
-    first = x.grad.data.copy(), layer.weight.grad.data.copy()
+    first = x.grad.array.copy(), layer.weight.grad.array.copy()
     x.grad = layer.weight.grad = None
     loss.backward()
-    np.testing.assert_array_equal(x.grad.data, first[0])
-    np.testing.assert_array_equal(layer.weight.grad.data, first[1])
+    np.testing.assert_array_equal(x.grad.array, first[0])
+    np.testing.assert_array_equal(layer.weight.grad.array, first[1])
 
 
 def test_no_graph_under_no_grad():
@@ -393,7 +393,7 @@ def test_no_graph_under_no_grad():
     with ag.no_grad():
         y = pool(layer(x))
     assert y.grad_fn is None and not y.requires_grad
-    np.testing.assert_array_equal(y.data, pool(layer(x)).data)  # the max without the argmax
+    np.testing.assert_array_equal(y.array, pool(layer(x)).array)  # the max without the argmax
 
 
 @pytest.mark.parametrize("trainable", [("bias",), ("weight",), ("input", "bias"), ("input",)])

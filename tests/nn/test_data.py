@@ -19,7 +19,7 @@ DIGITS_LABEL_COUNTS = [178, 182, 177, 183, 181, 182, 181, 179, 174, 180]
 
 def _numpy(t) -> np.ndarray:
     """The array behind a Tensor yielded by the loaders."""
-    return t.data
+    return t.array
 
 
 # --------------------------------------------------------------------------- data sets

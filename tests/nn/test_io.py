@@ -18,7 +18,7 @@ class _FakeTensor:
     """Stands in for an autograd_lite Tensor: an object holding its array in ``.data``."""
 
     def __init__(self, data: np.ndarray) -> None:
-        self.data = data
+        self.array = data
 
 
 class _FakeModule:
@@ -98,7 +98,7 @@ def test_objects_with_state_dict_are_saved_as_their_state(tmp_path):
     _assert_same(
         loaded,
         {
-            "model": {"0.weight": model.weight.data, "0.bias": model.bias.data},
+            "model": {"0.weight": model.weight.array, "0.bias": model.bias.array},
             "optimizer": optimizer.state_dict(),
             "epoch": 3,
         },
@@ -113,8 +113,8 @@ def test_real_tensors(tmp_path):
     t = ag.tensor([[1.0, 2.0]], requires_grad=True)
     save({"t": t}, tmp_path / "t.npz")
     loaded = load(tmp_path / "t.npz")["t"]
-    assert isinstance(loaded, np.ndarray) and loaded.dtype == t.data.dtype
-    np.testing.assert_array_equal(loaded, t.data)
+    assert isinstance(loaded, np.ndarray) and loaded.dtype == t.array.dtype
+    np.testing.assert_array_equal(loaded, t.array)
 
 
 def test_file_is_plain_npz_without_pickle(tmp_path):
@@ -123,7 +123,7 @@ def test_file_is_plain_npz_without_pickle(tmp_path):
     assert path.exists() and not (tmp_path / "model.ckpt.npz").exists()  # no suffix added
     with np.load(path, allow_pickle=False) as npz:
         assert sorted(npz.files) == ["__meta__", "model/0.bias", "model/0.weight"]
-        np.testing.assert_array_equal(npz["model/0.weight"], _FakeModule().weight.data)
+        np.testing.assert_array_equal(npz["model/0.weight"], _FakeModule().weight.array)
         assert '"format": "autograd_lite.checkpoint"' in str(npz["__meta__"])
 
 

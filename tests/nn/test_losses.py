@@ -54,8 +54,8 @@ ELEMENTWISE = [
 def test_elementwise_losses_match_closed_form(name, fn, module, x, y, closed, reduction):
     expected = reduce(closed(x, y), reduction)
     out = fn(leaf(x), ag.tensor(y), reduction=reduction)
-    np.testing.assert_allclose(out.data, expected, rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(module(reduction=reduction)(leaf(x), ag.tensor(y)).data,
+    np.testing.assert_allclose(out.array, expected, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(module(reduction=reduction)(leaf(x), ag.tensor(y)).array,
                                expected, rtol=1e-12, atol=1e-12)
     xt, yt = leaf(x), leaf(y)
     assert ag.gradcheck(lambda a, b: fn(a, b, reduction=reduction), (xt, yt))
@@ -70,30 +70,30 @@ def test_weighted_binary_losses(reduction):
     expected = -weight * (pos_weight * y * log_sig + (1 - y) * log_1m_sig)
     out = F.binary_cross_entropy_with_logits(leaf(x), ag.tensor(y), weight=weight,
                                              reduction=reduction, pos_weight=pos_weight)
-    np.testing.assert_allclose(out.data, reduce(expected, reduction), rtol=1e-12)
+    np.testing.assert_allclose(out.array, reduce(expected, reduction), rtol=1e-12)
     assert ag.gradcheck(lambda a, b: F.binary_cross_entropy_with_logits(
         a, b, weight, reduction, pos_weight), (leaf(x), leaf(y)))
     expected = -weight * (B * np.log(P) + (1 - B) * np.log(1 - P))
     out = F.binary_cross_entropy(leaf(P), ag.tensor(B), weight=weight, reduction=reduction)
-    np.testing.assert_allclose(out.data, reduce(expected, reduction), rtol=1e-12)
+    np.testing.assert_allclose(out.array, reduce(expected, reduction), rtol=1e-12)
 
 
 def test_bce_clamps_log_at_minus_100():
     loss = F.binary_cross_entropy(leaf([0.0, 1.0]), leaf([1.0, 0.0]), reduction="none")
-    np.testing.assert_array_equal(loss.data, [100.0, 100.0])
+    np.testing.assert_array_equal(loss.array, [100.0, 100.0])
     x = leaf([0.0, 1.0, 0.5])
     F.binary_cross_entropy(x, leaf([1.0, 0.0, 1.0]), reduction="sum").backward()
-    assert np.all(np.isfinite(x.grad.data))  # (x - y) / max(x(1 - x), 1e-12)
-    np.testing.assert_allclose(x.grad.data, [-1e12, 1e12, -2.0])
+    assert np.all(np.isfinite(x.grad.array))  # (x - y) / max(x(1 - x), 1e-12)
+    np.testing.assert_allclose(x.grad.array, [-1e12, 1e12, -2.0])
 
 
 def test_bce_with_logits_is_stable_for_huge_logits():
     x = leaf([-1000.0, 1000.0, -1000.0, 1000.0])
     y = ag.tensor([0.0, 1.0, 1.0, 0.0], dtype=ag.float64)
     loss = F.binary_cross_entropy_with_logits(x, y, reduction="none")
-    np.testing.assert_allclose(loss.data, [0.0, 0.0, 1000.0, 1000.0])
+    np.testing.assert_allclose(loss.array, [0.0, 0.0, 1000.0, 1000.0])
     loss.sum().backward()
-    np.testing.assert_allclose(x.grad.data, [0.0, 0.0, -1.0, 1.0])
+    np.testing.assert_allclose(x.grad.array, [0.0, 0.0, -1.0, 1.0])
 
 
 # ----- the output error a - y ----------------------------------------------------------------
@@ -104,18 +104,18 @@ def test_output_error_is_prediction_minus_target():
     z = leaf(rng.normal(size=(6, 3)))
     y = rng.uniform(size=(6, 3))
     (F.mse_loss(z, ag.tensor(y), reduction="sum") / 2).backward()
-    np.testing.assert_allclose(z.grad.data, z.data - y, rtol=1e-12)
+    np.testing.assert_allclose(z.grad.array, z.array - y, rtol=1e-12)
 
     z = leaf(rng.normal(size=(6, 3)))
     b = rng.integers(0, 2, size=(6, 3)).astype(np.float64)
     F.binary_cross_entropy_with_logits(z, ag.tensor(b), reduction="sum").backward()
-    np.testing.assert_allclose(z.grad.data, 1 / (1 + np.exp(-z.data)) - b, rtol=1e-12)
+    np.testing.assert_allclose(z.grad.array, 1 / (1 + np.exp(-z.array)) - b, rtol=1e-12)
 
     z = leaf(rng.normal(size=(6, 3)))
     labels = np.array([0, 2, 1, 1, 0, 2])
     F.cross_entropy(z, ag.tensor(labels)).backward()
-    softmax = np.exp(log_softmax(z.data))
-    np.testing.assert_allclose(z.grad.data, (softmax - np.eye(3)[labels]) / 6, rtol=1e-12)
+    softmax = np.exp(log_softmax(z.array))
+    np.testing.assert_allclose(z.grad.array, (softmax - np.eye(3)[labels]) / 6, rtol=1e-12)
 
 
 # ----- cross-entropy and NLL -------------------------------------------------------------------
@@ -152,9 +152,9 @@ def test_cross_entropy_class_indices(options, reduction):
     kwargs = dict(weight=options.get("weight"), ignore_index=options.get("ignore_index", -100),
                   label_smoothing=options.get("smoothing", 0.0), reduction=reduction)
     out = F.cross_entropy(leaf(LOGITS), ag.tensor(LABELS), **kwargs)
-    np.testing.assert_allclose(out.data, expected, rtol=1e-12)
+    np.testing.assert_allclose(out.array, expected, rtol=1e-12)
     module = nn.CrossEntropyLoss(**kwargs)
-    np.testing.assert_allclose(module(leaf(LOGITS), ag.tensor(LABELS)).data, expected,
+    np.testing.assert_allclose(module(leaf(LOGITS), ag.tensor(LABELS)).array, expected,
                                rtol=1e-12)
     assert ag.gradcheck(lambda z: F.cross_entropy(z, ag.tensor(LABELS), **kwargs),
                         (leaf(LOGITS),))
@@ -168,7 +168,7 @@ def test_cross_entropy_probability_targets(reduction):
     losses = -(log_softmax(LOGITS) * smoothed * weight).sum(axis=1)
     out = F.cross_entropy(leaf(LOGITS), ag.tensor(target), weight=weight, label_smoothing=0.1,
                           reduction=reduction)
-    np.testing.assert_allclose(out.data, reduce(losses, reduction), rtol=1e-12)
+    np.testing.assert_allclose(out.array, reduce(losses, reduction), rtol=1e-12)
     assert ag.gradcheck(lambda z, t: F.cross_entropy(z, t, weight=weight, label_smoothing=0.1,
                                                      reduction=reduction),
                         (leaf(LOGITS), leaf(target)))
@@ -178,7 +178,7 @@ def test_cross_entropy_gradient_is_softmax_minus_onehot_over_n():
     z = leaf(LOGITS)
     F.cross_entropy(z, ag.tensor(LABELS)).backward()
     expected = (np.exp(log_softmax(LOGITS)) - np.eye(4)[LABELS]) / len(LABELS)
-    np.testing.assert_allclose(z.grad.data, expected, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(z.grad.array, expected, rtol=1e-12, atol=1e-15)
 
 
 def test_cross_entropy_is_one_fused_op():
@@ -195,7 +195,7 @@ def test_cross_entropy_stable_for_huge_logits(dtype):
                   requires_grad=True)
     loss = F.cross_entropy(z, ag.tensor([1, 2]))
     loss.backward()
-    assert np.isfinite(loss.item()) and np.all(np.isfinite(z.grad.data))
+    assert np.isfinite(loss.item()) and np.all(np.isfinite(z.grad.array))
     np.testing.assert_allclose(loss.item(), (2000.0 + 1 + np.log1p(np.exp(-1.0))) / 2, rtol=1e-6)
 
 
@@ -204,14 +204,14 @@ def test_cross_entropy_spatial_and_unbatched():
     labels = rng.integers(0, 3, size=(2, 4, 5))
     flat_x = np.moveaxis(x, 1, -1).reshape(-1, 3)
     expected = cross_entropy_reference(flat_x, labels.reshape(-1))
-    np.testing.assert_allclose(F.cross_entropy(leaf(x), ag.tensor(labels)).data, expected,
+    np.testing.assert_allclose(F.cross_entropy(leaf(x), ag.tensor(labels)).array, expected,
                                rtol=1e-12)
     assert F.cross_entropy(leaf(x), ag.tensor(labels), reduction="none").shape == (2, 4, 5)
     small, small_labels = leaf(x[:, :, :1, :2]), ag.tensor(labels[:, :1, :2])
     assert ag.gradcheck(lambda z: F.cross_entropy(z, small_labels, label_smoothing=0.1),
                         (small,))
     vector = rng.normal(size=4)
-    np.testing.assert_allclose(F.cross_entropy(leaf(vector), ag.tensor(2)).data,
+    np.testing.assert_allclose(F.cross_entropy(leaf(vector), ag.tensor(2)).array,
                                -log_softmax(vector, 0)[2], rtol=1e-12)
 
 
@@ -238,11 +238,11 @@ def test_cross_entropy_plain_indices_match_the_general_op(shape, reduction, igno
     out_fast, out_general = fast(z_fast), general(z_general)
     assert type(out_fast.grad_fn).__name__ == "CrossEntropyAtIndices"
     assert type(out_general.grad_fn).__name__ == "CrossEntropy"
-    np.testing.assert_allclose(out_fast.data, out_general.data, rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(out_fast.array, out_general.array, rtol=1e-13, atol=1e-15)
     seed = rng.normal(size=out_fast.shape)
     out_fast.backward(ag.tensor(seed))
     out_general.backward(ag.tensor(seed))
-    np.testing.assert_allclose(z_fast.grad.data, z_general.grad.data, rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(z_fast.grad.array, z_general.grad.array, rtol=1e-13, atol=1e-15)
     assert ag.gradcheck(fast, (leaf(x),))
     assert ag.gradgradcheck(fast, (leaf(x),))
 
@@ -258,7 +258,7 @@ def test_cross_entropy_all_ignored_is_nan_with_zero_gradient():
     loss = F.cross_entropy(z, ag.tensor([-100, -100]))
     assert np.isnan(loss.item())
     loss.backward()
-    np.testing.assert_array_equal(z.grad.data, 0.0)
+    np.testing.assert_array_equal(z.grad.array, 0.0)
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
@@ -273,17 +273,17 @@ def test_nll_loss(options, reduction):
     expected = (losses.sum() / (w[LABELS] * kept).sum() if reduction == "mean"
                 else reduce(losses, reduction))
     out = F.nll_loss(leaf(logp), ag.tensor(LABELS), reduction=reduction, **options)
-    np.testing.assert_allclose(out.data, expected, rtol=1e-12)
+    np.testing.assert_allclose(out.array, expected, rtol=1e-12)
     out = nn.NLLLoss(reduction=reduction, **options)(leaf(logp), ag.tensor(LABELS))
-    np.testing.assert_allclose(out.data, expected, rtol=1e-12)
+    np.testing.assert_allclose(out.array, expected, rtol=1e-12)
     assert ag.gradcheck(lambda x: F.nll_loss(x, ag.tensor(LABELS), reduction=reduction,
                                              **options), (leaf(logp),))
 
 
 def test_log_softmax_plus_nll_equals_cross_entropy():
     z = ag.tensor(LOGITS)
-    np.testing.assert_allclose(nn.NLLLoss()(nn.LogSoftmax(dim=1)(z), ag.tensor(LABELS)).data,
-                               nn.CrossEntropyLoss()(z, ag.tensor(LABELS)).data, rtol=1e-6)
+    np.testing.assert_allclose(nn.NLLLoss()(nn.LogSoftmax(dim=1)(z), ag.tensor(LABELS)).array,
+                               nn.CrossEntropyLoss()(z, ag.tensor(LABELS)).array, rtol=1e-6)
 
 
 # ----- KL divergence ---------------------------------------------------------------------------
@@ -303,9 +303,9 @@ def test_kl_div(reduction, log_target):
             - target * x
     expected = losses.sum() / 3 if reduction == "batchmean" else reduce(losses, reduction)
     out = F.kl_div(leaf(x), ag.tensor(given), reduction=reduction, log_target=log_target)
-    np.testing.assert_allclose(out.data, expected, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(out.array, expected, rtol=1e-12, atol=1e-12)
     module = nn.KLDivLoss(reduction=reduction, log_target=log_target)
-    np.testing.assert_allclose(module(leaf(x), ag.tensor(given)).data, expected, rtol=1e-12,
+    np.testing.assert_allclose(module(leaf(x), ag.tensor(given)).array, expected, rtol=1e-12,
                                atol=1e-12)
     safe_target = np.exp(log_softmax(rng.normal(size=(3, 4))))
     safe_given = np.log(safe_target) if log_target else safe_target

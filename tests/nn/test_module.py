@@ -51,15 +51,15 @@ def test_parameter_shares_memory_with_its_source():
     array = np.zeros(3, np.float32)
     p = nn.Parameter(array)
     array[0] = 5
-    assert p.data[0] == 5
+    assert p.array[0] == 5
     t = ag.ones(2)
-    assert np.shares_memory(nn.Parameter(t).data, t.data)
+    assert np.shares_memory(nn.Parameter(t).array, t.array)
 
 
 def test_parameter_gradients_flow():
     p = nn.Parameter(ag.tensor([1.0, 2.0]))
     (p * p).sum().backward()
-    np.testing.assert_allclose(p.grad.data, [2.0, 4.0])
+    np.testing.assert_allclose(p.grad.array, [2.0, 4.0])
 
 
 # ----- registration and traversal ----------------------------------------------------------------
@@ -129,7 +129,7 @@ def test_zero_grad_and_requires_grad():
     net(ag.ones(2, 3)).sum().backward()
     assert all(p.grad is not None for p in net.parameters())
     net.zero_grad(set_to_none=False)
-    assert all(np.all(p.grad.data == 0) for p in net.parameters())
+    assert all(np.all(p.grad.array == 0) for p in net.parameters())
     net.zero_grad()
     assert all(p.grad is None for p in net.parameters())
     net.requires_grad_(False)
@@ -149,7 +149,7 @@ def test_deepcopy():
     clone = copy.deepcopy(model)
     with ag.no_grad():
         clone[0].weight.fill_(0.0)
-    assert not np.all(model[0].weight.data == 0)
+    assert not np.all(model[0].weight.array == 0)
     assert isinstance(clone[0].weight, nn.Parameter)
 
 
@@ -162,7 +162,7 @@ def test_state_dict_shares_memory_and_is_detached():
     assert list(state) == ["0.weight", "0.bias", "2.weight", "2.bias"]
     assert [tuple(v.shape) for v in state.values()] == [(8, 4), (8,), (3, 8), (3,)]
     assert not any(v.requires_grad for v in state.values())
-    assert np.shares_memory(state["0.weight"].data, model[0].weight.data)
+    assert np.shares_memory(state["0.weight"].array, model[0].weight.array)
 
 
 def test_load_state_dict_round_trip_from_arrays_and_tensors():
@@ -171,10 +171,10 @@ def test_load_state_dict_round_trip_from_arrays_and_tensors():
     result = target.load_state_dict(arrays)
     assert result.missing_keys == [] and result.unexpected_keys == []
     x = ag.randn(5, 4)
-    np.testing.assert_array_equal(target(x).data, source(x).data)
+    np.testing.assert_array_equal(target(x).array, source(x).array)
     assert target[0].weight.dtype is np.float32  # cast to the parameter's dtype
     target.load_state_dict(nn.MLP([4, 8, 3], seed=2).state_dict())
-    assert not np.array_equal(target(x).data, source(x).data)
+    assert not np.array_equal(target(x).array, source(x).array)
 
 
 def test_load_state_dict_reports_every_problem_at_once():
@@ -183,7 +183,7 @@ def test_load_state_dict_reports_every_problem_at_once():
     state["0.weight"] = np.zeros((3, 4))
     del state["2.bias"]
     state["4.weight"] = np.zeros(1)
-    before = model[0].weight.data.copy()
+    before = model[0].weight.array.copy()
     with pytest.raises(RuntimeError, match=r"Error\(s\) in loading state_dict for MLP") as error:
         model.load_state_dict(state)
     assert str(error.value) == (
@@ -192,7 +192,7 @@ def test_load_state_dict_reports_every_problem_at_once():
         '\tUnexpected key(s) in state_dict: "4.weight". \n'
         "\tsize mismatch for 0.weight: copying a param with shape (3, 4) from checkpoint, "
         "the shape in current model is (8, 4).")
-    np.testing.assert_array_equal(model[0].weight.data, before)  # nothing was copied
+    np.testing.assert_array_equal(model[0].weight.array, before)  # nothing was copied
 
 
 def test_load_state_dict_non_strict():
@@ -201,7 +201,7 @@ def test_load_state_dict_non_strict():
     result = model.load_state_dict(partial, strict=False)
     assert result.missing_keys == ["0.bias", "2.weight", "2.bias"]
     assert result.unexpected_keys == ["extra"]
-    np.testing.assert_array_equal(model[0].weight.data, 1.0)
+    np.testing.assert_array_equal(model[0].weight.array, 1.0)
     with pytest.raises(RuntimeError, match="size mismatch for 0.weight"):
         model.load_state_dict({"0.weight": np.ones((4, 8))}, strict=False)
     with pytest.raises(RuntimeError, match='parameter named "0.bias"'):
@@ -243,8 +243,8 @@ def test_linear_shapes_and_default_init_bounds():
     layer = nn.Linear(64, 10, seed=0)
     assert layer.weight.shape == (10, 64) and layer.bias.shape == (10,)
     bound = 1 / math.sqrt(64)
-    assert np.abs(layer.weight.data).max() <= bound and np.abs(layer.bias.data).max() <= bound
-    assert np.abs(layer.weight.data).max() > 0.9 * bound  # uses the whole range
+    assert np.abs(layer.weight.array).max() <= bound and np.abs(layer.bias.array).max() <= bound
+    assert np.abs(layer.weight.array).max() > 0.9 * bound  # uses the whole range
     assert layer.weight.dtype is np.float32
     assert layer(ag.ones(32, 64)).shape == (32, 10)
     assert layer(ag.ones(2, 5, 64)).shape == (2, 5, 10)
@@ -267,15 +267,15 @@ def test_linear_sizes_must_be_non_negative_ints(size, error):
 
 
 def test_seeds_and_the_default_generator_are_reproducible():
-    np.testing.assert_array_equal(nn.Linear(5, 3, seed=7).weight.data,
-                                  nn.Linear(5, 3, seed=7).weight.data)
+    np.testing.assert_array_equal(nn.Linear(5, 3, seed=7).weight.array,
+                                  nn.Linear(5, 3, seed=7).weight.array)
     ag.manual_seed(123)
-    first = [p.data.copy() for p in nn.MLP([3, 5, 2]).parameters()]
+    first = [p.array.copy() for p in nn.MLP([3, 5, 2]).parameters()]
     ag.manual_seed(123)
-    second = [p.data.copy() for p in nn.MLP([3, 5, 2]).parameters()]
+    second = [p.array.copy() for p in nn.MLP([3, 5, 2]).parameters()]
     for a, b in zip(first, second):
         np.testing.assert_array_equal(a, b)
-    assert not np.array_equal(nn.Linear(5, 3).weight.data, nn.Linear(5, 3).weight.data)
+    assert not np.array_equal(nn.Linear(5, 3).weight.array, nn.Linear(5, 3).weight.array)
 
 
 def test_a_layer_takes_a_negative_seed_as_pytorch_does():
@@ -328,13 +328,13 @@ def test_mlp_structure():
 def test_activations_against_numpy():
     x = np.array([[-2.0, -0.5, 0.0, 0.5, 3.0]])
     t = ag.tensor(x)
-    np.testing.assert_allclose(nn.ReLU()(t).data, np.maximum(x, 0))
-    np.testing.assert_allclose(nn.LeakyReLU(0.1)(t).data, np.where(x > 0, x, 0.1 * x))
-    np.testing.assert_allclose(nn.Sigmoid()(t).data, 1 / (1 + np.exp(-x)), rtol=1e-6)
-    np.testing.assert_allclose(nn.Tanh()(t).data, np.tanh(x), rtol=1e-6)
+    np.testing.assert_allclose(nn.ReLU()(t).array, np.maximum(x, 0))
+    np.testing.assert_allclose(nn.LeakyReLU(0.1)(t).array, np.where(x > 0, x, 0.1 * x))
+    np.testing.assert_allclose(nn.Sigmoid()(t).array, 1 / (1 + np.exp(-x)), rtol=1e-6)
+    np.testing.assert_allclose(nn.Tanh()(t).array, np.tanh(x), rtol=1e-6)
     softmax = np.exp(x) / np.exp(x).sum(axis=1, keepdims=True)
-    np.testing.assert_allclose(nn.Softmax(dim=1)(t).data, softmax, rtol=1e-6)
-    np.testing.assert_allclose(nn.LogSoftmax(dim=-1)(t).data, np.log(softmax), rtol=1e-6)
+    np.testing.assert_allclose(nn.Softmax(dim=1)(t).array, softmax, rtol=1e-6)
+    np.testing.assert_allclose(nn.LogSoftmax(dim=-1)(t).array, np.log(softmax), rtol=1e-6)
     assert nn.Identity()(t) is t
     assert nn.Flatten()(ag.zeros(2, 3, 4)).shape == (2, 12)
     assert nn.Flatten(0, 1)(ag.zeros(2, 3, 4)).shape == (6, 4)
@@ -345,16 +345,16 @@ def test_activations_against_numpy():
 def test_dropout():
     drop = nn.Dropout(0.25, seed=0)
     x = ag.ones(1000, 100)
-    out = drop(x).data
+    out = drop(x).array
     assert set(np.unique(out)) <= {0.0, np.float32(1 / 0.75)}
     assert abs((out == 0).mean() - 0.25) < 0.01
     assert abs(out.mean() - 1.0) < 0.02  # inverted: the expectation is unchanged
     assert drop.eval()(x) is x
-    assert np.all(F.dropout(x, 1.0).data == 0) and F.dropout(x, 0.0) is x
+    assert np.all(F.dropout(x, 1.0).array == 0) and F.dropout(x, 0.0) is x
     ag.manual_seed(3)
-    first = nn.Dropout(0.5)(x).data
+    first = nn.Dropout(0.5)(x).array
     ag.manual_seed(3)
-    np.testing.assert_array_equal(first, nn.Dropout(0.5)(x).data)
+    np.testing.assert_array_equal(first, nn.Dropout(0.5)(x).array)
     with pytest.raises(ValueError, match="between 0 and 1"):
         nn.Dropout(1.5)
 
@@ -363,7 +363,7 @@ def test_dropout_gradient_uses_the_same_mask():
     x = ag.ones(50, requires_grad=True)
     out = F.dropout(x, 0.5, seed=1)
     out.sum().backward()
-    np.testing.assert_array_equal(x.grad.data, out.data)
+    np.testing.assert_array_equal(x.grad.array, out.array)
 
 
 # ----- F.linear ----------------------------------------------------------------------------------
@@ -372,8 +372,8 @@ def test_linear_matches_numpy_and_supports_batches_and_no_bias():
     rng = np.random.default_rng(0)
     x, w, b = rng.normal(size=(2, 5, 3)), rng.normal(size=(4, 3)), rng.normal(size=4)
     out = F.linear(ag.tensor(x), ag.tensor(w), ag.tensor(b))
-    np.testing.assert_allclose(out.data, x @ w.T + b, rtol=1e-12)
-    np.testing.assert_allclose(F.linear(ag.tensor(x), ag.tensor(w)).data, x @ w.T, rtol=1e-12)
+    np.testing.assert_allclose(out.array, x @ w.T + b, rtol=1e-12)
+    np.testing.assert_allclose(F.linear(ag.tensor(x), ag.tensor(w)).array, x @ w.T, rtol=1e-12)
     assert F.linear(ag.tensor(x[0, 0]), ag.tensor(w)).shape == (4,)
     assert F.linear(ag.tensor(x), ag.tensor(w), ag.tensor(b)).grad_fn is None
 
@@ -445,25 +445,25 @@ def test_random_initialisers(name, kwargs, check):
     fn = getattr(nn.init, name)
     weight = nn.Parameter(ag.zeros(200, 100))
     assert fn(weight, seed=0, **kwargs) is weight
-    assert check(weight.data.astype(np.float64)) and weight.requires_grad
+    assert check(weight.array.astype(np.float64)) and weight.requires_grad
     assert weight.grad_fn is None
     again = nn.Parameter(ag.zeros(200, 100))
     fn(again, generator=np.random.default_rng(0), **kwargs)
-    np.testing.assert_array_equal(weight.data, again.data)
+    np.testing.assert_array_equal(weight.array, again.array)
     ag.manual_seed(5)
     fn(weight, **kwargs)
     ag.manual_seed(5)
     fn(again, **kwargs)
-    np.testing.assert_array_equal(weight.data, again.data)
+    np.testing.assert_array_equal(weight.array, again.array)
 
 
 def test_constant_initialisers():
     w = nn.Parameter(ag.ones(2, 2))
     nn.init.zeros_(w)
-    assert np.all(w.data == 0)
+    assert np.all(w.array == 0)
     nn.init.ones_(w)
-    assert np.all(w.data == 1)
+    assert np.all(w.array == 1)
     nn.init.constant_(w, 0.5)
-    assert np.all(w.data == 0.5)
+    assert np.all(w.array == 0.5)
     with pytest.raises(ValueError, match="not both"):
         nn.init.normal_(w, generator=np.random.default_rng(0), seed=1)

@@ -26,7 +26,7 @@ def run_ours(make, steps=STEPS):
         for p, g in zip(params, grads):
             p.grad = ag.tensor(g, dtype=ag.float64)
         opt.step()
-    return [p.data for p in params], opt
+    return [p.array for p in params], opt
 
 
 # ----- the reference equations, one function per optimiser --------------------------------------
@@ -135,13 +135,13 @@ def test_defaults_are_pytorchs():
 
 def test_parameters_without_grad_are_skipped_and_updates_are_in_place():
     a, b = nn.Parameter(ag.ones(2)), nn.Parameter(ag.ones(2))
-    data = a.data
+    data = a.array
     opt = nn.optim.SGD([a, b], lr=0.5)
     a.grad = ag.ones(2)
     opt.step()
-    np.testing.assert_array_equal(a.data, [0.5, 0.5])
-    np.testing.assert_array_equal(b.data, [1.0, 1.0])
-    assert a.data is data and a.grad_fn is None and a.requires_grad
+    np.testing.assert_array_equal(a.array, [0.5, 0.5])
+    np.testing.assert_array_equal(b.array, [1.0, 1.0])
+    assert a.array is data and a.grad_fn is None and a.requires_grad
 
 
 def test_step_returns_the_closure_loss_and_zero_grad():
@@ -155,7 +155,7 @@ def test_step_returns_the_closure_loss_and_zero_grad():
         return loss
 
     assert opt.step(closure).item() == 9.0
-    np.testing.assert_allclose(w.data, [1.5])
+    np.testing.assert_allclose(w.array, [1.5])
     opt.zero_grad(set_to_none=False)
     assert w.grad is not None and w.grad.item() == 0.0
     opt.zero_grad()
@@ -226,7 +226,7 @@ def test_resume_from_state_dict_is_exact(make, tmp_path):
         for p, g in zip(params, grads):
             p.grad = ag.tensor(g)
         opt.step()
-    nn.save({"params": [p.data for p in params], "opt": opt}, tmp_path / "ckpt.npz")
+    nn.save({"params": [p.array for p in params], "opt": opt}, tmp_path / "ckpt.npz")
     checkpoint = nn.load(tmp_path / "ckpt.npz")
     params = [nn.Parameter(ag.tensor(a)) for a in checkpoint["params"]]
     opt = make(params)
@@ -236,7 +236,7 @@ def test_resume_from_state_dict_is_exact(make, tmp_path):
             p.grad = ag.tensor(g)
         opt.step()
     for p, expected in zip(params, uninterrupted):
-        np.testing.assert_array_equal(p.data, expected)
+        np.testing.assert_array_equal(p.array, expected)
 
 
 def test_load_state_dict_checks_groups():

@@ -41,7 +41,7 @@ def both(array, requires_grad=True):
 
 def assert_same(ours, theirs, rtol=1e-10, atol=1e-12):
     theirs = theirs.detach().numpy() if isinstance(theirs, torch.Tensor) else theirs
-    np.testing.assert_allclose(np.asarray(ours.data if isinstance(ours, ag.Tensor) else ours),
+    np.testing.assert_allclose(np.asarray(ours.array if isinstance(ours, ag.Tensor) else ours),
                                theirs, rtol=rtol, atol=atol)
 
 
@@ -61,8 +61,8 @@ def compare_loss(ours_fn, torch_fn, inputs, reduction, rtol=1e-10, finite_only=F
         if other.requires_grad:
             expected = other.grad.numpy()
             keep = np.isfinite(expected) if finite_only else np.ones(expected.shape, bool)
-            assert np.all(np.isfinite(mine.grad.data[~keep]))
-            assert_same(mine.grad.data[keep], expected[keep], rtol)
+            assert np.all(np.isfinite(mine.grad.array[~keep]))
+            assert_same(mine.grad.array[keep], expected[keep], rtol)
 
 
 # ----- losses ------------------------------------------------------------------------------------
@@ -169,7 +169,7 @@ def test_cross_entropy_with_huge_logits_matches_torch():
         reference = TF.cross_entropy(theirs, torch.tensor(labels))
         loss.backward()
         reference.backward()
-        assert np.isfinite(loss.item()) and np.all(np.isfinite(ours.grad.data))
+        assert np.isfinite(loss.item()) and np.all(np.isfinite(ours.grad.array))
         assert_same(loss, reference, rtol=1e-6)
         assert_same(ours.grad, theirs.grad, rtol=1e-6, atol=1e-7)
 
@@ -287,8 +287,8 @@ def test_linear_default_init_has_torchs_range():
     ours = nn.Linear(50, 400, seed=0)
     for mine, other in [(ours.weight, theirs.weight), (ours.bias, theirs.bias)]:
         bound = 1 / math.sqrt(50)
-        assert np.abs(mine.data).max() <= bound and other.abs().max().item() <= bound
-        assert abs(mine.data.std() - other.detach().std().item()) < 0.005
+        assert np.abs(mine.array).max() <= bound and other.abs().max().item() <= bound
+        assert abs(mine.array.std() - other.detach().std().item()) < 0.005
 
 
 def test_module_reprs_match_torch():
@@ -331,7 +331,7 @@ def test_weights_move_between_autograd_lite_and_torch():
     reference = torch_mlp()
     reference.load_state_dict({k: torch.from_numpy(v.numpy().copy())
                                for k, v in model.state_dict().items()})
-    ours_out = model(ag.tensor(x)).data
+    ours_out = model(ag.tensor(x)).array
     np.testing.assert_allclose(reference(torch.tensor(x)).detach().numpy(), ours_out,
                                rtol=1e-12, atol=1e-12)
     # ... train in torch, and bring the weights back
@@ -342,7 +342,7 @@ def test_weights_move_between_autograd_lite_and_torch():
         torch_opt.step()
     back = nn.MLP([4, 8, 3], dtype=ag.float64)
     back.load_state_dict(reference.state_dict())  # torch tensors are read as arrays
-    np.testing.assert_allclose(back(ag.tensor(x)).data,
+    np.testing.assert_allclose(back(ag.tensor(x)).array,
                                reference(torch.tensor(x)).detach().numpy(), rtol=1e-12,
                                atol=1e-12)
 
@@ -460,7 +460,7 @@ def test_optimiser_state_from_torch_resumes_identically():
         their_opt.step()
     with torch.no_grad():
         for mine, other in zip(ours, theirs):
-            mine.data[...] = other.numpy()
+            mine.array[...] = other.numpy()
     our_opt = nn.optim.Adam(ours, lr=0.01)
     our_opt.load_state_dict(their_opt.state_dict())
     for grads in GRADS[3:]:

@@ -22,8 +22,8 @@ def test_one_hidden_layer_learns_xor(seed):
                      progress=False)
     assert history["accuracy"][-1] == 1.0
     assert history["loss"][-1] < 0.05
-    predictions = model(XOR_X).data.argmax(axis=1)
-    np.testing.assert_array_equal(predictions, XOR_Y.data)
+    predictions = model(XOR_X).array.argmax(axis=1)
+    np.testing.assert_array_equal(predictions, XOR_Y.array)
 
 
 def test_a_perceptron_cannot_learn_xor():
@@ -38,7 +38,7 @@ def test_a_perceptron_cannot_learn_xor():
         best = max(best, *history["accuracy"])
     assert best <= 0.75
     # and no linear classifier at all: class 1 iff w.x + b > 0, over a grid of lines
-    points, labels = XOR_X.data.astype(np.float64), XOR_Y.data
+    points, labels = XOR_X.array.astype(np.float64), XOR_Y.array
     grid = np.linspace(-2, 2, 21)
     for w1, w2, b in itertools.product(grid, grid, grid):
         accuracy = np.mean((points @ np.array([w1, w2]) + b > 0) == labels)
