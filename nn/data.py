@@ -16,6 +16,7 @@ Only NumPy is used here; batches become Tensors through ``autograd_lite.from_num
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import functools
 import gzip
@@ -24,11 +25,15 @@ import math
 import numbers
 import operator
 import os
+import zipfile
 import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Literal
 
 import numpy as np
+from numpy.lib import format as npy_format
+
+from .io import open_regular
 
 __all__ = [
     "DataLoader",
@@ -37,6 +42,7 @@ __all__ = [
     "digits",
     "load_csv",
     "load_mnist_idx",
+    "load_npz",
     "moons",
     "spirals",
     "xor",
@@ -369,25 +375,77 @@ _IDX_IMAGES_MAGIC = 2051  # 0x00000803: unsigned bytes, 3 dimensions
 _IDX_LABELS_MAGIC = 2049  # 0x00000801: unsigned bytes, 1 dimension
 
 
-def _read_bytes(path: StrPath) -> bytes:
-    """The bytes of ``path``, decompressed if it is gzip data (whatever its name)."""
-    with open(path, "rb") as file:
-        raw = file.read()
-    if raw[:2] == b"\x1f\x8b":
-        try:
-            return gzip.decompress(raw)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise ValueError(f"{os.fspath(path)}: corrupt gzip data ({exc})") from None
-    return raw
+MAX_FILE_BYTES = 2**31
+"""The most bytes a data file may hold (after decompression): 2 GiB."""
+MAX_GZIP_RATIO = 200
+"""How much a gzip-compressed data file may expand; real data sets expand 2-20 times, a
+decompression bomb a thousand times."""
+
+
+def _gzip_budget(name: str, size: int, limit: int) -> int:
+    return min(limit, MAX_GZIP_RATIO * size + 2**20)
+
+
+def _bomb(name: str, budget: int) -> ValueError:
+    return ValueError(f"{name}: the gzip data expands past {budget} bytes (more than "
+                      f"{MAX_GZIP_RATIO} times its compressed size, or {MAX_FILE_BYTES} bytes): "
+                      "refused as a decompression bomb; decompress it yourself if you trust it")
+
+
+def _read_bytes(path: StrPath, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of ``path``, decompressed if it is gzip data (whatever its name), read as a
+    stream that stops at ``limit`` bytes (or at ``MAX_GZIP_RATIO`` times the compressed
+    size): a decompression bomb is refused as soon as it passes the budget."""
+    name = os.fspath(path)
+    with open_regular(name, "data file") as (file, size):
+        if size > limit:
+            raise ValueError(f"{name}: {size} bytes, more than the {limit} a data file may hold")
+        if file.read(2) != b"\x1f\x8b":
+            file.seek(0)
+            return file.read()
+        file.seek(0)
+        budget = _gzip_budget(name, size, limit)
+        with _gunzip(name, file) as stream:
+            data = _read_stream(name, stream, budget + 1)
+        if len(data) > budget:
+            raise _bomb(name, budget)
+        return data
+
+
+@contextlib.contextmanager
+def _gunzip(name: str, file: Any) -> Iterator[Any]:
+    with gzip.GzipFile(fileobj=file, mode="rb") as stream:
+        yield stream
+
+
+def _read_stream(name: str, stream: Any, count: int) -> bytes:
+    """Up to ``count`` decompressed bytes of ``stream``, corrupt data as a ValueError."""
+    try:
+        return stream.read(count)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise ValueError(f"{name}: corrupt gzip data ({exc})") from None
 
 
 def _read_idx(path: StrPath, magic: int, what: str) -> np.ndarray:
-    """Read one unsigned-byte IDX file with the given magic number, checking its header."""
+    """Read one unsigned-byte IDX file with the given magic number, checking its header (and
+    the size it claims) before reading or decompressing the data."""
     name = os.fspath(path)
-    raw = _read_bytes(path)
-    if len(raw) < 4:
-        raise ValueError(f"{name}: truncated IDX file ({len(raw)} bytes, no header)")
-    found = int.from_bytes(raw[:4], "big")
+    with open_regular(name, f"IDX {what} file") as (file, size):
+        compressed = file.read(2) == b"\x1f\x8b"
+        file.seek(0)
+        if compressed:
+            with _gunzip(name, file) as stream:
+                return _parse_idx(name, stream, magic, what,
+                                  _gzip_budget(name, size, MAX_FILE_BYTES), True)
+        return _parse_idx(name, file, magic, what, size, False)
+
+
+def _parse_idx(name: str, stream: Any, magic: int, what: str, budget: int,
+               compressed: bool) -> np.ndarray:
+    start = _read_stream(name, stream, 4)
+    if len(start) < 4:
+        raise ValueError(f"{name}: truncated IDX file ({len(start)} bytes, no header)")
+    found = int.from_bytes(start, "big")
     if found != magic:
         hint = ""
         other = {_IDX_IMAGES_MAGIC: "image", _IDX_LABELS_MAGIC: "label"}.get(found)
@@ -397,21 +455,35 @@ def _read_idx(path: StrPath, magic: int, what: str) -> np.ndarray:
             f"{name}: bad magic number {found} (0x{found:08x}), expected {magic} for an IDX "
             f"{what} file{hint}"
         )
-    ndim = raw[3]
+    ndim = start[3]
     header = 4 + 4 * ndim
-    if len(raw) < header:
+    dims = _read_stream(name, stream, 4 * ndim)
+    if len(dims) < 4 * ndim:
         raise ValueError(
-            f"{name}: truncated IDX file ({len(raw)} bytes, the header needs {header})"
+            f"{name}: truncated IDX file ({4 + len(dims)} bytes, the header needs {header})"
         )
-    shape = tuple(int.from_bytes(raw[4 + 4 * k : 8 + 4 * k], "big") for k in range(ndim))
+    shape = tuple(int.from_bytes(dims[4 * k : 4 * k + 4], "big") for k in range(ndim))
     expected = header + math.prod(shape)
-    if len(raw) != expected:
-        problem = "truncated" if len(raw) < expected else "trailing bytes after the data"
+    if shape[0] == 0:
+        raise ValueError(f"{name}: the IDX {what} file holds no {what}s (its header says 0)")
+    if what == "image" and 0 in shape[1:]:
+        raise ValueError(f"{name}: its images have {shape[1]}x{shape[2]} pixels; an image needs "
+                         "at least one")
+    if expected > budget:
+        if compressed:
+            raise _bomb(name, budget)
+        raise ValueError(f"{name}: truncated: the file has {budget} bytes but its header (shape "
+                         f"{shape}) needs exactly {expected}")
+    data = _read_stream(name, stream, expected - header + 1)
+    if len(data) != expected - header:
+        problem = "truncated" if len(data) < expected - header else "trailing bytes after the data"
+        have = header + len(data)
         raise ValueError(
-            f"{name}: {problem}: the file has {len(raw)} bytes but its header (shape "
-            f"{shape}) needs exactly {expected}"
+            f"{name}: {problem}: the file has {'more than ' if have > expected else ''}{have} "
+            f"bytes{' (decompressed)' if compressed else ''} but its header (shape {shape}) "
+            f"needs exactly {expected}"
         )
-    return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape)
+    return np.frombuffer(data, dtype=np.uint8).reshape(shape)
 
 
 def load_mnist_idx(images_path: StrPath, labels_path: StrPath) -> tuple[np.ndarray, np.ndarray]:
@@ -443,6 +515,98 @@ def load_mnist_idx(images_path: StrPath, labels_path: StrPath) -> tuple[np.ndarr
     X = images.reshape(len(images), -1).astype(np.float32)
     X /= np.float32(255.0)
     return X, labels.astype(np.int64)
+
+
+# --------------------------------------------------------------------------- NPZ
+
+
+def load_npz(path: StrPath, max_bytes: int = MAX_FILE_BYTES) -> dict[str, np.ndarray]:
+    """Read every array of an ``.npz`` archive (as ``np.savez`` writes) without trusting it.
+
+    Unlike ``np.load``, every member's sizes are checked before anything is decompressed or
+    allocated: stored or deflated ``.npy`` members only (no encryption, no other compression),
+    each ``.npy`` header's shape must account for exactly the member's bytes, a deflated member
+    may expand at most ``MAX_GZIP_RATIO`` times, and all of them together at most
+    ``max_bytes``. Nothing is unpickled.
+
+    >>> arrays = load_npz("data.npz"); X, y = arrays["X"], arrays["y"]
+
+    Raises:
+        FileNotFoundError: if ``path`` does not exist.
+        ValueError: for anything else (not a regular file, not an ``.npz``, a corrupt or
+            oversized member); one line naming the file and, where one array is at fault, its
+            name.
+    """
+    name = os.fspath(path)
+    with open_regular(name, ".npz file") as (file, size):
+        head = file.read(6)
+        file.seek(0)
+        if head == b"\x93NUMPY":
+            raise ValueError(f"{name}: a single .npy array, not an .npz archive; save the "
+                             "arrays with np.savez(path, X=X, y=y)")
+        if head[:2] != b"PK":
+            raise ValueError(f"{name}: not an .npz archive (a zip file of .npy arrays, as "
+                             "np.savez writes)")
+        try:
+            archive = zipfile.ZipFile(file)
+            infos = archive.infolist()
+        except Exception as exc:  # zipfile raises many kinds on hostile input
+            raise ValueError(f"{name}: not a readable .npz archive ({_reason(exc)})") from None
+        with archive:
+            total = 0
+            for info in infos:
+                total += _check_npz_member(name, info, max_bytes)
+                if total > max_bytes:
+                    raise ValueError(f"{name}: its arrays hold more than {max_bytes} bytes")
+            return {info.filename[:-4]: _read_npy_member(name, archive, info) for info in infos}
+
+
+def _reason(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def _check_npz_member(name: str, info: zipfile.ZipInfo, max_bytes: int) -> int:
+    where = f"{name}, member {info.filename!r}"
+    if not info.filename.endswith(".npy"):
+        raise ValueError(f"{where}: not a .npy array")
+    if info.flag_bits & 0x1:
+        raise ValueError(f"{where}: encrypted; an .npz archive holds plain arrays")
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        raise ValueError(f"{where}: compression method {info.compress_type} is not supported "
+                         "(np.savez writes stored or deflated members)")
+    budget = info.compress_size if info.compress_type == zipfile.ZIP_STORED else \
+        MAX_GZIP_RATIO * info.compress_size + 2**20
+    if info.file_size > min(budget, max_bytes):
+        raise ValueError(f"{where}: claims {info.file_size} bytes from {info.compress_size} "
+                         "compressed: refused as a decompression bomb")
+    return info.file_size
+
+
+def _read_npy_member(name: str, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> np.ndarray:
+    where = f"{name}, array {info.filename[:-4]!r}"
+    try:
+        with archive.open(info) as member:
+            version = npy_format.read_magic(member)
+            if version == (1, 0):
+                shape, fortran, dtype = npy_format.read_array_header_1_0(member)
+            elif version in ((2, 0), (3, 0)):
+                shape, fortran, dtype = npy_format.read_array_header_2_0(member)
+            else:
+                raise ValueError(f".npy version {version} is not supported")
+            if dtype.hasobject:
+                raise ValueError("it holds Python objects, which would need pickle")
+            nbytes = math.prod(shape) * dtype.itemsize
+            left = info.file_size - member.tell()
+            if nbytes != left:
+                raise ValueError(f"its header claims shape {shape} of {dtype} ({nbytes} bytes) "
+                                 f"but the member holds {left}")
+            data = member.read(nbytes)
+            if len(data) != nbytes or member.read(1):  # the last read also checks the CRC
+                raise ValueError("truncated or corrupt data")
+    except Exception as exc:  # zipfile, zlib and the .npy header parser raise many kinds
+        raise ValueError(f"{where}: cannot read it ({_reason(exc)})") from None
+    return np.frombuffer(data, dtype=dtype).reshape(shape, order="F" if fortran else "C").copy()
 
 
 # --------------------------------------------------------------------------- CSV
@@ -613,3 +777,4 @@ class datasets:  # noqa: N801 - a lower-case namespace, used as ``datasets.moons
     digits = staticmethod(digits)
     load_mnist_idx = staticmethod(load_mnist_idx)
     load_csv = staticmethod(load_csv)
+    load_npz = staticmethod(load_npz)

@@ -21,7 +21,7 @@ def test_demo_quick_trains_reports_and_writes_its_pictures(tmp_path, capsys):
     accuracy = float(out.split("test accuracy: ")[1].split("%")[0])
     assert accuracy > 85.0                       # three epochs already get far
     assert "confusion matrix" in out and "true\\pred" in out
-    for name in ("training.png", "training_step.svg", "model.npz"):
+    for name in ("training.png", "training_step.svg", "model.safetensors"):
         assert (tmp_path / name).stat().st_size > 1000
     assert (tmp_path / "training.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     svg = (tmp_path / "training_step.svg").read_text()

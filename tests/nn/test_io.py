@@ -1,17 +1,21 @@
-"""Tests for nn.io: checkpoints round-trip exactly, never pickle, and are written atomically."""
+"""Tests for nn.io: safetensors checkpoints round-trip exactly, never pickle, are written
+atomically, and every corrupt file is one ValueError naming the file (and the key)."""
 
 from __future__ import annotations
 
+import errno
 import io
+import json
 import os
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
 import numpy as np
 import pytest
-from numpy.lib import format as npy_format
 
-from nn.io import load, save
+from nn.io import convert_npz, load, read_header, save
 
 
 class _FakeTensor:
@@ -80,7 +84,7 @@ def test_round_trip_of_a_nested_structure(tmp_path):
         "big": 2**80,
         "unicode ü": np.array([5]),
     }
-    path = tmp_path / "checkpoint.npz"
+    path = tmp_path / "checkpoint.safetensors"
     save(obj, path)
     _assert_same(load(path), obj)
 
@@ -111,33 +115,49 @@ def test_real_tensors(tmp_path):
     import autograd_lite as ag
 
     t = ag.tensor([[1.0, 2.0]], requires_grad=True)
-    save({"t": t}, tmp_path / "t.npz")
-    loaded = load(tmp_path / "t.npz")["t"]
+    save({"t": t}, tmp_path / "t.safetensors")
+    loaded = load(tmp_path / "t.safetensors")["t"]
     assert isinstance(loaded, np.ndarray) and loaded.dtype == t.array.dtype
     np.testing.assert_array_equal(loaded, t.array)
 
 
-def test_file_is_plain_npz_without_pickle(tmp_path):
+def test_file_is_plain_safetensors_with_dotted_keys_and_metadata(tmp_path):
+    from safetensors import safe_open
+    from safetensors.numpy import load_file
+
     path = tmp_path / "model.ckpt"
-    save({"model": _FakeModule(), "epoch": 3}, path)
-    assert path.exists() and not (tmp_path / "model.ckpt.npz").exists()  # no suffix added
-    with np.load(path, allow_pickle=False) as npz:
-        assert sorted(npz.files) == ["__meta__", "model/0.bias", "model/0.weight"]
-        np.testing.assert_array_equal(npz["model/0.weight"], _FakeModule().weight.array)
-        assert '"format": "autograd_lite.checkpoint"' in str(npz["__meta__"])
+    save({"model": _FakeModule(), "epoch": 3, "config": {"lr": 0.5}}, path)
+    assert _files(tmp_path) == ["model.ckpt"]  # no suffix added, no temporary file left
+    arrays = load_file(path)
+    assert sorted(arrays) == ["model.0.bias", "model.0.weight"]
+    np.testing.assert_array_equal(arrays["model.0.weight"], _FakeModule().weight.array)
+    with safe_open(path, "np") as file:
+        metadata = file.metadata()
+    assert metadata["format"] == "autograd_lite.checkpoint" and metadata["version"] == "2"
+    assert '["lr", 0.5]' in metadata["tree"] and '["epoch", 3]' in metadata["tree"]
 
 
-def test_plain_np_savez_file_loads_as_flat_dict(tmp_path):
-    path = tmp_path / "plain.npz"
-    np.savez(path, a=np.arange(3), b=np.eye(2, dtype=np.float32))
-    _assert_same(load(path), {"a": np.arange(3), "b": np.eye(2, dtype=np.float32)})
+def test_a_foreign_safetensors_file_loads_as_a_flat_dict(tmp_path):
+    from safetensors.numpy import save_file
+
+    path = tmp_path / "plain.safetensors"
+    save_file({"a": np.arange(3), "b.c": np.eye(2, dtype=np.float32)}, path)
+    _assert_same(load(path), {"a": np.arange(3), "b.c": np.eye(2, dtype=np.float32)})
+
+
+def test_read_header_gives_shapes_without_reading_data(tmp_path):
+    path = tmp_path / "m.safetensors"
+    save(_FakeModule(), path)
+    assert read_header(path).shapes() == {"0.weight": (2, 3), "0.bias": (2,)}
 
 
 def test_unsavable_values_raise_type_error_naming_the_key(tmp_path):
     with pytest.raises(TypeError, match=r"\['opt'\]\['fn'\]"):
         save({"opt": {"fn": print}}, tmp_path / "x")
-    with pytest.raises(TypeError, match="pickle"):
+    with pytest.raises(TypeError, match=r"object array at key \['a'\]"):
         save({"a": np.array([object()])}, tmp_path / "x")
+    with pytest.raises(TypeError, match=r"<U3 array at key \['s'\]"):
+        save({"s": np.array(["abc"])}, tmp_path / "x")
     with pytest.raises(TypeError, match="keys must be str or int"):
         save({1.5: 1}, tmp_path / "x")
     looped: dict = {}
@@ -154,25 +174,20 @@ def _files(directory: Path) -> list[str]:
     return sorted(os.listdir(directory))
 
 
-def test_failure_mid_write_keeps_the_old_file(tmp_path, monkeypatch):
-    path = tmp_path / "ckpt.npz"
+def test_failure_mid_write_keeps_the_old_file_and_names_the_target(tmp_path, monkeypatch):
+    path = tmp_path / "ckpt.safetensors"
     save({"w": np.zeros(3)}, path)
     before = path.read_bytes()
-    real_write_array = npy_format.write_array
-    calls = []
 
-    def write_then_fail(file, array, *args, **kwargs):
-        calls.append(1)
-        if len(calls) == 2:
-            file.write(b"\x93NUMPY partial")
-            raise OSError("disk full")
-        return real_write_array(file, array, *args, **kwargs)
+    def full_disk(descriptor):
+        raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(npy_format, "write_array", write_then_fail)
-    with pytest.raises(OSError, match="disk full"):
-        save({"w": np.ones(3), "b": np.ones(2), "c": np.ones(1)}, path)
+    monkeypatch.setattr(os, "fsync", full_disk)
+    with pytest.raises(OSError, match="No space left on device") as error:
+        save({"w": np.ones(3), "b": np.ones(2)}, path)
+    assert str(path) in str(error.value) and ".tmp" not in str(error.value)
     assert path.read_bytes() == before
-    assert _files(tmp_path) == ["ckpt.npz"]
+    assert _files(tmp_path) == ["ckpt.safetensors"]
 
 
 def test_failure_at_replace_keeps_the_old_file(tmp_path, monkeypatch):
@@ -205,14 +220,21 @@ def test_save_overwrites_and_keeps_permissions(tmp_path):
 # --------------------------------------------------------------------------- bad files
 
 
+def _safetensors(path: Path, header: object, data: bytes = b"", length: int | None = None) -> None:
+    """Write a hand-made safetensors file: 8-byte length, JSON header, data."""
+    raw = header if isinstance(header, bytes) else json.dumps(header).encode()
+    size = len(raw) if length is None else length
+    path.write_bytes(size.to_bytes(8, "little") + raw + data)
+
+
 def test_missing_file_raises_file_not_found(tmp_path):
-    with pytest.raises(FileNotFoundError, match="nope.npz"):
-        load(tmp_path / "nope.npz")
+    with pytest.raises(FileNotFoundError, match="nope.safetensors"):
+        load(tmp_path / "nope.safetensors")
 
 
-@pytest.mark.parametrize("keep", [0, 10, 100, -30, -1])
+@pytest.mark.parametrize("keep", [0, 5, 10, 100, -30, -1])
 def test_truncated_file_raises_value_error_naming_it(tmp_path, keep):
-    path = tmp_path / "cut.npz"
+    path = tmp_path / "cut.safetensors"
     save({"w": np.arange(50.0), "meta": [1, 2]}, path)
     data = path.read_bytes()
     path.write_bytes(data[:keep] if keep >= 0 else data[:keep])
@@ -228,60 +250,66 @@ def test_garbage_file_raises_value_error_naming_it(tmp_path):
         load(path)
 
 
-def test_corrupt_array_names_its_key(tmp_path):
-    path = tmp_path / "bad.npz"
-    with zipfile.ZipFile(path, "w") as archive:
-        archive.writestr("good.npy", _npy_bytes(np.arange(3)))
-        archive.writestr("layer/weight.npy", _npy_bytes(np.arange(100))[:-50])
-    with pytest.raises(ValueError, match=r"bad.npz .*'layer/weight'"):
-        load(path)
+W = {"dtype": "F64", "shape": [2], "data_offsets": [0, 16]}
 
 
-def test_pickled_array_is_refused(tmp_path):
-    path = tmp_path / "pickled.npz"
-    np.savez(path, a=np.array([{"x": 1}], dtype=object))
-    with pytest.raises(ValueError, match=r"pickled.npz .*'a'"):
-        load(path)
-
-
-@pytest.mark.parametrize(
-    ("meta", "message"),
-    [
-        (np.array("{not json"), "not valid JSON"),
-        (np.array('{"format": "other", "tree": 1}'), "does not describe"),
-        (np.array('{"format": "autograd_lite.checkpoint", "version": 99, "tree": 1}'), "version"),
-        (np.arange(3), "0-d string"),
-        (
-            np.array(
-                '{"format": "autograd_lite.checkpoint", "version": 1, '
-                '"tree": {"type": "array", "name": "missing"}}'
-            ),
-            "'missing' named in __meta__ is missing",
-        ),
-        (
-            np.array(
-                '{"format": "autograd_lite.checkpoint", "version": 1, '
-                '"tree": {"type": "set", "items": []}}'
-            ),
-            "invalid __meta__ entry",
-        ),
-    ],
-)
-def test_invalid_meta_raises_a_clear_error(tmp_path, meta, message):
-    path = tmp_path / "meta.npz"
-    with zipfile.ZipFile(path, "w") as archive:
-        archive.writestr("__meta__.npy", _npy_bytes(meta))
+@pytest.mark.parametrize(("header", "data", "message"), [
+    ({"w": {**W, "shape": [10**12]}}, bytes(16), r"tensor 'w': shape \(1000000000000,\) of F64"),
+    ({"w": {**W, "data_offsets": [0, 8 * 10**12]}}, bytes(16), "tensor 'w'"),
+    ({"w": {**W, "shape": [2, 2], "data_offsets": [0, 32]}}, bytes(16), "past the 16 bytes"),
+    ({"w": {**W, "dtype": "BF16"}}, bytes(16), "tensor 'w': dtype 'BF16' is not supported"),
+    ({"w": {**W, "dtype": "O"}}, bytes(16), "dtype 'O'"),
+    ({"w": {**W, "shape": [-2]}}, bytes(16), "invalid shape"),
+    ({"w": {**W, "shape": [True, 2]}}, bytes(16), "invalid shape"),
+    ({"w": {**W, "data_offsets": [8, 0]}}, bytes(16), "invalid data_offsets"),
+    ({"w": W, "v": W}, bytes(16), "overlap"),
+    ({"w": {**W, "extra": 1}}, bytes(16), "exactly dtype, shape and data_offsets"),
+    ({"w": {**W, "dtype": "BOOL", "shape": [16], "data_offsets": [0, 16]}}, bytes([7] * 16),
+     "BOOL holds a byte"),
+    ({"__metadata__": {"a": 1}}, b"", "__metadata__ is not a map of strings"),
+    ([1, 2], b"", "not a JSON object"),
+    (b"{not json", b"", "not valid JSON"),
+    (b'{"a": "\xff"}', b"", "not UTF-8"),
+    (b"[" * 5000 + b"]" * 5000, b"", "nested too deeply|not a JSON object"),
+    ({"__metadata__": {"format": "autograd_lite.checkpoint", "version": "9", "tree": "1"}}, b"",
+     "version '9' is not supported"),
+    ({"__metadata__": {"format": "autograd_lite.checkpoint", "version": "2", "tree": "{x"}}, b"",
+     "tree metadata is not valid JSON"),
+    ({"__metadata__": {"format": "autograd_lite.checkpoint", "version": "2",
+                       "tree": "[" * 5000 + "]" * 5000}}, b"", "nested too deeply"),
+    ({"__metadata__": {"format": "autograd_lite.checkpoint", "version": "2",
+                       "tree": '{"type": "array", "name": "missing"}'}}, b"",
+     "tensor 'missing' named in its tree is missing"),
+    ({"__metadata__": {"format": "autograd_lite.checkpoint", "version": "2",
+                       "tree": '{"type": "set", "items": []}'}}, b"", "invalid tree entry"),
+    ({"__metadata__": {"format": "autograd_lite.checkpoint", "version": "2", "tree": "1"},
+      "w": W}, bytes(16), r"tensors \['w'\] are not described"),
+])
+def test_corrupt_headers_are_one_clear_error(tmp_path, header, data, message):
+    path = tmp_path / "bad.safetensors"
+    _safetensors(path, header, data)
     with pytest.raises(ValueError, match=message) as info:
         load(path)
-    assert str(path) in str(info.value)
+    assert str(info.value).startswith(f"{path} is not a valid autograd_lite checkpoint")
+    assert "\n" not in str(info.value)
 
 
-def test_unexpected_members_are_rejected(tmp_path):
-    path = tmp_path / "other.zip"
-    with zipfile.ZipFile(path, "w") as archive:
-        archive.writestr("readme.txt", "hello")
-    with pytest.raises(ValueError, match="readme.txt"):
+def test_a_header_length_beyond_the_file_is_refused_before_reading(tmp_path):
+    path = tmp_path / "long.safetensors"
+    _safetensors(path, {"w": W}, bytes(16), length=2**62)
+    with pytest.raises(ValueError, match="header claims 4611686018427387904 bytes"):
         load(path)
+
+
+def test_a_npy_file_is_named_as_such(tmp_path):
+    path = tmp_path / "array.safetensors"
+    np.save(path.with_suffix(".npy"), np.arange(3))
+    path.with_suffix(".npy").rename(path)
+    with pytest.raises(ValueError, match="single .npy array"):
+        load(path)
+
+
+# --------------------------------------------------------------------------- old .npz
 
 
 def _npy_bytes(array: np.ndarray) -> bytes:
@@ -290,13 +318,48 @@ def _npy_bytes(array: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
+def _old_checkpoint(path: Path) -> None:
+    """A checkpoint as autograd-lite 0.1 wrote it: .npy members and a JSON __meta__."""
+    tree = {"type": "dict", "items": [
+        ["model", {"type": "dict", "items": [["0.weight", {"type": "array",
+                                                          "name": "model/0.weight"}]]}],
+        ["epoch", 3]]}
+    meta = json.dumps({"format": "autograd_lite.checkpoint", "version": 1, "tree": tree})
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("__meta__.npy", _npy_bytes(np.array(meta)))
+        archive.writestr("model/0.weight.npy", _npy_bytes(np.eye(2, dtype=np.float32)))
+
+
+def test_old_npz_checkpoints_are_refused_with_the_command_that_converts_them(tmp_path):
+    old = tmp_path / "old.npz"
+    _old_checkpoint(old)
+    with pytest.raises(ValueError, match=r"old .npz checkpoint .* convert it once with "
+                       r"`python -m nn.io convert .*old.npz NEW.safetensors`") as info:
+        load(old)
+    assert "\n" not in str(info.value)
+    new = tmp_path / "new.safetensors"
+    command = [sys.executable, "-m", "nn.io", "convert", str(old), str(new)]
+    result = subprocess.run(command, capture_output=True, text=True,
+                            env={**os.environ, "PYTHONPATH": os.getcwd()})
+    assert result.returncode == 0, result.stderr
+    _assert_same(load(new), {"model": {"0.weight": np.eye(2, dtype=np.float32)}, "epoch": 3})
+
+
+def test_converting_a_damaged_npz_is_one_error(tmp_path):
+    old = tmp_path / "old.npz"
+    old.write_text("not a zip")
+    with pytest.raises(ValueError, match="old.npz: not an .npz archive"):
+        convert_npz(old, tmp_path / "new.safetensors")
+    assert _files(tmp_path) == ["old.npz"]
+
+
 def test_a_path_that_cannot_be_a_file_is_named_before_writing(tmp_path):
     with pytest.raises(FileNotFoundError, match=r"nope.*does not exist") as error:
-        save({"a": 1}, tmp_path / "nope" / "m.npz")
+        save({"a": 1}, tmp_path / "nope" / "m.safetensors")
     assert ".tmp" not in str(error.value)
     with pytest.raises(IsADirectoryError, match="is a folder"):
         save({"a": 1}, tmp_path)
     (tmp_path / "file").write_text("")
     with pytest.raises(NotADirectoryError, match="is not a folder"):
-        save({"a": 1}, tmp_path / "file" / "m.npz")
+        save({"a": 1}, tmp_path / "file" / "m.safetensors")
     assert _files(tmp_path) == ["file"]
