@@ -269,6 +269,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with `argv` (default: ``sys.argv[1:]``); return the exit status."""
+    if sys.stdout is None:  # started with stdout closed (`autograd-lite ... >&-`)
+        if sys.stderr is not None:
+            print(f"{PROG}: error: standard output is closed; redirect it to a file or "
+                  "/dev/null", file=sys.stderr)
+        return USAGE_ERROR
+    for stream in (sys.stdout, sys.stderr):  # an ASCII-only terminal gets escapes, not a crash
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):
+                pass
     parser = build_parser()
     argv = _shield_expression(sys.argv[1:] if argv is None else list(argv))
     try:
@@ -293,6 +305,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         _silence_stdout()
         return BROKEN_PIPE
+    except OSError as exc:  # stdout on a full disk or /dev/full, or a device that fails
+        if exc.filename is not None:
+            raise
+        _silence_stdout()
+        print(f"{PROG}: error: cannot write the output ({exc.strerror or exc})",
+              file=sys.stderr)
+        return USAGE_ERROR
 
 
 def _silence_stdout() -> None:

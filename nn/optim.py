@@ -18,7 +18,7 @@ from __future__ import annotations
 import copy
 import math
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -39,6 +39,39 @@ sys.modules[__name__ + ".lr_scheduler"] = lr_scheduler
 def _check(name: str, value: float, low: float = 0.0, what: str = "") -> None:
     if not value >= low:  # also rejects nan
         raise ValueError(f"Invalid {what or name} value: {value}")
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+        value, (bool, np.bool_)) and math.isfinite(value)
+
+
+def _check_saved_group(index: int, saved: Any, group: dict[str, Any]) -> None:
+    """A saved parameter group's hyperparameters must have the types and ranges of the
+    optimizer's own (lr="fast", eps=None or a negative momentum would fail at step())."""
+    if not isinstance(saved, Mapping) or not isinstance(saved.get("params"), (list, tuple)):
+        raise ValueError(f"loaded state dict: parameter group {index} is not a dict with "
+                         "'params'")
+    for key, value in saved.items():
+        if key == "params" or key not in group:
+            continue
+        current = group[key]
+        where = f"loaded state dict: parameter group {index} has {key}={_short(value)}"
+        if isinstance(current, bool):
+            if not isinstance(value, (bool, np.bool_)):
+                raise ValueError(f"{where}; expected True or False")
+        elif isinstance(current, (int, float)):
+            if not (_is_number(value) and value >= 0):
+                raise ValueError(f"{where}; expected a finite non-negative number")
+        elif isinstance(current, tuple):
+            if not (isinstance(value, (list, tuple)) and len(value) == len(current)
+                    and all(_is_number(v) for v in value)):
+                raise ValueError(f"{where}; expected {len(current)} finite numbers")
 
 
 class Optimizer:
@@ -156,12 +189,18 @@ class Optimizer:
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore hyperparameters and per-parameter state saved by `state_dict()` (arrays or
         Tensors; integer or string indices, e.g. after `nn.load`)."""
+        if not isinstance(state_dict, Mapping) or not isinstance(
+                state_dict.get("param_groups"), (list, tuple)) or not isinstance(
+                state_dict.get("state"), Mapping):
+            raise ValueError("loaded state dict must be a dict with 'state' (a dict) and "
+                             "'param_groups' (a list), as state_dict() returns")
         saved_groups = state_dict["param_groups"]
         if len(saved_groups) != len(self.param_groups):
             raise ValueError(f"loaded state dict has {len(saved_groups)} parameter groups, "
                              f"but the optimizer has {len(self.param_groups)}")
         params: dict[int, ag.Tensor] = {}
-        for saved, group in zip(saved_groups, self.param_groups):
+        for index, (saved, group) in enumerate(zip(saved_groups, self.param_groups)):
+            _check_saved_group(index, saved, group)
             if len(saved["params"]) != len(group["params"]):
                 raise ValueError("loaded state dict contains a parameter group that doesn't "
                                  f"match the size of optimizer's group ({len(saved['params'])} "
@@ -170,6 +209,9 @@ class Optimizer:
                 params[int(number)] = param
         new_state: dict[ag.Tensor, dict[str, Any]] = {}
         for number, entries in state_dict["state"].items():
+            if not isinstance(entries, Mapping):
+                raise ValueError(f"loaded state dict: the state of parameter {number!r} is "
+                                 f"{type(entries).__name__}, not a dict")
             param = params.get(int(number))
             if param is None:
                 raise KeyError(f"optimizer state for parameter {number} has no parameter")
@@ -185,7 +227,12 @@ class Optimizer:
     def _restore(key: str, value: Any, param: ag.Tensor, number: Any) -> Any:
         array = np.asarray(value.array if isinstance(value, ag.Tensor) else value)
         if key == "step":
-            return int(round(float(array)))
+            step = float(array) if array.size == 1 and array.dtype.kind in "iuf" else -1.0
+            if not (math.isfinite(step) and step >= 0 and step == round(step)):
+                raise ValueError(f"loaded state dict: optimizer state 'step' of parameter "
+                                 f"{number} is {_short(value)}; expected a non-negative "
+                                 "integer")
+            return int(step)
         if array.shape != param.shape:
             raise ValueError(f"optimizer state '{key}' of parameter {number} has shape "
                              f"{array.shape}, but the parameter has shape {tuple(param.shape)}")
