@@ -76,7 +76,8 @@ class Div(Function):
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        return (grad / b if need_a else None), (-grad * a / (b * b) if need_b else None)
+        # PyTorch's order: a / b / b stays finite where b * b would overflow (b = 1e300)
+        return (grad / b if need_a else None), (-grad * (a / b / b) if need_b else None)
 
 
 class Neg(Function):
@@ -299,7 +300,8 @@ class Relu(Function):
     @staticmethod
     def backward(ctx, grad):
         (ans,) = ctx.saved_tensors
-        return grad * (ans > 0)
+        # selected, not multiplied: an infinite upstream gradient gives 0 where a <= 0
+        return np.where(ans > 0, grad, 0.0)
 
 
 @register("leaky_relu")
@@ -504,7 +506,7 @@ class Clamp(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return grad * ctx.inside, None, None
+        return np.where(ctx.inside, grad, 0.0), None, None  # inf upstream: 0 outside
 
 
 class Maximum(Function):
@@ -521,8 +523,8 @@ class Maximum(Function):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        grad_a = np.where(a > b, grad, np.where(a == b, grad * 0.5, 0.0))
-        return grad_a, grad - grad_a
+        tie = np.where(a == b, grad * 0.5, 0.0)  # selected, so an inf upstream gives no nan
+        return np.where(a > b, grad, tie), np.where(b > a, grad, tie)
 
 
 class Minimum(Function):
@@ -539,8 +541,8 @@ class Minimum(Function):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        grad_a = np.where(a < b, grad, np.where(a == b, grad * 0.5, 0.0))
-        return grad_a, grad - grad_a
+        tie = np.where(a == b, grad * 0.5, 0.0)
+        return np.where(a < b, grad, tie), np.where(b < a, grad, tie)
 
 
 class Where(Function):

@@ -138,7 +138,10 @@ class Amax(Reduction):
         hit = ctx.hit
         count = np.sum(hit, axis=ctx.axis, keepdims=True)
         grad = _keep(grad, ctx.axis, ctx.keepdims, ctx.ndim)
-        return grad * (hit / count).astype(ctx.out_data.dtype), None, None
+        share = (hit / count).astype(ctx.out_data.dtype)
+        if ctx.axis is None:  # PyTorch's full max() puts grad / count at the maxima, 0 elsewhere
+            return np.where(hit, grad * share, 0.0), None, None
+        return grad * share, None, None  # amax(dim) multiplies, as PyTorch does
 
     @classmethod
     def gradient_text(cls, ctx, operands, index, g, out):
@@ -171,7 +174,7 @@ class MaxAlong(Reduction):
     def backward(ctx, grad):
         if not ctx.keepdims:
             grad = np.expand_dims(grad, ctx.axis)
-        return grad * ctx.mask, None, None, None
+        return np.where(ctx.mask, grad, 0.0), None, None, None  # PyTorch scatters: 0 elsewhere
 
     @classmethod
     def gradient_text(cls, ctx, operands, index, g, out):
