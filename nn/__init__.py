@@ -14,7 +14,7 @@ Modules and layers (`Module`, `Parameter`, `Linear`, `Sequential`, `MLP`, activa
 (`save` / `load`) and the training loop `fit`.
 """
 
-from . import data, functional, init, optim
+from . import data, functional, init, optim, utils
 from .conv import AvgPool2d, Conv2d, LPPool2d, MaxPool2d
 from .io import load, save
 from .layers import (
@@ -60,5 +60,5 @@ __all__ = [
     "data", "evaluate", "fit", "functional", "init", "load", "optim", "save",
     "Conv2d", "MaxPool2d", "AvgPool2d", "LPPool2d",
     "BatchNorm1d", "BatchNorm2d", "Dropout2d", "Embedding", "GELU", "HuberLoss", "LayerNorm",
-    "ModuleDict", "ModuleList", "SiLU", "SmoothL1Loss", "Softplus",
+    "ModuleDict", "ModuleList", "SiLU", "SmoothL1Loss", "Softplus", "utils",
 ]

@@ -488,12 +488,9 @@ class Embedding(Module):
         self.num_embeddings = _size(num_embeddings, "num_embeddings", self)
         self.embedding_dim = _size(embedding_dim, "embedding_dim", self)
         if padding_idx is not None:
-            if padding_idx > 0:
-                assert padding_idx < self.num_embeddings, \
-                    "Padding_idx must be within num_embeddings"
-            elif padding_idx < 0:
-                assert padding_idx >= -self.num_embeddings, \
-                    "Padding_idx must be within num_embeddings"
+            if not -self.num_embeddings <= padding_idx < self.num_embeddings:
+                raise AssertionError("Padding_idx must be within num_embeddings")  # PyTorch's
+            if padding_idx < 0:
                 padding_idx = self.num_embeddings + padding_idx
         self.padding_idx = padding_idx
         self.max_norm, self.norm_type = max_norm, norm_type
