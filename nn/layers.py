@@ -21,7 +21,7 @@ import autograd_lite as ag
 from . import functional as F
 from . import init
 from .init import _generator
-from .module import Module, Parameter, _size
+from .module import Module, Parameter, _addindent, _size
 
 __all__ = [
     "GELU",
@@ -626,6 +626,22 @@ class ModuleList(Module):
         module = self[index]
         del self[index]
         return module
+
+    def __repr__(self) -> str:
+        """PyTorch's: runs of equal children fold into one line, `(0-2): 3 x Linear(...)`."""
+        reprs = [repr(module) for module in self]
+        if not reprs:
+            return f"{type(self).__name__}()"
+        runs: list[list] = []  # [first index, last index, repr]
+        for index, text in enumerate(reprs):
+            if runs and runs[-1][2] == text:
+                runs[-1][1] = index
+            else:
+                runs.append([index, index, text])
+        lines = [_addindent(f"({first}): {text}" if first == last else
+                            f"({first}-{last}): {last - first + 1} x {text}", 2)
+                 for first, last, text in runs]
+        return f"{type(self).__name__}(\n  " + "\n  ".join(lines) + "\n)"
 
 
 class ModuleDict(Module):

@@ -280,6 +280,10 @@ def test_module_list_keys_indexing_and_errors():
     ours = nn.ModuleList([nn.Linear(2, 2), nn.ReLU(), nn.Linear(2, 3)])
     theirs = torch.nn.ModuleList([torch.nn.Linear(2, 2), torch.nn.ReLU(), torch.nn.Linear(2, 3)])
     assert list(ours.state_dict()) == list(theirs.state_dict())
+    assert repr(ours) == repr(theirs)
+    assert repr(nn.ModuleList([nn.Linear(2, 2) for _ in range(3)] + [nn.ReLU()] * 2)) == repr(
+        torch.nn.ModuleList([torch.nn.Linear(2, 2) for _ in range(3)] + [torch.nn.ReLU()] * 2))
+    assert repr(nn.ModuleList()) == "ModuleList()"
     ours.append(nn.Linear(3, 1))
     ours += [nn.Tanh()]
     ours.insert(0, nn.Identity())
@@ -337,3 +341,31 @@ def test_containers_register_parameters_with_the_parent():
         "heads.a.weight", "heads.a.bias", "norm.weight", "norm.bias"]
     net(ag.randn(3, 2)).sum().backward()
     assert all(p.grad is not None for p in net.parameters())
+
+
+def test_new_functions_pass_gradcheck():
+    x = ours_like(rng.normal(size=(3, 4)) * 2)
+    y = ours_like(rng.normal(size=(3, 4)), requires_grad=False)
+    assert ag.gradcheck(lambda a: F.smooth_l1_loss(a, y, beta=0.7), [x])
+    assert ag.gradcheck(lambda a: F.huber_loss(a, y, delta=0.7, reduction="sum"), [x])
+    assert ag.gradcheck(lambda a: F.silu(a), [x])
+    assert ag.gradcheck(lambda a: F.softplus(a, beta=2.0), [x])
+    mean, var = ag.tensor(rng.normal(size=4)), ag.tensor(rng.uniform(0.5, 2, size=4))
+    w = ours_like(rng.normal(size=4))
+    assert ag.gradcheck(lambda a, b: F.batch_norm(a, mean, var, b, None, False), [x, w])
+    table = ours_like(rng.normal(size=(5, 2)))
+    # (with padding_idx the padding row's gradient is zero by design, which gradcheck flags;
+    # test_embedding_matches_torch covers it)
+    assert ag.gradcheck(lambda t: F.embedding(ag.tensor([[1, 4], [1, 0]]), t), [table])
+
+
+def test_batchnorm_eval_without_running_stats_uses_the_batch_and_reset():
+    bn = nn.BatchNorm1d(2, track_running_stats=False).eval()
+    assert bn.running_mean is None and list(bn.state_dict()) == ["weight", "bias"]
+    out = bn(ag.tensor([[1.0, 2.0], [3.0, 6.0]]))
+    assert_allclose(out.detach().numpy(), [[-1, -1], [1, 1]], atol=1e-4)
+    tracked = nn.BatchNorm1d(2)
+    tracked(ag.tensor([[1.0, 2.0], [3.0, 6.0]]))
+    tracked.reset_running_stats()
+    assert_allclose(tracked.running_var.numpy(), [1, 1])
+    assert tracked.num_batches_tracked.item() == 0
