@@ -117,6 +117,8 @@ def _device_or_dtype(value: Any) -> tuple[str | None, Any]:
             return kind, None
     elif isinstance(getattr(value, "type", None), str) and not isinstance(value, type):
         return value.type, None  # a device object
+    elif not isinstance(value, type) and str(value).split(":")[0] in _DEVICE_TYPES:
+        return str(value).split(":")[0], None  # a device object that prints as "cpu"
     try:
         return None, np.dtype(value).type
     except TypeError:
