@@ -14,33 +14,43 @@ Modules and layers (`Module`, `Parameter`, `Linear`, `Sequential`, `MLP`, activa
 (`save` / `load`) and the training loop `fit`.
 """
 
-from . import data, functional, init, optim
+from . import data, functional, init, optim, utils
 from .conv import AvgPool2d, Conv2d, LPPool2d, MaxPool2d
 from .io import load, save
 from .layers import (
+    GELU,
     MLP,
     Dropout,
+    Dropout2d,
+    Embedding,
     Flatten,
     Identity,
     LeakyReLU,
     Linear,
     LogSoftmax,
+    ModuleDict,
+    ModuleList,
     ReLU,
     Sequential,
     Sigmoid,
+    SiLU,
     Softmax,
+    Softplus,
     Tanh,
 )
 from .losses import (
     BCELoss,
     BCEWithLogitsLoss,
     CrossEntropyLoss,
+    HuberLoss,
     KLDivLoss,
     L1Loss,
     MSELoss,
     NLLLoss,
+    SmoothL1Loss,
 )
 from .module import Module, Parameter
+from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from .train import evaluate, fit
 
 __all__ = [
@@ -49,4 +59,6 @@ __all__ = [
     "Module", "NLLLoss", "Parameter", "ReLU", "Sequential", "Sigmoid", "Softmax", "Tanh",
     "data", "evaluate", "fit", "functional", "init", "load", "optim", "save",
     "Conv2d", "MaxPool2d", "AvgPool2d", "LPPool2d",
+    "BatchNorm1d", "BatchNorm2d", "Dropout2d", "Embedding", "GELU", "HuberLoss", "LayerNorm",
+    "ModuleDict", "ModuleList", "SiLU", "SmoothL1Loss", "Softplus", "utils",
 ]

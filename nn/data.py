@@ -25,6 +25,7 @@ import math
 import numbers
 import operator
 import os
+import warnings
 import zipfile
 import zlib
 from collections.abc import Iterator, Mapping, Sequence
@@ -37,6 +38,8 @@ from .io import open_regular
 
 __all__ = [
     "DataLoader",
+    "Dataset",
+    "Subset",
     "TensorDataset",
     "datasets",
     "digits",
@@ -44,6 +47,7 @@ __all__ = [
     "load_mnist_idx",
     "load_npz",
     "moons",
+    "random_split",
     "spirals",
     "xor",
 ]
@@ -75,7 +79,20 @@ def _to_tensor(array: np.ndarray) -> Any:
     return ag.from_numpy(array)
 
 
-class TensorDataset:
+class Dataset:
+    """Base class of map-style data sets, as ``torch.utils.data.Dataset``: subclass it and
+    define ``__getitem__(index)`` and ``__len__()``; ``DataLoader`` batches any such object."""
+
+    def __getitem__(self, index: Any) -> Any:
+        raise NotImplementedError(f"Subclasses of Dataset should implement __getitem__ "
+                                  f"({type(self).__name__} does not)")
+
+    def __len__(self) -> int:
+        raise NotImplementedError(f"Subclasses of Dataset should implement __len__ "
+                                  f"({type(self).__name__} does not)")
+
+
+class TensorDataset(Dataset):
     """A data set of arrays that share their first dimension; item ``i`` is their ``i``-th rows.
 
     Args:
@@ -121,6 +138,90 @@ class TensorDataset:
         return f"TensorDataset(n={len(self)}, item_shapes=[{shapes}])"
 
 
+class Subset(Dataset):
+    """The items of ``dataset`` at ``indices``, in that order (what ``random_split`` returns).
+
+    >>> Subset(TensorDataset(np.arange(5)), [4, 0])[0]
+    (tensor(4),)
+    """
+
+    def __init__(self, dataset: Any, indices: Sequence[int]) -> None:
+        self.dataset = dataset
+        self.indices = indices
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, list):
+            return self.dataset[[self.indices[i] for i in index]]
+        return self.dataset[self.indices[index]]
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    def __repr__(self) -> str:
+        return f"Subset(n={len(self)} of {type(self.dataset).__name__}(n={len(self.dataset)}))"
+
+
+def _rng(generator: Any) -> Any:
+    """The generator to draw an order from: the one given (an ``np.random.Generator``, or any
+    object with ``permutation``), else autograd_lite's default one, looked up now so that
+    ``ag.manual_seed`` reseeds it (as ``torch.manual_seed`` does torch's)."""
+    if generator is not None:
+        return generator
+    import autograd_lite as ag
+
+    return ag.default_generator()
+
+
+def random_split(dataset: Any, lengths: Sequence[int | float],
+                 generator: Any = None) -> list[Subset]:
+    """Split ``dataset`` at random into non-overlapping ``Subset`` s of the given ``lengths``,
+    or of the given fractions of ``len(dataset)`` when they sum to 1 (the remainder is dealt
+    one item at a time to the first subsets, as PyTorch does). The order comes from
+    ``generator`` or autograd_lite's default generator (seeded by ``ag.manual_seed``).
+
+    >>> train, val = random_split(TensorDataset(X, y), [0.8, 0.2],
+    ...                           generator=np.random.default_rng(0))
+    """
+    n = len(dataset)
+    lengths = list(lengths)
+    if math.isclose(sum(lengths), 1) and sum(lengths) <= 1:
+        counts = []
+        for i, fraction in enumerate(lengths):
+            if fraction < 0 or fraction > 1:
+                raise ValueError(f"Fraction at index {i} is not between 0 and 1")
+            counts.append(int(math.floor(n * fraction)))
+        for i in range(n - sum(counts)):
+            counts[i % len(counts)] += 1
+        for i, count in enumerate(counts):
+            if count == 0:
+                warnings.warn(f"Length of split at index {i} is 0. This might result in an "
+                              "empty dataset.", stacklevel=2)
+        lengths = counts
+    if sum(lengths) != n:
+        raise ValueError("Sum of input lengths does not equal the length of the input dataset!")
+    order = _rng(generator).permutation(n).tolist()
+    splits, offset = [], 0
+    for length in lengths:
+        splits.append(Subset(dataset, order[offset:offset + int(length)]))
+        offset += int(length)
+    return splits
+
+
+def _tensor_rows(dataset: Any) -> tuple[tuple[np.ndarray, ...], np.ndarray | None] | None:
+    """For a TensorDataset, or Subsets of one: its arrays and the row map (None: identity),
+    so a batch is one fancy index per array; None for any other data set."""
+    rows = None
+    while isinstance(dataset, Subset) and type(dataset).__getitem__ is Subset.__getitem__:
+        mapped = np.asarray(dataset.indices, dtype=np.int64)
+        rows = mapped if rows is None else mapped[rows]
+        dataset = dataset.dataset
+    # A subclass that overrides __getitem__ (augmentation, say) must see every sample.
+    if isinstance(dataset, TensorDataset) and type(dataset).__getitem__ is \
+            TensorDataset.__getitem__:
+        return dataset.arrays, rows
+    return None
+
+
 class DataLoader:
     """Iterate over a data set in batches of autograd_lite Tensors.
 
@@ -138,7 +239,14 @@ class DataLoader:
             two loaders with the same seed give the same sequence of epochs, and each epoch's
             order differs from the previous one.
         drop_last: drop the last batch if it is smaller than ``batch_size``.
-        generator: an ``np.random.Generator`` to shuffle with instead of a seed.
+        generator: an ``np.random.Generator`` to shuffle with instead of a seed. With neither
+            seed nor generator, each epoch's order is drawn from autograd_lite's default
+            generator, so a script that calls ``ag.manual_seed(0)`` shuffles the same way every
+            run (as PyTorch's loader follows ``torch.manual_seed``).
+        collate_fn: makes a batch from the list of samples (default: stack into Tensors).
+        num_workers, pin_memory, persistent_workers, prefetch_factor, timeout, worker_init_fn:
+            accepted and checked as PyTorch does, so scripts run unchanged; batches are loaded
+            in this process (``worker_init_fn`` is not called).
 
     Raises:
         ValueError: if ``batch_size`` is not a positive integer, or both ``seed`` and
@@ -152,7 +260,20 @@ class DataLoader:
         shuffle: bool = False,
         seed: int | None = None,
         drop_last: bool = False,
-        generator: np.random.Generator | None = None,
+        generator: Any = None,
+        *,
+        num_workers: int = 0,
+        collate_fn: Any = None,
+        pin_memory: bool = False,
+        timeout: float = 0,
+        worker_init_fn: Any = None,
+        prefetch_factor: int | None = None,
+        persistent_workers: bool = False,
+        sampler: Any = None,
+        batch_sampler: Any = None,
+        multiprocessing_context: Any = None,
+        pin_memory_device: str = "",
+        in_order: bool = True,
     ) -> None:
         if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral):
             raise ValueError(
@@ -163,16 +284,41 @@ class DataLoader:
             raise ValueError(f"batch_size must be a positive integer, got {batch_size}")
         if generator is not None and seed is not None:
             raise ValueError("pass either seed or generator to DataLoader, not both")
-        if generator is not None and not isinstance(generator, np.random.Generator):
+        if generator is not None and not callable(getattr(generator, "permutation", None)):
             raise TypeError(
                 "generator must be an np.random.Generator (e.g. np.random.default_rng(0)), "
                 f"got {type(generator).__name__}"
             )
+        if isinstance(num_workers, bool) or not isinstance(num_workers, numbers.Integral) \
+                or num_workers < 0:
+            raise ValueError("num_workers option should be non-negative; use num_workers=0 to "
+                             "disable multiprocessing.")
+        if timeout < 0:
+            raise ValueError("timeout option should be non-negative")
+        if num_workers == 0 and prefetch_factor is not None:
+            raise ValueError("prefetch_factor option could only be specified in "
+                             "multiprocessing.let num_workers > 0 to enable multiprocessing, "
+                             "otherwise set prefetch_factor to None.")
+        if persistent_workers and num_workers == 0:
+            raise ValueError("persistent_workers option needs num_workers > 0")
+        if sampler is not None or batch_sampler is not None:
+            raise NotImplementedError(
+                "DataLoader: sampler and batch_sampler are not supported; use shuffle=True "
+                "(with seed= or generator=), or index the data set with a Subset")
         self.dataset = dataset
         self.batch_size = int(batch_size)
         self.shuffle = bool(shuffle)
         self.drop_last = bool(drop_last)
-        self.generator = generator if generator is not None else np.random.default_rng(seed)
+        self.collate_fn = collate_fn
+        # Accepted for PyTorch's scripts; batches are loaded here, in this process, and
+        # NumPy arrays need no pinning.
+        self.num_workers, self.pin_memory = int(num_workers), bool(pin_memory)
+        self.persistent_workers, self.timeout = bool(persistent_workers), timeout
+        self.worker_init_fn, self.prefetch_factor = worker_init_fn, prefetch_factor
+        # No seed and no generator: each epoch draws from autograd_lite's default generator
+        # (looked up then), so `ag.manual_seed` makes the shuffling reproducible.
+        self.generator = generator if generator is not None else (
+            None if seed is None else np.random.default_rng(seed))
 
     def __len__(self) -> int:
         """The number of batches in one epoch."""
@@ -183,17 +329,17 @@ class DataLoader:
 
     def __iter__(self) -> Iterator[Any]:
         n = len(self.dataset)
-        order = self.generator.permutation(n) if self.shuffle else np.arange(n)
-        # A subclass that overrides __getitem__ (augmentation, say) must see every sample.
-        vectorised = (
-            isinstance(self.dataset, TensorDataset)
-            and type(self.dataset).__getitem__ is TensorDataset.__getitem__
-        )
+        order = _rng(self.generator).permutation(n) if self.shuffle else np.arange(n)
+        rows = None if self.collate_fn is not None else _tensor_rows(self.dataset)
         for start in range(0, len(self) * self.batch_size, self.batch_size):
             indices = order[start : start + self.batch_size]
-            if vectorised:
+            if rows is not None:
+                arrays, mapping = rows
+                picked = indices if mapping is None else mapping[indices]
                 # Fancy indexing copies, so a batch never aliases the data set.
-                yield tuple(_to_tensor(array[indices]) for array in self.dataset.arrays)
+                yield tuple(_to_tensor(array[picked]) for array in arrays)
+            elif self.collate_fn is not None:
+                yield self.collate_fn([self.dataset[int(i)] for i in indices])
             else:
                 yield _collate([self.dataset[int(i)] for i in indices])
 

@@ -28,15 +28,19 @@ __all__ = [
     "CrossEntropyLoss",
     "KLDivLoss",
     "L1Loss",
+    "HuberLoss",
     "MSELoss",
     "NLLLoss",
+    "SmoothL1Loss",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "cross_entropy",
     "kl_div",
     "l1_loss",
+    "huber_loss",
     "mse_loss",
     "nll_loss",
+    "smooth_l1_loss",
 ]
 
 _REDUCTIONS = ("mean", "sum", "none")
@@ -128,6 +132,45 @@ def mse_loss(input: ag.Tensor, target: Any, reduction: str = "mean") -> ag.Tenso
     input, target = _target_like("MSELoss", _input("MSELoss", input), target)
     diff = input - target
     return _reduce(diff * diff, reduction)
+
+
+def smooth_l1_loss(input: ag.Tensor, target: Any, reduction: str = "mean",
+                   beta: float = 1.0) -> ag.Tensor:
+    """Smooth L1: $\\ell_i = 0.5 d_i^2 / \\beta$ where $|d_i| < \\beta$, else
+    $|d_i| - 0.5 \\beta$, for $d = x - y$; `beta=0` is the L1 loss (PyTorch's rule).
+
+    >>> F.smooth_l1_loss(ag.tensor([0.5, 3.]), ag.tensor([0., 0.]))
+    tensor(1.3125)
+    """
+    _check_reduction("SmoothL1Loss", reduction)
+    if beta < 0:
+        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    input, target = _target_like("SmoothL1Loss", _input("SmoothL1Loss", input), target)
+    diff = input - target
+    size = diff.abs()
+    if beta == 0:
+        return _reduce(size, reduction)
+    return _reduce(ag.where(size.array < beta, diff * diff * (0.5 / beta), size - 0.5 * beta),
+                   reduction)
+
+
+def huber_loss(input: ag.Tensor, target: Any, reduction: str = "mean",
+               delta: float = 1.0) -> ag.Tensor:
+    """Huber: $\\ell_i = 0.5 d_i^2$ where $|d_i| < \\delta$, else
+    $\\delta (|d_i| - 0.5 \\delta)$, for $d = x - y$ (`delta` times `smooth_l1_loss` with
+    `beta=delta`).
+
+    >>> F.huber_loss(ag.tensor([0.5, 3.]), ag.tensor([0., 0.]))
+    tensor(1.3125)
+    """
+    _check_reduction("HuberLoss", reduction)
+    if not delta > 0:
+        raise RuntimeError("huber_loss does not support non-positive values for delta.")
+    input, target = _target_like("HuberLoss", _input("HuberLoss", input), target)
+    diff = input - target
+    size = diff.abs()
+    return _reduce(ag.where(size.array < delta, diff * diff * 0.5,
+                            (size - 0.5 * delta) * delta), reduction)
 
 
 # ----- binary classification ------------------------------------------------------------------
@@ -697,3 +740,34 @@ class KLDivLoss(_Loss):
 
     def forward(self, input: ag.Tensor, target: Any) -> ag.Tensor:
         return kl_div(input, target, self.reduction, self.log_target)
+
+
+class SmoothL1Loss(_Loss):
+    """Smooth L1 loss (quadratic below `beta`, linear above); see `F.smooth_l1_loss`.
+
+    >>> nn.SmoothL1Loss(beta=1.0)(ag.tensor([0.5, 3.]), ag.tensor([0., 0.]))
+    tensor(1.3125)
+    """
+
+    def __init__(self, reduction: str = "mean", beta: float = 1.0) -> None:
+        super().__init__(reduction)
+        self.beta = beta
+
+    def forward(self, input: ag.Tensor, target: Any) -> ag.Tensor:
+        return smooth_l1_loss(input, target, self.reduction, self.beta)
+
+
+class HuberLoss(_Loss):
+    """Huber loss (quadratic below `delta`, linear with slope `delta` above); see
+    `F.huber_loss`.
+
+    >>> nn.HuberLoss(delta=1.0)(ag.tensor([0.5, 3.]), ag.tensor([0., 0.]))
+    tensor(1.3125)
+    """
+
+    def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
+        super().__init__(reduction)
+        self.delta = delta
+
+    def forward(self, input: ag.Tensor, target: Any) -> ag.Tensor:
+        return huber_loss(input, target, self.reduction, self.delta)

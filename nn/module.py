@@ -24,7 +24,7 @@ import numpy as np
 
 import autograd_lite as ag
 
-__all__ = ["Module", "Parameter"]
+__all__ = ["Module", "Parameter", "RemovableHandle"]
 
 
 def zero_grads(params: Any, set_to_none: bool = True) -> None:
@@ -75,6 +75,62 @@ class Parameter(ag.Tensor):
         return "Parameter containing:\n" + super().__repr__()
 
     __str__ = __repr__
+
+
+class RemovableHandle:
+    """What `register_forward_hook` and `register_forward_pre_hook` return: `remove()` takes
+    the hook off again (also usable as a context manager, which removes it on exit)."""
+
+    _next_id = 0
+
+    def __init__(self, *tables: dict) -> None:
+        self.tables = tables
+        self.id = RemovableHandle._next_id
+        RemovableHandle._next_id += 1
+
+    def remove(self) -> None:
+        """Unregister the hook (a second call does nothing)."""
+        for table in self.tables:
+            if isinstance(table, set):
+                table.discard(self.id)
+            else:
+                table.pop(self.id, None)
+
+    def __enter__(self) -> RemovableHandle:
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.remove()
+
+
+_DEVICE_TYPES = ("cpu", "cuda", "mps", "xpu", "meta", "hip", "xla")
+
+
+def _device_or_dtype(value: Any) -> tuple[str | None, Any]:
+    """`(device type, dtype)` from one positional argument of `Module.to`: a device (a string
+    such as "cpu" or "cuda:0", or an object with a `.type`), a dtype, or a Tensor (its dtype)."""
+    if isinstance(value, ag.Tensor):
+        return None, value.dtype
+    if isinstance(value, str):
+        kind = value.split(":")[0]
+        if kind in _DEVICE_TYPES:
+            return kind, None
+    elif isinstance(getattr(value, "type", None), str) and not isinstance(value, type):
+        return value.type, None  # a device object
+    elif not isinstance(value, type) and str(value).split(":")[0] in _DEVICE_TYPES:
+        return str(value).split(":")[0], None  # a device object that prints as "cpu"
+    try:
+        return None, np.dtype(value).type
+    except TypeError:
+        raise TypeError(f"Module.to: expected a device ('cpu'), a dtype (ag.float64) or a "
+                        f"Tensor, got {type(value).__name__} {value!r}") from None
+
+
+def _no_device(device: str, method: str) -> RuntimeError:
+    return RuntimeError(
+        f"Module.{method}: cannot move to {device!r}: CUDA is not available (autograd_lite "
+        "computes with NumPy on the CPU). Use 'cpu', or choose the device with an "
+        "availability check such as `'cuda' if cuda.is_available() else 'cpu'`.")
 
 
 _IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
@@ -128,6 +184,10 @@ class Module:
         object.__setattr__(self, "_buffers", OrderedDict())
         object.__setattr__(self, "_non_persistent_buffers", set())
         object.__setattr__(self, "_modules", OrderedDict())
+        object.__setattr__(self, "_forward_pre_hooks", OrderedDict())
+        object.__setattr__(self, "_forward_hooks", OrderedDict())
+        object.__setattr__(self, "_hooks_with_kwargs", set())
+        object.__setattr__(self, "_hooks_always_called", set())
 
     # ----- computing
     def forward(self, *args: Any, **kwargs: Any) -> Any:
@@ -136,7 +196,82 @@ class Module:
             f'Module [{type(self).__name__}] is missing the required "forward" function')
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        attributes = self.__dict__
+        if attributes.get("_forward_pre_hooks") or attributes.get("_forward_hooks"):
+            return self._call_with_hooks(args, kwargs)
         return self.forward(*args, **kwargs)
+
+    def _call_with_hooks(self, args: tuple, kwargs: dict) -> Any:
+        with_kwargs = self._hooks_with_kwargs
+        for key, hook in list(self._forward_pre_hooks.items()):
+            if key in with_kwargs:
+                result = hook(self, args, kwargs)
+                if result is not None:
+                    if not (isinstance(result, tuple) and len(result) == 2):
+                        raise RuntimeError("forward pre-hook must return None or a tuple of "
+                                           f"(new_args, new_kwargs), but got {result}.")
+                    args, kwargs = result
+            else:
+                result = hook(self, args)
+                if result is not None:
+                    args = result if isinstance(result, tuple) else (result,)
+        try:
+            output = self.forward(*args, **kwargs)
+        except Exception:
+            for key, hook in list(self._forward_hooks.items()):
+                if key in self._hooks_always_called:
+                    try:
+                        hook(self, args, kwargs, None) if key in with_kwargs \
+                            else hook(self, args, None)
+                    except Exception:  # the forward's error is the one to report
+                        pass
+            raise
+        for key, hook in list(self._forward_hooks.items()):
+            result = (hook(self, args, kwargs, output) if key in with_kwargs
+                      else hook(self, args, output))
+            if result is not None:
+                output = result
+        return output
+
+    # ----- hooks
+    def register_forward_pre_hook(self, hook: Callable[..., Any], *, prepend: bool = False,
+                                  with_kwargs: bool = False) -> RemovableHandle:
+        """Call `hook(module, args)` before every `forward`: it may return new positional
+        arguments (a tuple, or one value) or None. With `with_kwargs=True` it is called as
+        `hook(module, args, kwargs)` and may return `(args, kwargs)`. Returns a handle whose
+        `remove()` unregisters it.
+
+        >>> handle = model.register_forward_pre_hook(lambda m, args: print(args[0].shape))
+        >>> handle.remove()
+        """
+        return self._add_hook(self._forward_pre_hooks, hook, prepend, with_kwargs, False)
+
+    def register_forward_hook(self, hook: Callable[..., Any], *, prepend: bool = False,
+                              with_kwargs: bool = False, always_call: bool = False
+                              ) -> RemovableHandle:
+        """Call `hook(module, args, output)` after every `forward`: a non-None return value
+        replaces the output. With `with_kwargs=True` it is called as
+        `hook(module, args, kwargs, output)`; with `always_call=True` also (with output None)
+        when `forward` raises. Returns a handle whose `remove()` unregisters it.
+
+        >>> features = {}
+        >>> model[0].register_forward_hook(lambda m, args, out: features.update(h=out))
+        """
+        return self._add_hook(self._forward_hooks, hook, prepend, with_kwargs, always_call)
+
+    def _add_hook(self, table: OrderedDict, hook: Callable[..., Any], prepend: bool,
+                  with_kwargs: bool, always_call: bool) -> RemovableHandle:
+        if not callable(hook):
+            raise TypeError(f"hook must be callable, got {type(hook).__name__}")
+        handle = RemovableHandle(table, self._hooks_with_kwargs, self._hooks_always_called)
+        table[handle.id] = hook
+        if prepend:
+            table.move_to_end(handle.id, last=False)
+        if with_kwargs:
+            self._hooks_with_kwargs.add(handle.id)
+        if always_call:
+            self._hooks_always_called.add(handle.id)
+        return handle
 
     # ----- registration by attribute
     def __setattr__(self, name: str, value: Any) -> None:
@@ -321,9 +456,34 @@ class Module:
         """Reset every parameter's `.grad`: to `None` (default), or to zeros in place."""
         zero_grads(self.parameters(), set_to_none)
 
-    def to(self, dtype: Any) -> Module:
-        """Cast the floating parameters and buffers to `dtype`, in place (the Parameter
-        objects stay the same, so an optimiser made before keeps working); returns self."""
+    def to(self, *args: Any, **kwargs: Any) -> Module:
+        """Move and/or cast, as `torch.nn.Module.to`: `to("cpu")` (a device: the CPU is the
+        only one, so this returns self), `to(ag.float64)` (cast the floating parameters and
+        buffers in place; the Parameter objects stay the same, so an optimiser made before
+        keeps working), `to(tensor)` (its dtype), `to(device, dtype)`, or the keywords
+        `device=`, `dtype=`, `non_blocking=`. A CUDA device raises: CUDA is not available.
+
+        >>> model.to("cpu").to(ag.float64) is model
+        True
+        """
+        device, dtype = None, None
+        for value in args:
+            found_device, found_dtype = _device_or_dtype(value)
+            device, dtype = found_device or device, found_dtype or dtype
+        for name, value in kwargs.items():
+            if name == "device":
+                device = None if value is None else _device_or_dtype(value)[0] or str(value)
+            elif name == "dtype":
+                dtype = None if value is None else np.dtype(value).type
+            elif name not in ("non_blocking", "memory_format", "copy"):
+                raise TypeError(f"to() got an unexpected keyword argument '{name}'")
+        if device is not None and device != "cpu":
+            raise _no_device(device, "to")
+        if dtype is None:
+            return self
+        if np.dtype(dtype).kind not in "fc":
+            raise TypeError("nn.Module.to only accepts floating point or complex dtypes, but "
+                            f"got desired dtype={np.dtype(dtype).name}")
         for module in self.modules():
             for table in (module._parameters, module._buffers):
                 for value in table.values():
@@ -333,6 +493,14 @@ class Module:
                             value.grad = value.grad.to(dtype)
         return self
 
+    def cpu(self) -> Module:
+        """The CPU is where everything already is: returns self."""
+        return self
+
+    def cuda(self, device: Any = None) -> Module:
+        """Raises: CUDA is not available (autograd_lite computes on the CPU here)."""
+        raise _no_device("cuda" if device is None else f"cuda:{device}", "cuda")
+
     def double(self) -> Module:
         """Cast floating parameters and buffers to float64."""
         return self.to(np.float64)
@@ -340,6 +508,10 @@ class Module:
     def float(self) -> Module:
         """Cast floating parameters and buffers to float32."""
         return self.to(np.float32)
+
+    def half(self) -> Module:
+        """Cast floating parameters and buffers to float16."""
+        return self.to(np.float16)
 
     # ----- checkpoints
     def state_dict(self, *, prefix: str = "", keep_vars: bool = False

@@ -29,8 +29,8 @@ from . import lr_scheduler
 from .init import _generator
 from .module import zero_grads
 
-__all__ = ["SGD", "Adam", "AdamW", "Evolution", "Optimizer", "RMSprop", "RandomSearch",
-           "lr_scheduler"]
+__all__ = ["LBFGS", "SGD", "Adagrad", "Adam", "AdamW", "Evolution", "Optimizer", "RMSprop",
+           "RandomSearch", "lr_scheduler"]
 
 # `from nn.optim.lr_scheduler import StepLR` works as with torch.optim.lr_scheduler
 sys.modules[__name__ + ".lr_scheduler"] = lr_scheduler
@@ -412,6 +412,323 @@ class RMSprop(Optimizer):
         else:
             param -= group["lr"] * grad / avg
         return param
+
+
+class Adagrad(Optimizer):
+    """Adagrad (Duchi et al.), as PyTorch computes it, step t counting from 1::
+
+        g = grad + weight_decay * p
+        s = s + g * g                         (s starts at initial_accumulator_value)
+        p = p - lr / (1 + (t - 1) * lr_decay) * g / (sqrt(s) + eps)
+
+    Its state exists from the start, as in PyTorch (`step` 0 and `sum` for every parameter).
+
+    >>> opt = nn.optim.Adagrad(model.parameters(), lr=1e-2)
+    """
+
+    def __init__(self, params: Iterable[Any], lr: float = 1e-2, lr_decay: float = 0,
+                 weight_decay: float = 0, initial_accumulator_value: float = 0,
+                 eps: float = 1e-10, foreach: bool | None = None, *, maximize: bool = False
+                 ) -> None:
+        _check("learning rate", lr)
+        _check("lr_decay", lr_decay)
+        _check("weight_decay", weight_decay)
+        _check("initial_accumulator_value", initial_accumulator_value)
+        _check("epsilon", eps)
+        super().__init__(params, dict(lr=lr, lr_decay=lr_decay, eps=eps,
+                                      weight_decay=weight_decay,
+                                      initial_accumulator_value=initial_accumulator_value,
+                                      maximize=maximize))
+        for group in self.param_groups:
+            for param in group["params"]:
+                self.state[param] = {"step": 0, "sum": np.full_like(
+                    param.array, group["initial_accumulator_value"])}
+
+    def _update(self, param, grad, state, group):
+        if not state:  # a parameter group added after construction
+            state.update(step=0, sum=np.full_like(param, group["initial_accumulator_value"]))
+        state["step"] += 1
+        if group["weight_decay"]:
+            grad = grad + group["weight_decay"] * param
+        clr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
+        state["sum"] += grad * grad
+        param -= clr * (grad / (np.sqrt(state["sum"]) + group["eps"]))
+        return param
+
+
+def _cubic_interpolate(x1: float, f1: float, g1: float, x2: float, f2: float, g2: float,
+                       bounds: tuple[float, float] | None = None) -> float:
+    """The minimiser of the cubic through (x1, f1, g1) and (x2, f2, g2), clipped to `bounds`
+    (PyTorch's LBFGS line search)."""
+    low, high = bounds if bounds is not None else ((x1, x2) if x1 <= x2 else (x2, x1))
+    d1 = g1 + g2 - 3 * (f1 - f2) / (x1 - x2)
+    d2_square = d1 ** 2 - g1 * g2
+    if d2_square >= 0:
+        d2 = math.sqrt(d2_square)
+        if x1 <= x2:
+            min_pos = x2 - (x2 - x1) * ((g2 + d2 - d1) / (g2 - g1 + 2 * d2))
+        else:
+            min_pos = x1 - (x1 - x2) * ((g1 + d2 - d1) / (g1 - g2 + 2 * d2))
+        return min(max(min_pos, low), high)
+    return (low + high) / 2.0
+
+
+def _strong_wolfe(obj_func: Callable, x: list, t: float, d: np.ndarray, f: float,
+                  g: np.ndarray, gtd: float, c1: float = 1e-4, c2: float = 0.9,
+                  tolerance_change: float = 1e-9, max_ls: int = 25) -> tuple:
+    """PyTorch's line search for LBFGS: a step `t` along `d` meeting the strong Wolfe
+    conditions, by bracketing and cubic interpolation. Returns `(f, g, t, evaluations)`."""
+    d_norm = float(np.abs(d).max())
+    g = g.copy()
+    f_new, g_new = obj_func(x, t, d)
+    ls_func_evals = 1
+    gtd_new = float(g_new @ d)
+    t_prev, f_prev, g_prev, gtd_prev = 0.0, f, g, gtd
+    done = False
+    ls_iter = 0
+    while ls_iter < max_ls:
+        if f_new > (f + c1 * t * gtd) or (ls_iter > 1 and f_new >= f_prev):
+            bracket, bracket_f = [t_prev, t], [f_prev, f_new]
+            bracket_g, bracket_gtd = [g_prev, g_new.copy()], [gtd_prev, gtd_new]
+            break
+        if abs(gtd_new) <= -c2 * gtd:
+            bracket, bracket_f, bracket_g, bracket_gtd = [t], [f_new], [g_new], [gtd_new]
+            done = True
+            break
+        if gtd_new >= 0:
+            bracket, bracket_f = [t_prev, t], [f_prev, f_new]
+            bracket_g, bracket_gtd = [g_prev, g_new.copy()], [gtd_prev, gtd_new]
+            break
+        min_step = t + 0.01 * (t - t_prev)
+        max_step = t * 10
+        tmp = t
+        t = _cubic_interpolate(t_prev, f_prev, gtd_prev, t, f_new, gtd_new,
+                               bounds=(min_step, max_step))
+        t_prev, f_prev, g_prev, gtd_prev = tmp, f_new, g_new.copy(), gtd_new
+        f_new, g_new = obj_func(x, t, d)
+        ls_func_evals += 1
+        gtd_new = float(g_new @ d)
+        ls_iter += 1
+    if ls_iter == max_ls:
+        bracket, bracket_f = [0.0, t], [f, f_new]
+        bracket_g, bracket_gtd = [g, g_new], [gtd, gtd_new]
+
+    insuf_progress = False
+    low_pos, high_pos = (0, 1) if bracket_f[0] <= bracket_f[-1] else (1, 0)
+    while not done and ls_iter < max_ls:
+        if abs(bracket[1] - bracket[0]) * d_norm < tolerance_change:
+            break
+        t = _cubic_interpolate(bracket[0], bracket_f[0], bracket_gtd[0],
+                               bracket[1], bracket_f[1], bracket_gtd[1])
+        eps = 0.1 * (max(bracket) - min(bracket))
+        if min(max(bracket) - t, t - min(bracket)) < eps:
+            if insuf_progress or t >= max(bracket) or t <= min(bracket):
+                if abs(t - max(bracket)) < abs(t - min(bracket)):
+                    t = max(bracket) - eps
+                else:
+                    t = min(bracket) + eps
+                insuf_progress = False
+            else:
+                insuf_progress = True
+        else:
+            insuf_progress = False
+        f_new, g_new = obj_func(x, t, d)
+        ls_func_evals += 1
+        gtd_new = float(g_new @ d)
+        ls_iter += 1
+        if f_new > (f + c1 * t * gtd) or f_new >= bracket_f[low_pos]:
+            bracket[high_pos], bracket_f[high_pos] = t, f_new
+            bracket_g[high_pos], bracket_gtd[high_pos] = g_new.copy(), gtd_new
+            low_pos, high_pos = (0, 1) if bracket_f[0] <= bracket_f[1] else (1, 0)
+        else:
+            if abs(gtd_new) <= -c2 * gtd:
+                done = True
+            elif gtd_new * (bracket[high_pos] - bracket[low_pos]) >= 0:
+                bracket[high_pos], bracket_f[high_pos] = bracket[low_pos], bracket_f[low_pos]
+                bracket_g[high_pos] = bracket_g[low_pos]
+                bracket_gtd[high_pos] = bracket_gtd[low_pos]
+            bracket[low_pos], bracket_f[low_pos] = t, f_new
+            bracket_g[low_pos], bracket_gtd[low_pos] = g_new.copy(), gtd_new
+    return bracket_f[low_pos], bracket_g[low_pos], bracket[low_pos], ls_func_evals
+
+
+class LBFGS(Optimizer):
+    """L-BFGS, PyTorch's algorithm step for step: each `step(closure)` runs up to `max_iter`
+    quasi-Newton iterations (at most `max_eval` closure calls), with the two-loop recursion
+    over the last `history_size` curvature pairs, a fixed step `lr` (the first scaled by
+    $\\min(1, 1/\\|g\\|_1)$) or `line_search_fn="strong_wolfe"`. The closure re-evaluates
+    the model, calls `backward()` and returns the loss; `step` returns the first loss.
+
+    >>> opt = nn.optim.LBFGS(model.parameters(), lr=1)
+    >>> def closure():
+    ...     opt.zero_grad()
+    ...     loss = loss_fn(model(x), y)
+    ...     loss.backward()
+    ...     return loss
+    >>> opt.step(closure)
+    """
+
+    def __init__(self, params: Iterable[Any], lr: float = 1, max_iter: int = 20,
+                 max_eval: int | None = None, tolerance_grad: float = 1e-7,
+                 tolerance_change: float = 1e-9, history_size: int = 100,
+                 line_search_fn: str | None = None) -> None:
+        _check("learning rate", lr)
+        if max_eval is None:
+            max_eval = max_iter * 5 // 4
+        if line_search_fn not in (None, "strong_wolfe"):
+            raise RuntimeError("only 'strong_wolfe' is supported")
+        super().__init__(params, dict(lr=lr, max_iter=max_iter, max_eval=max_eval,
+                                      tolerance_grad=tolerance_grad,
+                                      tolerance_change=tolerance_change,
+                                      history_size=history_size,
+                                      line_search_fn=line_search_fn))
+        if len(self.param_groups) != 1:
+            raise ValueError("LBFGS doesn't support per-parameter options (parameter groups)")
+        self._params = self.param_groups[0]["params"]
+
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
+        if self.param_groups:
+            raise ValueError("LBFGS doesn't support per-parameter options (parameter groups)")
+        super().add_param_group(param_group)
+
+    def _gather_flat_grad(self) -> np.ndarray:
+        return np.concatenate([np.zeros(math.prod(p.shape), p.array.dtype) if p.grad is None
+                               else p.grad.array.reshape(-1) for p in self._params])
+
+    def _add_grad(self, step_size: float, update: np.ndarray) -> None:
+        offset = 0
+        with ag.no_grad():
+            for param in self._params:
+                count = math.prod(param.shape)
+                change = update[offset:offset + count].reshape(param.shape)
+                param.copy_(param.array + (step_size * change).astype(param.array.dtype))
+                offset += count
+
+    def _set_param(self, arrays: list[np.ndarray]) -> None:
+        with ag.no_grad():
+            for param, array in zip(self._params, arrays):
+                param.copy_(array)
+
+    @staticmethod
+    def _evaluate(closure: Callable[[], Any]) -> tuple[Any, float]:
+        with ag.enable_grad():
+            loss = closure()
+        return loss, float(loss.item() if isinstance(loss, ag.Tensor) else loss)
+
+    def _directional_evaluate(self, closure: Callable[[], Any], x: list[np.ndarray], t: float,
+                              d: np.ndarray) -> tuple[float, np.ndarray]:
+        self._add_grad(t, d)
+        loss = self._evaluate(closure)[1]
+        flat_grad = self._gather_flat_grad()
+        self._set_param(x)
+        return loss, flat_grad
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:  # noqa: C901 - PyTorch's
+        """Run up to `max_iter` iterations; returns the loss of the first closure call."""
+        if closure is None:
+            raise RuntimeError("LBFGS needs a closure: step(closure) with closure() zeroing "
+                               "the gradients, computing the loss, calling backward() and "
+                               "returning the loss")
+        group = self.param_groups[0]
+        lr, max_iter, max_eval = group["lr"], group["max_iter"], group["max_eval"]
+        tolerance_grad, tolerance_change = group["tolerance_grad"], group["tolerance_change"]
+        line_search_fn, history_size = group["line_search_fn"], group["history_size"]
+
+        state = self.state.setdefault(self._params[0], {})
+        state.setdefault("func_evals", 0)
+        state.setdefault("n_iter", 0)
+
+        orig_loss, loss = self._evaluate(closure)
+        current_evals = 1
+        state["func_evals"] += 1
+        flat_grad = self._gather_flat_grad()
+        if np.abs(flat_grad).max() <= tolerance_grad:
+            return orig_loss
+
+        d, t = state.get("d"), state.get("t")
+        old_dirs, old_stps, ro = state.get("old_dirs"), state.get("old_stps"), state.get("ro")
+        h_diag = state.get("H_diag")
+        prev_flat_grad, prev_loss = state.get("prev_flat_grad"), state.get("prev_loss")
+
+        n_iter = 0
+        while n_iter < max_iter:
+            n_iter += 1
+            state["n_iter"] += 1
+            if state["n_iter"] == 1:
+                d = -flat_grad
+                old_dirs, old_stps, ro = [], [], []
+                h_diag = 1.0
+            else:
+                y = flat_grad - prev_flat_grad
+                s = d * t
+                ys = float(y @ s)
+                if ys > 1e-10:
+                    if len(old_dirs) == history_size:
+                        old_dirs.pop(0)
+                        old_stps.pop(0)
+                        ro.pop(0)
+                    old_dirs.append(y)
+                    old_stps.append(s)
+                    ro.append(1.0 / ys)
+                    h_diag = ys / float(y @ y)
+                num_old = len(old_dirs)
+                al = state.setdefault("al", [None] * history_size)
+                q = -flat_grad
+                for i in range(num_old - 1, -1, -1):
+                    al[i] = float(old_stps[i] @ q) * ro[i]
+                    q = q - al[i] * old_dirs[i]
+                d = r = q * h_diag
+                for i in range(num_old):
+                    be_i = float(old_dirs[i] @ r) * ro[i]
+                    r += (al[i] - be_i) * old_stps[i]  # in place: d is r
+
+            prev_flat_grad = flat_grad.copy()
+            prev_loss = loss
+            if state["n_iter"] == 1:
+                t = min(1.0, 1.0 / float(np.abs(flat_grad).sum())) * lr
+            else:
+                t = lr
+            gtd = float(flat_grad @ d)
+            if gtd > -tolerance_change:
+                break
+
+            ls_func_evals = 0
+            if line_search_fn is not None:
+                x_init = [p.array.copy() for p in self._params]
+
+                def obj_func(x, step, direction):
+                    return self._directional_evaluate(closure, x, step, direction)
+
+                loss, flat_grad, t, ls_func_evals = _strong_wolfe(
+                    obj_func, x_init, t, d, loss, flat_grad, gtd,
+                    max_ls=max_eval - current_evals)
+                self._add_grad(t, d)
+                opt_cond = np.abs(flat_grad).max() <= tolerance_grad
+            else:
+                self._add_grad(t, d)
+                opt_cond = False
+                if n_iter != max_iter:
+                    loss = self._evaluate(closure)[1]
+                    flat_grad = self._gather_flat_grad()
+                    opt_cond = np.abs(flat_grad).max() <= tolerance_grad
+                    ls_func_evals = 1
+            current_evals += ls_func_evals
+            state["func_evals"] += ls_func_evals
+
+            if n_iter == max_iter or current_evals >= max_eval or opt_cond:
+                break
+            if np.abs(d * t).max() <= tolerance_change:
+                break
+            if abs(loss - prev_loss) < tolerance_change:
+                break
+
+        state.update(d=d, t=t, old_dirs=old_dirs, old_stps=old_stps, ro=ro, H_diag=h_diag,
+                     prev_flat_grad=prev_flat_grad, prev_loss=prev_loss)
+        return orig_loss
+
+    @staticmethod
+    def _restore(key: str, value: Any, param: ag.Tensor, number: Any) -> Any:
+        return copy.deepcopy(value)
 
 
 # ----- gradient-free optimisers -----------------------------------------------------------------
