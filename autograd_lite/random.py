@@ -201,19 +201,21 @@ def randn(*sizes: Any, size: Any = None, generator: Any = None, dtype: Any = Non
     >>> ag.randn(2, 3, generator=ag.Generator().manual_seed(0)).shape
     (2, 3)
     """
-    check_device(device)
-    shape = _size(sizes, "randn", keyword=size)
-    rng = _rng(generator, "randn")
-    return _finish(_draw("randn", "normal", rng, shape, _float_dtype(dtype)), requires_grad)
+    return _random("randn", "normal", sizes, size, generator, dtype, device, requires_grad)
 
 
 def rand(*sizes: Any, size: Any = None, generator: Any = None, dtype: Any = None,
          device: Any = None, requires_grad: bool = False) -> Tensor:
     """Uniform samples in [0, 1) of shape `sizes` (or `size=`)."""
+    return _random("rand", "uniform", sizes, size, generator, dtype, device, requires_grad)
+
+
+def _random(op: str, what: str, sizes: tuple, size: Any, generator: Any, dtype: Any,
+            device: Any, requires_grad: bool) -> Tensor:
     check_device(device)
-    shape = _size(sizes, "rand", keyword=size)
-    rng = _rng(generator, "rand")
-    return _finish(_draw("rand", "uniform", rng, shape, _float_dtype(dtype)), requires_grad)
+    shape = _size(sizes, op, keyword=size)
+    rng = _rng(generator, op)
+    return _finish(_draw(op, what, rng, shape, _float_dtype(dtype)), requires_grad)
 
 
 def randint(low: int, high: Any = None, size: Any = None, *, generator: Any = None,
@@ -238,15 +240,15 @@ def randint(low: int, high: Any = None, size: Any = None, *, generator: Any = No
 def randn_like(input: Tensor, *, generator: Any = None, dtype: Any = None,  # noqa: A002
                device: Any = None, requires_grad: bool = False) -> Tensor:
     """Standard-normal samples of `input`'s shape and dtype (or `dtype`)."""
-    return randn(input.shape, generator=generator, dtype=dtype or input.array.dtype,
-                 device=device, requires_grad=requires_grad)
+    return _random("randn_like", "normal", (input.shape,), None, generator,
+                   dtype or input.array.dtype, device, requires_grad)
 
 
 def rand_like(input: Tensor, *, generator: Any = None, dtype: Any = None,  # noqa: A002
               device: Any = None, requires_grad: bool = False) -> Tensor:
     """Uniform [0, 1) samples of `input`'s shape and dtype (or `dtype`)."""
-    return rand(input.shape, generator=generator, dtype=dtype or input.array.dtype,
-                device=device, requires_grad=requires_grad)
+    return _random("rand_like", "uniform", (input.shape,), None, generator,
+                   dtype or input.array.dtype, device, requires_grad)
 
 
 def randint_like(input: Tensor, low: int, high: Any = None, *,  # noqa: A002

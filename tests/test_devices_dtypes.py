@@ -79,7 +79,7 @@ def test_type_with_a_dtype_or_a_type_name_casts():
         x.type("torch.cuda.FloatTensor")
 
 
-# ----- Tensor.to ----------------------------------------------------------------------------------
+# ----- Tensor.to ---------------------------------------------------------------------------------
 
 def test_to_returns_the_tensor_itself_when_nothing_changes_as_pytorch():
     x, t = ag.ones(2, requires_grad=True), torch.ones(2, requires_grad=True)
@@ -141,7 +141,7 @@ def test_to_an_unknown_device_or_wrong_combination_raises_as_pytorch():
         x.to(ag.float64, dtype=ag.float32)
 
 
-# ----- devices ------------------------------------------------------------------------------------
+# ----- devices -----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("args", [("cpu",), ("cuda:0",), ("cuda", 1), ("cuda",), ("meta",),
                                   ("cpu", 0), ("mps:2",)])
@@ -268,7 +268,7 @@ def test_default_device_is_the_cpu_and_settable_to_it(default_device):
     assert repr(ag.get_default_device()) == "device(type='cpu')"
 
 
-# ----- size=, empty, new_* ------------------------------------------------------------------------
+# ----- size=, empty, new_* -----------------------------------------------------------------------
 
 @pytest.mark.parametrize("name", ["zeros", "ones", "empty", "randn", "rand"])
 def test_size_keyword_as_pytorch(name):
@@ -306,7 +306,7 @@ def test_new_factories_keep_the_dtype_as_pytorch():
     assert x.new_empty(4).shape == (4,)
 
 
-# ----- inference_mode -----------------------------------------------------------------------------
+# ----- inference_mode ----------------------------------------------------------------------------
 
 def modes(lib):
     return lib.is_grad_enabled(), lib.is_inference_mode_enabled()
