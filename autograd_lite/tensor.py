@@ -593,6 +593,14 @@ class Tensor:
         install (`ag.cuda.is_available()` tells beforehand)."""
         return self.to("cuda" if device is None else _cuda_device(device))
 
+    def pin_memory(self) -> Tensor:
+        """This tensor (page-locked memory matters only for copies to a GPU)."""
+        return self
+
+    def is_pinned(self) -> bool:
+        """Whether the data is in page-locked memory: never, for a NumPy array."""
+        return False
+
     @property
     def device(self) -> _device.device:
         """Where the data lives: `device(type='cpu')` for a NumPy array."""

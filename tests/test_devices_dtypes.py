@@ -182,7 +182,7 @@ def test_tensor_device_is_the_cpu():
     assert x.device == ag.device("cpu") and x.device.type == torch.ones(1).device.type
     assert repr(x.device) == repr(torch.ones(1).device) == "device(type='cpu')"
     assert (x.is_cpu, x.is_cuda, x.get_device()) == (True, False, -1)
-    assert x.cpu() is x
+    assert x.cpu() is x and x.pin_memory() is x and not x.is_pinned()
     t = torch.ones(1)
     assert (t.is_cpu, t.is_cuda, t.get_device()) == (True, False, -1)
 
