@@ -8,6 +8,8 @@ type promotion), `joins.py` (functions over several tensors: matmul, cat, stack,
 it installs the methods among them, `x.matmul(y)`, `x @ y`, `x.maximum(y)`), `interop.py`
 (NumPy's ufuncs and functions on Tensors, installed as `__array_ufunc__`/`__array_function__`).
 The elementwise ops registered in ops/ become methods through `Tensor._install`.
+`random.py` installs the in-place samplers (`normal_`, `uniform_`, `random_`, ...) and
+`device.py` says where a tensor lives (`x.device`, `x.to(device)`).
 """
 
 from __future__ import annotations
