@@ -10,7 +10,8 @@
 
 import numpy as np
 
-from . import autograd, interop  # noqa: F401 - interop installs NumPy's hooks on Tensor
+# interop installs NumPy's hooks on Tensor, random the in-place samplers (normal_, ...)
+from . import autograd, cuda, interop, random  # noqa: F401
 from .aliases import (
     amax,
     amin,
@@ -41,31 +42,29 @@ from .aliases import (
 from .creation import (
     arange,
     as_tensor,
-    default_generator,
+    empty,
+    empty_like,
     eye,
     from_numpy,
     full,
     full_like,
     linspace,
-    manual_seed,
     ones,
     ones_like,
-    rand,
-    rand_like,
-    randint,
-    randn,
-    randn_like,
     tensor,
     zeros,
     zeros_like,
 )
+from .device import device, get_default_device, set_default_device
 from .explain import explain
 from .function import (
     Function,
     detect_anomaly,
     enable_grad,
+    inference_mode,
     is_anomaly_enabled,
     is_grad_enabled,
+    is_inference_mode_enabled,
     no_grad,
     register,
     set_detect_anomaly,
@@ -74,16 +73,40 @@ from .function import (
 from .functional import grad, hessian, jacobian, jvp, value_and_grad, vjp
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .joins import cat, dot, matmul, maximum, minimum, outer, pad, stack, where
+from .random import (
+    Generator,
+    bernoulli,
+    default_generator,
+    get_rng_state,
+    initial_seed,
+    manual_seed,
+    multinomial,
+    normal,
+    rand,
+    rand_like,
+    randint,
+    randint_like,
+    randn,
+    randn_like,
+    randperm,
+    seed,
+    set_rng_state,
+)
 from .tensor import Tensor, get_default_dtype, set_default_dtype
 from .viz import draw_graph, save_graph
 
-float16 = np.float16
-float32 = np.float32
-float64 = np.float64
-int32 = np.int32
-int64 = np.int64
+# dtypes: NumPy's types under NumPy's and PyTorch's names (`ag.float32 is np.float32`)
+float16 = half = np.float16
+float32 = float = np.float32  # noqa: A001 - torch.float's counterpart
+float64 = double = np.float64
+int8 = np.int8
+int16 = short = np.int16
+int32 = int = np.int32  # noqa: A001 - torch.int's counterpart
+int64 = long = np.int64
 uint8 = np.uint8
 bool = np.bool_  # noqa: A001 - torch.bool's counterpart
+complex64 = cfloat = np.complex64
+complex128 = cdouble = np.complex128
 
 __version__ = "0.1.0"
 
@@ -103,7 +126,11 @@ __all__ = [
     "reshape", "softmax", "square", "squeeze", "std", "sum", "transpose", "unsqueeze", "var",
     *registered(), "float16",
     "float32", "float64", "int32", "int64", "uint8", "bool", "draw_graph", "save_graph",
-    "explain",
+    "explain", "empty", "empty_like", "device", "get_default_device", "set_default_device",
+    "cuda", "random", "Generator", "seed", "initial_seed", "get_rng_state", "set_rng_state",
+    "randint_like", "randperm", "normal", "multinomial", "bernoulli", "inference_mode",
+    "is_inference_mode_enabled", "half", "float", "double", "int8", "int16", "short", "int",
+    "long", "complex64", "cfloat", "complex128", "cdouble",
 ]
 
 

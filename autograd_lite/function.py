@@ -51,6 +51,8 @@ __all__ = [
     "set_detect_anomaly",
     "detect_anomaly",
     "is_anomaly_enabled",
+    "inference_mode",
+    "is_inference_mode_enabled",
 ]
 
 
@@ -182,6 +184,63 @@ class enable_grad(_GradModeContext):
     """Context manager and decorator: turn graph recording back on inside `no_grad`."""
 
     mode = True
+
+
+_inference = ContextVar("autograd_lite.inference", default=False)
+
+
+def is_inference_mode_enabled() -> bool:
+    """Whether inference mode is on in this thread."""
+    return _inference.get()
+
+
+class inference_mode:  # noqa: N801 - torch.inference_mode's name
+    """Context manager and decorator for evaluation, as PyTorch's: inside, ops record no graph
+    (as under `no_grad`) and `ag.is_inference_mode_enabled()` is True. `inference_mode(False)`
+    turns it off again and grad mode on, as PyTorch does. (PyTorch's further checks on
+    "inference tensors" used later in autograd are not made: they are plain tensors here.)
+
+    >>> with ag.inference_mode():
+    ...     y = model(x)
+    >>> @ag.inference_mode
+    ... def predict(x): ...
+    """
+
+    def __new__(cls, mode: Any = True) -> Any:
+        self = super().__new__(cls)
+        if callable(mode) and not isinstance(mode, bool):  # a bare decorator: @inference_mode
+            self.mode = True
+            return self(mode)
+        return self
+
+    def __init__(self, mode: Any = True) -> None:
+        self.mode = bool(mode) if isinstance(mode, bool) else True
+
+    def __enter__(self) -> None:
+        self.prev = (_mode.grad_enabled, _inference.get())
+        _mode.grad_enabled = not self.mode
+        _inference.set(self.mode)
+
+    def __exit__(self, *exc: object) -> None:
+        grad, inference = self.prev
+        _mode.grad_enabled = grad
+        _inference.set(inference)
+
+    def __call__(self, fn: Callable) -> Callable:
+        mode = self.mode
+
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with inference_mode(mode):
+                return fn(*args, **kwargs)
+
+        wrapper.__wrapped__ = fn
+        wrapper.__name__ = getattr(fn, "__name__", "wrapper")
+        wrapper.__doc__ = getattr(fn, "__doc__", None)
+        return wrapper
+
+    def clone(self) -> inference_mode:
+        """A new context with the same mode (as PyTorch's)."""
+        return inference_mode(self.mode)
 
 
 class set_detect_anomaly:

@@ -8,6 +8,8 @@ type promotion), `joins.py` (functions over several tensors: matmul, cat, stack,
 it installs the methods among them, `x.matmul(y)`, `x @ y`, `x.maximum(y)`), `interop.py`
 (NumPy's ufuncs and functions on Tensors, installed as `__array_ufunc__`/`__array_function__`).
 The elementwise ops registered in ops/ become methods through `Tensor._install`.
+`random.py` installs the in-place samplers (`normal_`, `uniform_`, `random_`, ...) and
+`device.py` says where a tensor lives (`x.device`, `x.to(device)`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from . import device as _device
 from . import engine as _engine
 from . import function as _function
 from . import promotion as _promotion
@@ -537,14 +540,22 @@ class Tensor:
                 f"(shape {tuple(self.shape)}); use .any() or .all()")
         return bool(self.array.item())
 
-    def to(self, dtype: Any) -> Tensor:
-        """This tensor in another dtype (a differentiable cast; itself if already that)."""
-        if isinstance(dtype, str) and dtype == "cpu":
-            return self
-        target = np.dtype(dtype)
-        if target == self.array.dtype:
-            return self
-        return Cast.apply(self, target)
+    def to(self, *args: Any, dtype: Any = None, device: Any = None, non_blocking: bool = False,
+           copy: bool = False, memory_format: Any = None) -> Tensor:
+        """This tensor on another device and/or in another dtype, as PyTorch's `to`:
+        `to(dtype)`, `to(device)`, `to(device, dtype)`, `to(other)` (other's device and
+        dtype), or by keyword. A differentiable cast; the tensor itself when nothing changes
+        (a copy with `copy=True`).
+
+        >>> x = ag.tensor([1, 2])
+        >>> x.to("cpu") is x, x.to(ag.float).dtype
+        (True, <class 'numpy.float32'>)
+        """
+        target_dtype, target_device = _to_args(args, dtype, device)
+        _device.as_device(target_device)
+        if target_dtype is None or np.dtype(target_dtype) == self.array.dtype:
+            return Clone.apply(self) if copy else self
+        return Cast.apply(self, np.dtype(target_dtype))
 
     def float(self) -> Tensor:
         """This tensor as float32."""
@@ -574,9 +585,113 @@ class Tensor:
         """This tensor (NumPy arrays need no contiguity for the ops here)."""
         return self
 
-    def cpu(self) -> Tensor:
-        """This tensor (everything lives on the CPU)."""
+    def cpu(self, memory_format: Any = None) -> Tensor:
+        """This tensor on the CPU: itself, as everything lives there."""
         return self
+
+    def cuda(self, device: Any = None, non_blocking: bool = False,
+             memory_format: Any = None) -> Tensor:
+        """This tensor on a CUDA GPU; without the GPU backend it raises, saying what to
+        install (`ag.cuda.is_available()` tells beforehand)."""
+        return self.to("cuda" if device is None else _cuda_device(device))
+
+    def pin_memory(self) -> Tensor:
+        """This tensor (page-locked memory matters only for copies to a GPU)."""
+        return self
+
+    def is_pinned(self) -> bool:
+        """Whether the data is in page-locked memory: never, for a NumPy array."""
+        return False
+
+    @property
+    def device(self) -> _device.device:
+        """Where the data lives: `device(type='cpu')` for a NumPy array."""
+        return _device.device_of(self.array)
+
+    @property
+    def is_cuda(self) -> bool:
+        """Whether the data lives on a CUDA GPU."""
+        return self.device.type == "cuda"
+
+    @property
+    def is_cpu(self) -> bool:
+        """Whether the data lives on the CPU."""
+        return self.device.type == "cpu"
+
+    def get_device(self) -> int:
+        """The GPU's index holding the data, or -1 on the CPU (as PyTorch)."""
+        dev = self.device
+        return -1 if dev.type == "cpu" else (dev.index or 0)
+
+    def half(self) -> Tensor:
+        """This tensor as float16."""
+        return self.to(np.float16)
+
+    def short(self) -> Tensor:
+        """This tensor as int16 (not differentiable)."""
+        return Tensor._make(self.array.astype(np.int16), False, None)
+
+    def char(self) -> Tensor:
+        """This tensor as int8 (not differentiable)."""
+        return Tensor._make(self.array.astype(np.int8), False, None)
+
+    def byte(self) -> Tensor:
+        """This tensor as uint8 (not differentiable)."""
+        return Tensor._make(self.array.astype(np.uint8), False, None)
+
+    def type(self, dtype: Any = None, non_blocking: bool = False, **kwargs: Any) -> Any:
+        """Without an argument, the type's name as PyTorch writes it ('torch.FloatTensor');
+        with a dtype (or such a name), this tensor cast to it, as `to(dtype)`.
+
+        >>> ag.tensor([1., 2.]).type(), ag.tensor([1., 2.]).type(ag.double).dtype
+        ('torch.FloatTensor', <class 'numpy.float64'>)
+        """
+        if dtype is None:
+            return f"torch.{_TYPE_NAMES.get(self.array.dtype.name, 'Tensor')}"
+        if isinstance(dtype, str):
+            name = dtype.removeprefix("torch.")
+            if name.startswith("cuda."):
+                return self.to("cuda")
+            found = [k for k, v in _TYPE_NAMES.items() if v == name]
+            if not found:
+                raise ValueError(f"invalid type: {dtype!r} (give a dtype such as ag.float64, "
+                                 "or a name such as 'torch.DoubleTensor')")
+            dtype = found[0]
+        return self.to(dtype)
+
+    def new_tensor(self, data: Any, dtype: Any = None, device: Any = None,
+                   requires_grad: bool = False) -> Tensor:
+        """A new tensor of `data`, in this tensor's dtype unless `dtype` is given."""
+        _device.check_device(device)
+        return Tensor(data, self.array.dtype if dtype is None else dtype, requires_grad)
+
+    def _new(self, fill: Callable, size: tuple, dtype: Any, device: Any,
+             requires_grad: bool, name: str) -> Tensor:
+        _device.check_device(device)
+        shape = _shape_args(size, name)
+        t = Tensor._make(fill(shape, self.array.dtype if dtype is None else dtype), False, None)
+        return t.requires_grad_(True) if requires_grad else t
+
+    def new_zeros(self, *size: Any, dtype: Any = None, device: Any = None,
+                  requires_grad: bool = False) -> Tensor:
+        """Zeros of shape `size`, in this tensor's dtype unless `dtype` is given."""
+        return self._new(np.zeros, size, dtype, device, requires_grad, "new_zeros")
+
+    def new_ones(self, *size: Any, dtype: Any = None, device: Any = None,
+                 requires_grad: bool = False) -> Tensor:
+        """Ones of shape `size`, in this tensor's dtype unless `dtype` is given."""
+        return self._new(np.ones, size, dtype, device, requires_grad, "new_ones")
+
+    def new_empty(self, *size: Any, dtype: Any = None, device: Any = None,
+                  requires_grad: bool = False) -> Tensor:
+        """An uninitialised tensor of shape `size`, in this tensor's dtype."""
+        return self._new(np.empty, size, dtype, device, requires_grad, "new_empty")
+
+    def new_full(self, size: Any, fill_value: Any, dtype: Any = None, device: Any = None,
+                 requires_grad: bool = False) -> Tensor:
+        """`fill_value` in shape `size`, in this tensor's dtype unless `dtype` is given."""
+        return self._new(lambda shape, dt: np.full(shape, fill_value, dt), (size,), dtype,
+                         device, requires_grad, "new_full")
 
     # ----- display
     def __repr__(self) -> str:
@@ -1120,6 +1235,66 @@ class Tensor:
             raise IndexError(f"tensor of shape {tuple(self.shape)}[{_describe(index)}]: {e}") \
                 from None
 
+
+
+# PyTorch's names of the tensor types, by dtype: `x.type()` is 'torch.FloatTensor'.
+_TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
+               "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor",
+               "int8": "CharTensor", "uint8": "ByteTensor", "bool": "BoolTensor",
+               "complex64": "ComplexFloatTensor", "complex128": "ComplexDoubleTensor"}
+
+
+def _is_device_arg(x: Any) -> bool:
+    """Whether a positional argument of `to` names a device (else it names a dtype)."""
+    if isinstance(x, _device.device):
+        return True
+    if isinstance(x, str):
+        return x.partition(":")[0] in _device._TYPES or not _is_dtype_name(x)
+    return isinstance(x, (int, np.integer)) and not isinstance(x, bool)
+
+
+def _is_dtype_name(name: str) -> bool:
+    try:
+        np.dtype(name)
+    except TypeError:
+        return False
+    return True
+
+
+def _to_args(args: tuple, dtype: Any, device: Any) -> tuple:
+    """`Tensor.to`'s positional forms, as (dtype, device): (dtype), (device), (device,
+    dtype), (tensor); then PyTorch's non_blocking and copy, which are taken and ignored."""
+    if not args:
+        return dtype, device
+    first, rest = args[0], list(args[1:])
+    if isinstance(first, Tensor):
+        found_dtype, found_device = first.array.dtype, first.device
+    elif _is_device_arg(first):
+        found_dtype, found_device = None, first
+        if rest and not isinstance(rest[0], bool) and rest[0] is not None:
+            found_dtype = rest.pop(0)
+            if _is_device_arg(found_dtype):
+                raise TypeError(f"to() received an invalid combination of arguments: a device "
+                                f"{first!r} then another {found_dtype!r}; give "
+                                "to(device, dtype)")
+    else:
+        found_dtype, found_device = first, None
+    if len(rest) > 2 or not all(isinstance(r, bool) for r in rest):
+        raise TypeError(f"to() received an invalid combination of arguments: {args!r}; give "
+                        "to(dtype), to(device), to(device, dtype) or to(tensor), then "
+                        "non_blocking and copy")
+    if (found_dtype is not None and dtype is not None) or (
+            found_device is not None and device is not None):
+        raise TypeError("to() got the dtype or the device twice, positionally and by keyword")
+    return (dtype if found_dtype is None else found_dtype,
+            device if found_device is None else found_device)
+
+
+def _cuda_device(device: Any) -> Any:
+    """`cuda(device)`'s argument: an index (`cuda(0)`) or a device."""
+    if isinstance(device, (int, np.integer)) and not isinstance(device, bool):
+        return f"cuda:{int(device)}"
+    return device
 
 
 def _binary_operator(op: type, name: str, reflected: bool = False) -> Callable:
