@@ -12,29 +12,45 @@ import numpy as np
 
 from . import autograd, interop  # noqa: F401 - interop installs NumPy's hooks on Tensor
 from .aliases import (
+    add,
+    all,
     amax,
     amin,
+    any,
     argmax,
     argmin,
     clamp,
     clip,
     clone,
+    cumsum,
+    div,
+    divide,
     flatten,
     log_softmax,
     logsumexp,
     max,
     mean,
     min,
+    mul,
+    multiply,
+    neg,
+    negative,
+    norm,
+    numel,
     permute,
     pow,
+    prod,
     registered,
     reshape,
     softmax,
     square,
     squeeze,
     std,
+    sub,
+    subtract,
     sum,
     transpose,
+    true_divide,
     unsqueeze,
     var,
 )
@@ -73,7 +89,22 @@ from .function import (
 )
 from .functional import grad, hessian, jacobian, jvp, value_and_grad, vjp
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
-from .joins import cat, dot, matmul, maximum, minimum, outer, pad, stack, where
+from .joins import (
+    allclose,
+    cat,
+    dot,
+    einsum,
+    isclose,
+    matmul,
+    maximum,
+    minimum,
+    mm,
+    outer,
+    pad,
+    stack,
+    where,
+)
+from .selection import chunk, gather, masked_fill, scatter, scatter_add, sort, split, topk
 from .tensor import Tensor, get_default_dtype, set_default_dtype
 from .viz import draw_graph, save_graph
 
@@ -103,7 +134,10 @@ __all__ = [
     "reshape", "softmax", "square", "squeeze", "std", "sum", "transpose", "unsqueeze", "var",
     *registered(), "float16",
     "float32", "float64", "int32", "int64", "uint8", "bool", "draw_graph", "save_graph",
-    "explain",
+    "explain", "add", "sub", "mul", "div", "neg", "subtract", "multiply", "divide",
+    "true_divide", "negative", "norm", "prod", "cumsum", "all", "any", "numel", "mm", "einsum",
+    "isclose", "allclose", "chunk", "split", "gather", "scatter", "scatter_add", "masked_fill",
+    "sort", "topk",
 ]
 
 
