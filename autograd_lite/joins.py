@@ -319,13 +319,18 @@ def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-
             equal_nan: bool = False) -> Tensor:
     """Elementwise `|input - other| <= atol + rtol * |other|` (PyTorch's defaults), as a bool
     tensor; NaNs are equal only with `equal_nan=True`. Both must be Tensors of one dtype."""
+    return _isclose(input, other, rtol, atol, equal_nan, "isclose")
+
+
+def _isclose(input: Tensor, other: Tensor, rtol: float, atol: float,  # noqa: A002
+             equal_nan: bool, name: str) -> Tensor:
     for what, t in (("input", input), ("other", other)):
         if not isinstance(t, Tensor):
-            raise TypeError(f"isclose(): argument '{what}' must be Tensor, not "
+            raise TypeError(f"{name}(): argument '{what}' must be Tensor, not "
                             f"{type(t).__name__}")
     if input.array.dtype != other.array.dtype:
         raise RuntimeError(
-            f"isclose(): {_dtype_name(input.array.dtype)} did not match "
+            f"{name}(): {_dtype_name(input.array.dtype)} did not match "
             f"{_dtype_name(other.array.dtype)}: both tensors need the same dtype (convert one "
             "with .to())")
     a, b = input.array, other.array
@@ -354,7 +359,7 @@ def allclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e
     >>> ag.allclose(ag.tensor([1.0, 2.0]), ag.tensor([1.0, 2.0 + 1e-6]))
     True
     """
-    return bool(isclose(input, other, rtol, atol, equal_nan).array.all())
+    return bool(_isclose(input, other, rtol, atol, equal_nan, "allclose").array.all())
 
 
 # --- the Tensor methods among these functions: installed here, where the functions live ------
