@@ -13,29 +13,45 @@ import numpy as np
 # interop installs NumPy's hooks on Tensor, random the in-place samplers (normal_, ...)
 from . import autograd, cuda, interop, random  # noqa: F401
 from .aliases import (
+    add,
+    all,
     amax,
     amin,
+    any,
     argmax,
     argmin,
     clamp,
     clip,
     clone,
+    cumsum,
+    div,
+    divide,
     flatten,
     log_softmax,
     logsumexp,
     max,
     mean,
     min,
+    mul,
+    multiply,
+    neg,
+    negative,
+    norm,
+    numel,
     permute,
     pow,
+    prod,
     registered,
     reshape,
     softmax,
     square,
     squeeze,
     std,
+    sub,
+    subtract,
     sum,
     transpose,
+    true_divide,
     unsqueeze,
     var,
 )
@@ -72,7 +88,6 @@ from .function import (
 )
 from .functional import grad, hessian, jacobian, jvp, value_and_grad, vjp
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
-from .joins import cat, dot, matmul, maximum, minimum, outer, pad, stack, where
 from .random import (
     Generator,
     bernoulli,
@@ -92,6 +107,22 @@ from .random import (
     seed,
     set_rng_state,
 )
+from .joins import (
+    allclose,
+    cat,
+    dot,
+    einsum,
+    isclose,
+    matmul,
+    maximum,
+    minimum,
+    mm,
+    outer,
+    pad,
+    stack,
+    where,
+)
+from .selection import chunk, gather, masked_fill, scatter, scatter_add, sort, split, topk
 from .tensor import Tensor, get_default_dtype, set_default_dtype
 from .viz import draw_graph, save_graph
 
@@ -131,6 +162,10 @@ __all__ = [
     "randint_like", "randperm", "normal", "multinomial", "bernoulli", "inference_mode",
     "is_inference_mode_enabled", "half", "float", "double", "int8", "int16", "short", "int",
     "long", "complex64", "cfloat", "complex128", "cdouble",
+    "add", "sub", "mul", "div", "neg", "subtract", "multiply", "divide",
+    "true_divide", "negative", "norm", "prod", "cumsum", "all", "any", "numel", "mm", "einsum",
+    "isclose", "allclose", "chunk", "split", "gather", "scatter", "scatter_add", "masked_fill",
+    "sort", "topk",
 ]
 
 

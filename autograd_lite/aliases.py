@@ -42,6 +42,18 @@ clamp = _method("clamp", "Limit values to [min, max].")
 pow = _method("pow", "`input ** exponent`.")
 square = _method("square", "`x * x`.")
 clip = clamp
+add = _method("add", "`input + alpha * other`.")
+sub = _method("sub", "`input - alpha * other`.")
+mul = _method("mul", "`input * other`.")
+div = _method("div", "`input / other`, optionally rounded (`rounding_mode`).")
+neg = _method("neg", "`-input`.")
+subtract, multiply, divide, true_divide, negative = sub, mul, div, div, neg
+norm = _method("norm", "The p-norm over `dim`.")
+prod = _method("prod", "The product over `dim`.")
+cumsum = _method("cumsum", "Running sums along `dim`.")
+all = _method("all", "Whether every element is true.")
+any = _method("any", "Whether any element is true.")
+numel = _method("numel", "The number of elements.")
 
 
 def registered() -> dict[str, Callable]:
@@ -52,5 +64,7 @@ def registered() -> dict[str, Callable]:
 __all__ = [
     "sum", "mean", "var", "std", "max", "min", "amax", "amin", "argmax", "argmin", "logsumexp",
     "softmax", "log_softmax", "reshape", "flatten", "transpose", "permute", "unsqueeze",
-    "squeeze", "clone", "clamp", "pow", "square", "clip", "registered",
+    "squeeze", "clone", "clamp", "pow", "square", "clip", "registered", "add", "sub", "mul",
+    "div", "neg", "subtract", "multiply", "divide", "true_divide", "negative", "norm", "prod",
+    "cumsum", "all", "any", "numel",
 ]

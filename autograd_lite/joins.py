@@ -4,21 +4,28 @@ and pad. Each checks its arguments, promotes dtypes as PyTorch does, then applie
 
 from __future__ import annotations
 
+import string
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from .arrays import ndarray
-from .ops import Cat, MatMul, Maximum, Minimum, Pad, Where
-from .promotion import _dtype_name, _needs_promotion, _promoted, result_type
+from .function import _mode, mark_modified
+from .ops import Cat, Einsum, MatMul, Maximum, Minimum, Pad, Where
+from .promotion import _CATEGORY, _dtype_name, _needs_promotion, _promoted, result_type
 from .tensor import Tensor, _as_tensor, _binary, _normalize_dim, _operand, _shape_of
 
-__all__ = ["matmul", "dot", "outer", "maximum", "minimum", "where", "cat", "stack", "pad"]
+__all__ = ["matmul", "dot", "outer", "maximum", "minimum", "where", "cat", "stack", "pad", "mm",
+           "einsum", "isclose", "allclose"]
 
 
-def matmul(a: Any, b: Any) -> Tensor:
-    """Matrix product with NumPy's rules: 1-D operands are vectors, batch dims broadcast."""
+def matmul(a: Any, b: Any, *, out: Tensor | None = None) -> Tensor:
+    """Matrix product with NumPy's rules: 1-D operands are vectors, batch dims broadcast.
+    With `out=`, the result is written into that tensor (resized if needed) and returned;
+    as in PyTorch this is not recorded, so no operand may require grad."""
+    if out is not None:
+        return _into(out, "matmul", matmul, a, b)
     if _needs_promotion(a, b):
         a, b = _promoted((a, b))
     try:
@@ -193,6 +200,168 @@ def pad(x: Tensor, pad: Sequence[int], value: float = 0.0) -> Tensor:
                      for (lo, hi), n in zip(widths, out.shape))]
 
 
+def _into(out: Tensor, name: str, function: Any, *args: Any) -> Tensor:
+    """`function(*args)` written into `out` (PyTorch's `out=`): not differentiable."""
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(out).__name__}")
+    if _mode.grad_enabled and any(isinstance(t, Tensor) and t.requires_grad
+                                  for t in (*args, out)):
+        raise RuntimeError(
+            f"{name}(): functions with out=... arguments don't support automatic "
+            "differentiation, but one of the arguments requires grad.")
+    result = function(*args).array
+    if result.dtype != out.array.dtype:
+        if _CATEGORY[result.dtype.kind] > _CATEGORY[out.array.dtype.kind]:
+            raise RuntimeError(f"{name}(): result type {_dtype_name(result.dtype)} can't be "
+                               f"cast to the desired output type {_dtype_name(out.array.dtype)}")
+        result = result.astype(out.array.dtype)
+    if result.shape == out.array.shape:
+        out.array[...] = result
+    else:  # PyTorch resizes `out` to the result's shape
+        out.array = result.copy() if result.base is not None else result
+    mark_modified(out)
+    return out
+
+
+def mm(input: Any, mat2: Any, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
+    """The product of two matrices (2-D only; `matmul` also takes vectors and batches)."""
+    a, b = _as_tensor(input), _as_tensor(mat2)
+    for what, t in (("self", a), ("mat2", b)):
+        if t.ndim != 2:
+            raise RuntimeError(f"{what} must be a matrix (got a {t.ndim}-D tensor of shape "
+                               f"{tuple(t.shape)}); mm multiplies 2-D tensors, matmul others")
+    if a.shape[1] != b.shape[0]:
+        raise RuntimeError(
+            f"mat1 and mat2 shapes cannot be multiplied ({a.shape[0]}x{a.shape[1]} and "
+            f"{b.shape[0]}x{b.shape[1]})")
+    return matmul(a, b, out=out)
+
+
+def einsum(equation: str, *operands: Any) -> Tensor:
+    """Einstein summation, as `torch.einsum`: `ag.einsum("ij,jk->ik", a, b)` is `a @ b`. The
+    operands come as arguments or as one list; without `->` the output has the labels seen
+    once, in alphabetical order; `...` stands for the leading (broadcast) dimensions.
+    Differentiable in every operand, to any order.
+
+    >>> ag.einsum("ii->", ag.eye(3))  # the trace
+    tensor(3.)
+    """
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    tensors = [_as_tensor(t) for t in operands]
+    explicit = _explicit_equation(equation, [t.shape for t in tensors])
+    tensors = list(_promoted(tensors)) if len(tensors) > 1 else tensors
+    return Einsum.apply(explicit, *tensors)
+
+
+def _explicit_equation(equation: str, shapes: list) -> str:
+    """`equation` with the output written out and every `...` replaced by letters, checked
+    against the operands' shapes with PyTorch's errors."""
+    equation = equation.replace(" ", "")
+    inputs, arrow, output = equation.partition("->")
+    subscripts = inputs.split(",")
+    if len(subscripts) > len(shapes):
+        raise RuntimeError("einsum(): fewer operands were provided than specified in the "
+                           f"equation {equation!r}")
+    if len(subscripts) < len(shapes):
+        raise RuntimeError("einsum(): more operands were provided than specified in the "
+                           f"equation {equation!r}")
+    for text in (*subscripts, output):
+        bad = set(text.replace("...", "")) - set(string.ascii_letters)
+        if bad or text.count("...") > 1:
+            raise RuntimeError(f"einsum(): invalid subscript given in the equation "
+                               f"{equation!r}: only letters and one '...' per operand")
+    free = [c for c in string.ascii_letters if c not in equation]
+    broadcast = 0
+    for i, (text, shape) in enumerate(zip(subscripts, shapes)):
+        labels = len(text.replace("...", ""))
+        if ("..." in text and labels > len(shape)) or ("..." not in text
+                                                       and labels != len(shape)):
+            raise RuntimeError(
+                f"einsum(): the number of subscripts in the equation ({labels}) does not match "
+                f"the number of dimensions ({len(shape)}) for operand {i}"
+                f"{'' if '...' in text else ' and no ellipsis was given'}")
+        if "..." in text:
+            broadcast = max(broadcast, len(shape) - labels)
+    ellipsis = "".join(free[:broadcast])
+    explicit = []
+    for text, shape in zip(subscripts, shapes):
+        if "..." in text:
+            count = len(shape) - len(text.replace("...", ""))
+            text = text.replace("...", ellipsis[len(ellipsis) - count:])
+        explicit.append(text)
+    if not arrow:  # implicit: the labels seen once, in alphabetical order
+        labels = "".join(subscripts).replace("...", "")
+        output = ellipsis + "".join(sorted(c for c in set(labels) if labels.count(c) == 1))
+    else:
+        output = output.replace("...", ellipsis)
+    sizes: dict = {}
+    for i, (text, shape) in enumerate(zip(explicit, shapes)):
+        for letter, size in zip(text, shape):
+            seen = sizes.setdefault(letter, size)
+            if size != seen and 1 not in (size, seen):
+                raise RuntimeError(
+                    f"einsum(): subscript {letter} has size {size} for operand {i} which does "
+                    f"not broadcast with previously seen size {seen}")
+            if seen == 1:
+                sizes[letter] = size
+    for letter in output:
+        if letter not in sizes:
+            raise RuntimeError(f"einsum(): output subscript {letter} does not appear in the "
+                               f"equation for any input operand")
+    if len(set(output)) != len(output):
+        raise RuntimeError(f"einsum(): output subscript {output} appears more than once in "
+                           "the output")
+    return ",".join(explicit) + "->" + output
+
+
+def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08,  # noqa: A002
+            equal_nan: bool = False) -> Tensor:
+    """Elementwise `|input - other| <= atol + rtol * |other|` (PyTorch's defaults), as a bool
+    tensor; NaNs are equal only with `equal_nan=True`. Both must be Tensors of one dtype."""
+    return _isclose(input, other, rtol, atol, equal_nan, "isclose")
+
+
+def _isclose(input: Tensor, other: Tensor, rtol: float, atol: float,  # noqa: A002
+             equal_nan: bool, name: str) -> Tensor:
+    for what, t in (("input", input), ("other", other)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{name}(): argument '{what}' must be Tensor, not "
+                            f"{type(t).__name__}")
+    if input.array.dtype != other.array.dtype:
+        raise RuntimeError(
+            f"{name}(): {_dtype_name(input.array.dtype)} did not match "
+            f"{_dtype_name(other.array.dtype)}: both tensors need the same dtype (convert one "
+            "with .to())")
+    a, b = input.array, other.array
+    try:
+        np.broadcast_shapes(a.shape, b.shape)
+    except ValueError:
+        raise _size_mismatch(a.shape, b.shape) from None
+    return Tensor._make(np.asarray(np.isclose(a, b, rtol, atol, equal_nan)), False, None)
+
+
+def _size_mismatch(a: tuple, b: tuple) -> RuntimeError:
+    """PyTorch's error for shapes that do not broadcast, naming the first dimension at fault."""
+    for d in range(1, max(len(a), len(b)) + 1):
+        m, n = (a[-d] if d <= len(a) else 1), (b[-d] if d <= len(b) else 1)
+        if m != n and 1 not in (m, n):
+            return RuntimeError(
+                f"The size of tensor a ({m}) must match the size of tensor b ({n}) at "
+                f"non-singleton dimension {max(len(a), len(b)) - d}")
+    return RuntimeError(f"the shapes {a} and {b} cannot be broadcast together")
+
+
+def allclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08,  # noqa: A002
+             equal_nan: bool = False) -> bool:
+    """Whether `isclose` holds everywhere: a Python bool, as `torch.allclose`.
+
+    >>> ag.allclose(ag.tensor([1.0, 2.0]), ag.tensor([1.0, 2.0 + 1e-6]))
+    True
+    """
+    return bool(_isclose(input, other, rtol, atol, equal_nan, "allclose").array.all())
+
+
 # --- the Tensor methods among these functions: installed here, where the functions live ------
 
 def _where_method(self: Tensor, condition: Any, other: Any) -> Tensor:
@@ -211,7 +380,7 @@ def _matmul_operator(reflected: bool) -> Any:
     return operator
 
 
-for _function in (matmul, dot, outer, maximum, minimum):  # x.matmul(y) is matmul(x, y)
+for _function in (matmul, dot, outer, maximum, minimum, mm, isclose, allclose):  # x.mm(y)
     setattr(Tensor, _function.__name__, _function)
 Tensor.where = _where_method
 Tensor.__matmul__ = _matmul_operator(reflected=False)

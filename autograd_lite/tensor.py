@@ -38,6 +38,7 @@ from .ops import (
     Cast,
     Clamp,
     Clone,
+    Cumsum,
     Div,
     Expand,
     Fill,
@@ -48,9 +49,12 @@ from .ops import (
     Mean,
     Mul,
     Neg,
+    Norm,
     Permute,
     Pow,
+    Prod,
     Reshape,
+    RoundedDiv,
     Softmax,
     Std,
     Sub,
@@ -265,7 +269,20 @@ class Tensor:
                  "_modified_at", "_received", "__weakref__")
     __array_priority__ = 1000
 
-    def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> None:
+    def __init__(self, data: Any = (), dtype: Any = None, requires_grad: Any = False,
+                 *sizes: int) -> None:
+        if type(data) is int and (dtype is None or type(dtype) is int):
+            # PyTorch's legacy constructor: ag.Tensor(2, 3) is a (2, 3) tensor of the default
+            # dtype (zeros here, where PyTorch leaves it uninitialised); ag.Tensor([2, 3]) data
+            shape = (data, *(() if dtype is None else (dtype,)),
+                     *((requires_grad,) if type(requires_grad) is int else ()), *sizes)
+            if any(s < 0 for s in shape):
+                raise RuntimeError(f"Tensor(): negative dimension in the size {shape}")
+            data, dtype = np.zeros(shape, _default_dtype[0]), None
+            requires_grad = requires_grad if type(requires_grad) is bool else False
+        elif sizes:
+            raise TypeError(f"Tensor(): give either data (and dtype, requires_grad) or sizes "
+                            f"as ints, as ag.Tensor(2, 3); got {(data, dtype, requires_grad)}")
         self.array = as_array(data, dtype, copy=True, what="Tensor")
         self._grad = None
         self.grad_fn = None
@@ -376,6 +393,8 @@ class Tensor:
     def dim(self) -> int:
         """The number of dimensions."""
         return self.array.ndim
+
+    nelement = numel
 
     def __len__(self) -> int:
         if self.ndim == 0:
@@ -783,13 +802,21 @@ class Tensor:
         """Elementwise `==`."""
         return self == other
 
-    def any(self) -> Tensor:
-        """Whether any element is true."""
-        return Tensor._make(np.asarray(self.array.any()), False, None)
+    def any(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        """Whether any element is true (along `dim`, an int or a tuple, when given)."""
+        return self._logical_reduction(np.any, dim, keepdim, "any")
 
-    def all(self) -> Tensor:
-        """Whether every element is true."""
-        return Tensor._make(np.asarray(self.array.all()), False, None)
+    def all(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        """Whether every element is true (along `dim`, an int or a tuple, when given)."""
+        return self._logical_reduction(np.all, dim, keepdim, "all")
+
+    def _logical_reduction(self, reduce: Callable, dim: Any, keepdim: bool,
+                           name: str) -> Tensor:
+        axes = _reduce_axes(dim, self.ndim, name)
+        result = np.asarray(reduce(self.array, axis=axes, keepdims=bool(keepdim)))
+        if self.array.dtype == np.uint8:  # as PyTorch: uint8 in, uint8 out
+            result = result.astype(np.uint8)
+        return Tensor._make(result, False, None)
 
     # ----- in-place ops
     def _inplace(self, op: type, other: Any, name: str) -> Tensor:
@@ -1094,6 +1121,107 @@ class Tensor:
         axis = _normalize_dim(dim, self.ndim, "log_softmax")
         return LogSoftmax.apply(_floating(self), axis)
 
+    # ----- PyTorch's method forms of the operators, and more reductions
+    def add(self, other: Any, *, alpha: Any = 1) -> Tensor:
+        """`self + alpha * other`."""
+        return self + _scaled(self, other, alpha, "add")
+
+    def sub(self, other: Any, *, alpha: Any = 1) -> Tensor:
+        """`self - alpha * other`."""
+        return self - _scaled(self, other, alpha, "sub")
+
+    def mul(self, other: Any) -> Tensor:
+        """`self * other`."""
+        return self * other
+
+    def div(self, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+        """`self / other`; with `rounding_mode="trunc"` rounded toward zero, with "floor"
+        rounded down (integers then stay integers, and the gradient is 0, as in PyTorch).
+
+        >>> ag.tensor([-7, 7]).div(2, rounding_mode="floor")
+        tensor([-4,  3])
+        """
+        if rounding_mode is None:
+            return self / other
+        if rounding_mode not in ("trunc", "floor"):
+            raise RuntimeError(
+                f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
+                f"{rounding_mode!r}")
+        operand = _operand(other)
+        if operand is NotImplemented:
+            raise TypeError(f"div(): unsupported operand type {type(other).__name__}")
+        a, b = _promoted((self, operand))
+        divisor = b.array if isinstance(b, Tensor) else np.asarray(b)
+        if divisor.dtype.kind in "biu" and _is_integral(a) and not np.all(divisor):
+            raise RuntimeError("ZeroDivisionError: div(): integer division by zero (with "
+                               f"rounding_mode={rounding_mode!r})")
+        try:
+            return RoundedDiv.apply(a, b, rounding_mode)
+        except ValueError as e:
+            raise _broadcast_error("div", a, b, e) from None
+
+    def neg(self) -> Tensor:
+        """`-self`."""
+        return -self
+
+    negative = neg
+    subtract = sub
+    multiply = mul
+    divide = div
+    true_divide = div
+
+    def norm(self, p: Any = "fro", dim: Any = None, keepdim: bool = False,
+             dtype: Any = None) -> Tensor:
+        """The p-norm over `dim` (of all elements when None), as `torch.Tensor.norm`: `p` is
+        "fro" (the default: the 2-norm), a number, `inf` (max |x|), `-inf` (min |x|) or 0 (the
+        count of nonzeros). Its gradient is 0 where the norm is 0, as in PyTorch.
+
+        >>> ag.tensor([3.0, 4.0]).norm()
+        tensor(5.)
+        """
+        if self.array.dtype.kind not in "fc" and dtype is None:
+            raise RuntimeError(
+                f"norm(): Expected a floating point or complex tensor as input. Got "
+                f"{_dtype_name(self.array.dtype)} (shape {tuple(self.shape)}); use .float() "
+                "first")
+        if isinstance(p, str):
+            if p == "nuc":
+                raise NotImplementedError(
+                    "norm(): p='nuc' (the nuclear norm, a sum of singular values) is not "
+                    "implemented in autograd_lite; use p='fro' or a number")
+            if p != "fro":
+                raise RuntimeError(f"norm(): p must be a number, 'fro' or 'nuc', got {p!r}")
+            if isinstance(dim, (tuple, list)) and len(dim) > 2:
+                raise RuntimeError(
+                    f"linalg.matrix_norm: dim must be a 2-tuple. Got {' '.join(map(str, dim))}")
+        p = 2.0 if p is None or isinstance(p, str) else float(p)
+        x = self if dtype is None else self.to(dtype)
+        return Norm.apply(x, p, _reduce_axes(dim, self.ndim, "norm"), bool(keepdim))
+
+    def prod(self, dim: int | None = None, keepdim: bool = False, *,
+             dtype: Any = None) -> Tensor:
+        """The product of all elements, or along `dim` (one int, as in PyTorch). Its gradient
+        is right where elements are 0 (it never divides by them). Integers give int64."""
+        x = self if dtype is None else self.to(dtype)
+        if x.array.dtype.kind in "biu" and x.array.dtype != np.int64:
+            x = x.long()  # PyTorch's integer products are int64
+        if dim is None or not self.ndim:
+            if dim is not None:
+                _normalize_dim(dim, self.ndim, "prod")
+            return Prod.apply(x, None, False)
+        if isinstance(dim, (tuple, list)):
+            raise TypeError(f"prod(): dim must be one int, got {dim!r}; take the product over "
+                            "one dimension at a time (x.prod(0).prod(0))")
+        return Prod.apply(x, _normalize_dim(dim, self.ndim, "prod"), bool(keepdim))
+
+    def cumsum(self, dim: int, *, dtype: Any = None) -> Tensor:
+        """Running sums along `dim`; integers and bools give int64, as in PyTorch."""
+        axis = _normalize_dim(dim, self.ndim, "cumsum")
+        x = self if dtype is None else self.to(dtype)
+        if x.array.dtype.kind in "biu" and dtype is None and x.array.dtype != np.int64:
+            x = x.long()
+        return Cumsum.apply(x, axis) if self.ndim else x.clone()
+
     # ----- shape
     def reshape(self, *shape: Any) -> Tensor:
         """The same data in a new shape (one dimension may be -1)."""
@@ -1376,3 +1504,41 @@ def _as_tensor(x: Any) -> Tensor:
 _function._tensor_type = _engine.Tensor = _promotion.Tensor = Tensor  # the knot, registered
 for _entry in _function.REGISTRY.values():
     Tensor._install(_entry)
+
+
+def _scaled(tensor: Tensor, other: Any, alpha: Any, name: str) -> Any:
+    """`alpha * other` for `add` and `sub`: PyTorch refuses a float alpha with integers."""
+    if alpha == 1 and type(alpha) is not float:
+        return other
+    if isinstance(alpha, float) and _is_integral(tensor) and _is_integral(other):
+        raise RuntimeError(
+            f"{name}(): For integral input tensors, argument alpha must not be a floating point "
+            f"number (got alpha={alpha})")
+    return other * alpha
+
+
+def _numpy_names(method: Callable) -> Callable:
+    """`method` that also takes NumPy's spellings of its options, as PyTorch does:
+    `axis=` for `dim=` and `keepdims=` for `keepdim=` (`x.argmax(axis=1)`)."""
+    name = method.__name__
+
+    def wrapper(self: Tensor, *args: Any, **kwargs: Any) -> Any:
+        if "axis" in kwargs:
+            if "dim" in kwargs:
+                raise TypeError(f"{name}() got both 'dim' and its alias 'axis'")
+            kwargs["dim"] = kwargs.pop("axis")
+        if "keepdims" in kwargs:
+            if "keepdim" in kwargs:
+                raise TypeError(f"{name}() got both 'keepdim' and its alias 'keepdims'")
+            kwargs["keepdim"] = kwargs.pop("keepdims")
+        return method(self, *args, **kwargs)
+
+    wrapper.__name__ = wrapper.__qualname__ = name
+    wrapper.__doc__ = method.__doc__
+    wrapper.__wrapped__ = method
+    return wrapper
+
+
+for _name in ("argmax", "argmin", "max", "min", "amax", "amin", "var", "std", "logsumexp",
+              "norm", "prod", "cumsum", "any", "all"):
+    setattr(Tensor, _name, _numpy_names(getattr(Tensor, _name)))

@@ -46,6 +46,8 @@ DOMAINS = {  # name: (the inputs it is checked on, PyTorch's function)
     "sinh": (anywhere, torch.sinh),
     "cosh": (anywhere, torch.cosh),
     "erf": (anywhere, torch.erf),
+    "log10": (S.positive_arrays, torch.log10),
+    "log2": (S.positive_arrays, torch.log2),
 }
 
 

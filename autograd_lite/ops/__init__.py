@@ -18,6 +18,7 @@ from .elementwise import (
     Neg,
     Pow,
     Relu,
+    RoundedDiv,
     Sigmoid,
     Sin,
     Sqrt,
@@ -25,8 +26,23 @@ from .elementwise import (
     Tanh,
     Where,
 )
-from .linalg import MatMul
-from .reduce import Amax, Amin, LogSoftmax, LogSumExp, MaxAlong, Mean, Softmax, Std, Sum
+from .indexing import Gather, GatherBackward, Scatter, ScatterAdd
+from .linalg import Einsum, MatMul
+from .reduce import (
+    Amax,
+    Amin,
+    Cumsum,
+    LogSoftmax,
+    LogSumExp,
+    MaxAlong,
+    Mean,
+    Norm,
+    Prod,
+    ReverseCumsum,
+    Softmax,
+    Std,
+    Sum,
+)
 from .shape import Cat, Expand, Index, IndexAdd, Pad, Permute, Reshape
 
 __all__ = [
@@ -35,4 +51,6 @@ __all__ = [
     "Where", "MatMul", "Amax", "Amin", "LogSoftmax", "LogSumExp", "MaxAlong", "Mean", "Softmax",
     "Std", "Sum",
     "Cat", "Expand", "Index", "IndexAdd", "Pad", "Permute", "Reshape",
+    "RoundedDiv", "Gather", "GatherBackward", "Scatter", "ScatterAdd", "Einsum", "Cumsum",
+    "ReverseCumsum", "Norm", "Prod",
 ]

@@ -80,6 +80,32 @@ class Div(Function):
         return (grad / b if need_a else None), (-grad * (a / b / b) if need_b else None)
 
 
+class RoundedDiv(Function):
+    """$f(a, b) = a / b$ rounded toward zero (`mode` "trunc") or down ("floor"): a step
+    function, so its gradient is 0 for both operands, as PyTorch's."""
+    label = "div"
+    formula = "div(a, b, mode)"
+
+    @staticmethod
+    def forward(ctx, a, b, mode):
+        ctx.mode = mode
+        if np.result_type(a, b).kind in "fc":
+            with np.errstate(divide="ignore", invalid="ignore"):
+                q = np.true_divide(a, b)
+                return np.floor(q) if mode == "floor" else np.trunc(q)
+        floor = np.floor_divide(a, b)
+        if mode == "floor":
+            return floor
+        inexact = (floor * b != a) & ((a < 0) != (b < 0))  # floor went one below trunc
+        return np.asarray(floor + inexact, dtype=floor.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        need_a, need_b = ctx.needs_input_grad[:2]
+        return (np.zeros_like(grad) if need_a else None), \
+            (np.zeros_like(grad) if need_b else None), None
+
+
 class Neg(Function):
     """$f(a) = -a$"""
     label = "neg"
@@ -192,6 +218,42 @@ class Log(Function):
     def backward(ctx, grad):
         (a,) = ctx.saved_tensors
         return grad / a
+
+
+@register("log10", numpy=np.log10, safe=True)
+class Log10(Function):
+    """$f(a) = \\log_{10} a$, so $f' = 1 / (a \\ln 10)$"""
+    label = "log10"
+    formula, derivatives = "log10(a)", ("1 / (a * log(10))",)
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log10(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return grad / (a * math.log(10))
+
+
+@register("log2", numpy=np.log2, safe=True)
+class Log2(Function):
+    """$f(a) = \\log_2 a$, so $f' = 1 / (a \\ln 2)$"""
+    label = "log2"
+    formula, derivatives = "log2(a)", ("1 / (a * log(2))",)
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log2(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return grad / (a * math.log(2))
 
 
 @register("sqrt", numpy=np.sqrt, safe=True)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import string
+
 import numpy as np
 
-from ..formula import ATOM, PRODUCT, UNARY, Sym
+from ..formula import ATOM, PRODUCT, UNARY, Sym, call
 from ..function import Function
 
 
@@ -52,3 +54,67 @@ class MatMul(Function):
         if index == 0:
             return f"{g.at(PRODUCT)} @ {operands[1].at(ATOM)}.T"
         return f"{operands[0].at(ATOM)}.T @ {g.at(UNARY)}"
+
+
+class Einsum(Function):
+    """$f(a_1, ..., a_n)$ = `np.einsum(equation, a_1, ..., a_n)`, with an explicit equation
+    (`"ij,jk->ik"`: every label named, no `...`). The gradient of operand $k$ is itself an
+    einsum: the incoming gradient times the other operands, summed to $k$'s labels; a label
+    that only $k$ has is spread back by a vector of ones, and a repeated one (a diagonal,
+    `"ii->i"`) by an identity matrix."""
+    label = "einsum"
+
+    @staticmethod
+    def forward(ctx, equation, *operands):
+        ctx.equation = equation
+        ctx.save_for_backward(*operands)
+        return np.einsum(equation, *operands)
+
+    @staticmethod
+    def backward(ctx, grad):
+        operands = ctx.saved_tensors
+        inputs, output = ctx.equation.split("->")
+        subscripts = inputs.split(",")
+        grads = [None]
+        for k, need in enumerate(ctx.needs_input_grad[1:]):
+            if not need:
+                grads.append(None)
+                continue
+            equation, constants = _gradient_equation(subscripts, output, k,
+                                                     np.shape(operands[k]), grad.dtype)
+            others = [o for j, o in enumerate(operands) if j != k]
+            grads.append(Einsum.in_backward(equation, grad, *others, *constants))
+        return tuple(grads)
+
+    @classmethod
+    def present(cls, ctx, operands):
+        return call("einsum", repr(ctx.equation), *operands[1:])
+
+    @classmethod
+    def picture_label(cls, ctx, max_elements=4):
+        return f"einsum({ctx.equation})"
+
+
+def _gradient_equation(subscripts: list, output: str, k: int, shape: tuple,
+                       dtype: np.dtype) -> tuple:
+    """The einsum that gives operand `k`'s gradient from (grad, the other operands, the
+    constants it returns): ones for labels only operand k has, identities for its repeats."""
+    used = set("".join(subscripts) + output)
+    fresh = [c for c in string.ascii_letters if c not in used]
+    elsewhere = set(output + "".join(s for j, s in enumerate(subscripts) if j != k))
+    target, seen, terms, constants = [], {}, [], []
+    for letter, size in zip(subscripts[k], shape):
+        if letter in seen:  # a repeated label: the gradient lies on the diagonal
+            new = fresh.pop(0)
+            terms.append(letter + new)
+            constants.append(np.eye(size, dtype=dtype))
+            target.append(new)
+        else:
+            seen[letter] = size
+            target.append(letter)
+    for letter, size in seen.items():
+        if letter not in elsewhere:  # summed over in operand k alone: spread back evenly
+            terms.append(letter)
+            constants.append(np.ones(size, dtype=dtype))
+    others = [s for j, s in enumerate(subscripts) if j != k]
+    return ",".join([output, *others, *terms]) + "->" + "".join(target), constants

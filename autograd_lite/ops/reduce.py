@@ -11,6 +11,7 @@ import warnings
 
 import numpy as np
 
+from ..arrays import is_array
 from ..formula import PRODUCT, call, dims
 from ..function import Function
 
@@ -268,3 +269,152 @@ class LogSoftmax(Function):
     @classmethod
     def picture_label(cls, ctx, max_elements=4):
         return f"log_softmax({dims(ctx.axis)})"
+
+
+class Norm(Reduction):
+    """$f(a) = (\\sum_i |a_i|^p)^{1/p}$ over `axis` ($\\max_i |a_i|$ for $p = \\infty$, the
+    count of nonzeros for $p = 0$), so $\\partial f / \\partial a_i =
+    \\mathrm{sign}(a_i) |a_i|^{p-1} / f^{p-1}$, taken as 0 where $f = 0$, as PyTorch's
+    norm_backward does; for $p = \\pm\\infty$ the extrema share the gradient evenly."""
+    label = "norm"
+
+    @staticmethod
+    def forward(ctx, a, p, axis, keepdims):
+        ctx.p, ctx.axis, ctx.keepdims, ctx.ndim = p, axis, keepdims, a.ndim
+        magnitude = np.abs(a)
+        if p == math.inf or p == -math.inf:
+            extreme = np.max if p > 0 else np.min
+            ans = extreme(magnitude, axis=axis, keepdims=True)
+            ctx.hit = magnitude == ans
+            ans = ans if keepdims else np.squeeze(ans, axis=axis)
+        elif p == 0:
+            ans = np.sum(magnitude != 0, axis=axis, keepdims=keepdims).astype(magnitude.dtype)
+        elif p == 1:
+            ans = np.sum(magnitude, axis=axis, keepdims=keepdims)
+        elif p == 2:
+            ans = np.sqrt(np.sum(magnitude * magnitude, axis=axis, keepdims=keepdims))
+        else:
+            with np.errstate(divide="ignore"):
+                ans = np.sum(magnitude ** p, axis=axis, keepdims=keepdims) ** (1.0 / p)
+        ans = np.asarray(ans, dtype=magnitude.dtype)
+        ctx.save_for_backward(a, ans)
+        return ans
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, ans = ctx.saved_tensors
+        p, axis, keepdims, ndim = ctx.p, ctx.axis, ctx.keepdims, ctx.ndim
+        grad = _keep(grad, axis, keepdims, ndim)
+        if p == 0:
+            return np.zeros_like(a * grad), None, None, None
+        if p == 1:
+            return grad * np.sign(a), None, None, None
+        if p == math.inf or p == -math.inf:
+            hit = ctx.hit
+            count = np.sum(hit, axis=axis, keepdims=True)
+            share = (hit / count).astype(ctx.out_data.dtype)
+            return grad * np.sign(a) * share, None, None, None
+        ans = _keep(ans, axis, keepdims, ndim)
+        zero = ans == 0
+        safe = np.where(zero, 1.0, ans)  # no 0 / 0 in the branch not taken, nor its gradient
+        if p == 2:
+            scaled = a
+        elif p < 1:  # |a|^(p-1) is infinite at 0: PyTorch takes 0 there
+            at_zero = a == 0
+            scaled = np.where(at_zero, 0.0, np.sign(a) * np.where(at_zero, 1.0, np.abs(a))
+                              ** (p - 1))
+        elif p < 2:
+            scaled = np.sign(a) * np.abs(a) ** (p - 1)
+        else:
+            scaled = a * np.abs(a) ** (p - 2)
+        return np.where(zero, 0.0, grad * scaled / safe ** (p - 1)), None, None, None
+
+    @classmethod
+    def present(cls, ctx, operands):
+        keepdim = "keepdim=True" if ctx.keepdims else ""
+        options = (operands[0], f"p={ctx.p:g}", dims(ctx.axis), keepdim)
+        return call("norm", *(o for o in options if o))
+
+    @classmethod
+    def picture_label(cls, ctx, max_elements=4):
+        options = dims(ctx.axis, bool(ctx.keepdims))
+        return f"norm(p={ctx.p:g}{', ' + options if options else ''})"
+
+
+def _product_of_others(a, axis):
+    """For each element, the product of the others along `axis`, without dividing (exact
+    where there are zeros): the exclusive products from the left times those from the right."""
+    moved = np.moveaxis(a, axis, -1)
+    ones = np.ones_like(moved[..., :1])
+    left = np.cumprod(np.concatenate([ones, moved[..., :-1]], axis=-1), axis=-1)
+    right = np.flip(np.cumprod(np.flip(np.concatenate([moved[..., 1:], ones], axis=-1), -1),
+                               axis=-1), -1)
+    return np.moveaxis(left * right, -1, axis)
+
+
+class Prod(Reduction):
+    """$f(a) = \\prod_i a_i$ along `axis` (all when None), so
+    $\\partial f / \\partial a_i = \\prod_{j \\ne i} a_j$: computed without dividing, so it is
+    exact where elements are 0. Under `create_graph` it is $f / a_i$ (differentiable again)
+    when no element is 0, else the products of the others as constants."""
+    label = "prod"
+
+    @staticmethod
+    def forward(ctx, a, axis, keepdims):
+        ctx.shape, ctx.axis, ctx.keepdims = a.shape, axis, keepdims
+        ans = np.asarray(np.prod(a, axis=axis, keepdims=keepdims))
+        ctx.save_for_backward(a, ans)
+        return ans
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, ans = ctx.saved_tensors
+        axis, shape = ctx.axis, ctx.shape
+        grad = _keep(grad, None if axis is None else (axis,), ctx.keepdims, len(shape))
+        values = a if is_array(a) else a.array
+        if not is_array(a) and values.all():  # recorded: f / a keeps second derivatives
+            whole = _keep(ans, None if axis is None else (axis,), ctx.keepdims, len(shape))
+            return grad * whole / a, None, None
+        if axis is None:
+            others = _product_of_others(values.reshape(-1), 0).reshape(shape)
+        else:
+            others = _product_of_others(values, axis)
+        return grad * others, None, None
+
+
+class Cumsum(Function):
+    """$f(a)_i = \\sum_{j \\le i} a_j$ along `axis`, so the gradient is the sum from the end:
+    $\\partial L / \\partial a_j = \\sum_{i \\ge j} g_i$."""
+    label = "cumsum"
+
+    @staticmethod
+    def forward(ctx, a, axis):
+        ctx.axis = axis
+        return np.cumsum(a, axis=axis)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return ReverseCumsum.in_backward(grad, ctx.axis), None
+
+    @classmethod
+    def present(cls, ctx, operands):
+        return call("cumsum", operands[0], f"dim={ctx.axis}")
+
+    @classmethod
+    def picture_label(cls, ctx, max_elements=4):
+        return f"cumsum(dim={ctx.axis})"
+
+
+class ReverseCumsum(Function):
+    """$f(g)_j = \\sum_{i \\ge j} g_i$ along `axis`: the derivative of `Cumsum`, and an op
+    itself so that gradients of gradients go through it (its own derivative is `Cumsum`)."""
+    label = "reverse_cumsum"
+
+    @staticmethod
+    def forward(ctx, grad, axis):
+        ctx.axis = axis
+        return np.flip(np.cumsum(np.flip(grad, axis), axis=axis), axis)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return Cumsum.in_backward(grad, ctx.axis), None
