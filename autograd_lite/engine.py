@@ -190,7 +190,8 @@ def _gather(node: OutputOf, grad: Any, grads: dict, dependencies: dict, ready: l
     slots = grads.get(owner)
     if slots is None:
         grads[owner] = slots = [None] * len(owner.out_data)
-    slots[node.index] = grad
+    existing = slots[node.index]  # (several edges of one output: saved ones under create_graph)
+    slots[node.index] = grad if existing is None else existing + grad
     left = dependencies[owner] - 1
     if left:
         dependencies[owner] = left
