@@ -818,14 +818,31 @@ class Tensor:
             try:
                 out = IndexPut.apply(previous, value, index)
             except (IndexError, ValueError) as e:
-                raise type(e)(f"tensor of shape {tuple(self.shape)}[{_describe(index)}] = "
-                              f"value of shape {_shape_of(value)}: {e}") from None
+                raise self._setitem_error(index, value, e) from None
             mark_modified(self)  # before the new history: the old grad_fn's output changed
             self.array, self.grad_fn = out.array, out.grad_fn
             self._requires_grad = out._requires_grad  # False for an integer tensor
             return
-        self.array[index] = value.array if isinstance(value, Tensor) else value
+        try:
+            self.array[index] = value.array if isinstance(value, Tensor) else value
+        except (IndexError, ValueError) as e:
+            raise self._setitem_error(index, value, e) from None
         mark_modified(self)
+
+    def _setitem_error(self, index: Any, value: Any, error: Exception) -> Exception:
+        """PyTorch's error for `self[index] = value`: IndexError for an index out of range,
+        RuntimeError for a value that does not broadcast to the indexed part."""
+        where = f"tensor of shape {tuple(self.shape)}[{_describe(index)}] = value"
+        if isinstance(error, IndexError) or "broadcast" not in str(error):
+            return type(error)(f"{where}: {error}")
+        try:
+            part = list(self.array[index].shape)
+        except (IndexError, ValueError):
+            return type(error)(f"{where}: {error}")
+        return RuntimeError(
+            f"shape mismatch: value tensor of shape {list(_shape_of(value))} cannot be "
+            f"broadcast to indexing result of shape {part} ({where}: give a value of the "
+            "indexed part's shape, or one that broadcasts to it)")
 
     # ----- elementwise math: the registered ops (exp, log, sin, relu, ...) are installed as
     # methods by `_install`, from their classes in ops/
