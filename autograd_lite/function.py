@@ -520,7 +520,7 @@ class Function:
         if self.saved_tensors:
             self._clock = _clock[0]
         if record == 2:
-            self.trace = traceback.format_stack()[:-3]
+            self.trace = traceback.format_stack()[:-2]  # (up to the caller of apply)
         skip = self._non_differentiable or ()
         make = _tensor_type._make
         return tuple(make(o, True, OutputOf(self, i))

@@ -334,3 +334,21 @@ def test_pictures_and_explain_show_a_node_with_several_outputs(size):
         assert "t2 = t1[0]" in text and "df/dt1  = df/dt2 as output 0" in text
         assert "df/dt1 += df/dt3 as output 1" in text
         assert "df/dx = shape (2,), norm 1.979, values [1.975, 0.1242]" in text  # cos 2x + cos x
+
+
+def test_anomaly_mode_names_the_node_and_its_forward_call():
+    class Bad(ag.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2, x * 3
+
+        @staticmethod
+        def backward(ctx, grad_a, grad_b):
+            return grad_a * np.nan
+
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    with ag.detect_anomaly():
+        a, b = Bad.apply(x)  # the line the message shows
+        with raises(RuntimeError, "Function 'BadBackward' returned nan values in its 0th output",
+                    "a, b = Bad.apply(x)"):
+            (a + b).sum().backward()
