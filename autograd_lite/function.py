@@ -359,6 +359,12 @@ class Function:
     `.data`; other arguments as they are) and `backward(ctx, grad)` returning one gradient per
     forward argument (`None` where there is none; a single value when there is one argument).
     Gradients may have the broadcast shape: the engine reduces them to each input's shape.
+
+    A forward may return several arrays (`return values, indices`), as in PyTorch: `apply`
+    then returns a tuple of Tensors and `backward(ctx, grad_values, grad_indices)` gets one
+    gradient per output, zeros for an output no gradient reached (None after
+    `ctx.set_materialize_grads(False)`); `ctx.mark_non_differentiable(indices)` keeps an
+    output out of the graph.
     """
 
     # The slots are the node: what the engine needs to walk the graph and what a picture shows.

@@ -424,8 +424,8 @@ class _Drawing:
                             "labelfontcolor": "#6b7280"} if ordered else {}
                 dot.edge(self.ids[id(child)], op_id, **numbered)
             dot.edge(op_id, out_id)
-            if flow is None or flow.grad(node) is None:
-                continue
+            if flow is None or flow.grad(node) is None and type(node.out_grad) is not list:
+                continue  # (a list: the gradients of an op with several outputs)
             back = {"dir": "back", "style": "dashed", "color": GRAD_COLOR}
             dot.edge(op_id, out_id, **back)
             for index, child in children:

@@ -329,6 +329,8 @@ def test_pictures_and_explain_show_a_node_with_several_outputs(size):
     loss.backward()
     source = ag.draw_graph(loss, show_backward=True).source
     assert 'label="[0]"' in source and "SinCos" in source
+    if size == 2:  # the gradient SinCos passed back to x, drawn on its dashed edge
+        assert 'n0 -> n1_op [label="[1.975, 0.1242]"' in source
     text = str(ag.explain(loss, params={"x": x}))  # (whole for a small graph only)
     if size == 2:
         assert "t2 = t1[0]" in text and "df/dt1  = df/dt2 as output 0" in text
