@@ -9,6 +9,9 @@ import numpy as np
 import pytest
 import torch
 from error_messages import raises
+from hypothesis import given
+from hypothesis import strategies as st
+from strategies import arrays, basic_indices, boolean_mask, shapes
 from torch_reference import assert_same
 
 import autograd_lite as ag
@@ -210,3 +213,32 @@ def test_pictures_and_explain_show_the_assignment():
     assert "t2 = index_put(t1, [1:], z)" in text
     assert "df/dt1  = df/dt2 with zeros at [1:]" in text and "df/dz  = df/dt2[1:]" in text
     assert "df/dx = shape (3,), norm 2, values [2, 0, 0]" in text
+
+
+@st.composite
+def assignments(draw):
+    """A base array, an index into it (basic, or a boolean mask) and a value of the indexed
+    part's shape (or a shape that broadcasts to it)."""
+    shape = draw(shapes(min_dims=1))
+    index = draw(st.one_of(basic_indices(shape), boolean_mask(shape)))
+    part = np.zeros(shape)[index].shape
+    value_shape = draw(st.sampled_from([part, part[1:], ()])) if part else ()
+    return draw(arrays(shape)), index, draw(arrays(value_shape))
+
+
+@given(assignments())
+def test_assignment_gradients_match_torch_for_any_index(case):
+    base, index, value = case
+    weights = np.arange(base.size, dtype=np.float64).reshape(base.shape) - 2.0
+    grads = []
+    for lib in (ag, torch):
+        x = lib.tensor(base, dtype=lib.float64, requires_grad=True)
+        v = lib.tensor(value, dtype=lib.float64, requires_grad=True)
+        y = x * 3
+        y[lib.tensor(index) if isinstance(index, np.ndarray) else index] = v * 2
+        (y * lib.tensor(weights)).sum().backward()
+        grads.append((x.grad, v.grad, y))
+    (ours_x, ours_v, ours_y), (theirs_x, theirs_v, theirs_y) = grads
+    assert_same(ours_y.detach(), theirs_y.detach(), np.float64)
+    assert_same(ours_x, theirs_x, np.float64)
+    assert_same(ours_v, theirs_v, np.float64)
