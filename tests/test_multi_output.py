@@ -335,6 +335,10 @@ def test_pictures_and_explain_show_a_node_with_several_outputs(size):
     if size == 2:
         assert "t2 = t1[0]" in text and "df/dt1  = df/dt2 as output 0" in text
         assert "df/dt1 += df/dt3 as output 1" in text
+        assert "t1 = SinCos(x)  [2 outputs]" in text
+        assert "incoming df/dt1 = one per output: [shape (2,), norm 2.52; shape (2,), norm " \
+            "0.8474]" in text
+        assert "df/dx  = SinCos.backward(df/dt1)[0]     shape (2,), norm 1.979" in text
         assert "df/dx = shape (2,), norm 1.979, values [1.975, 0.1242]" in text  # cos 2x + cos x
 
 
