@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from .arrays import ndarray
-from .function import FREED, Function, Released, _clock, _mode, freed_error
+from .function import FREED, Function, OutputOf, Released, _clock, _mode, freed_error
 
 Tensor: Any = None  # registered by tensor.py, which imports this module (Function <-> Tensor)
 
@@ -135,11 +135,20 @@ def backpropagate(
                 grad = _run_hooks(node.hooks, grad, create_graph)
             if wanted is not None and node in wanted:
                 wanted[node] = grad
+            if type(node) is OutputOf:  # one output of several: its owner waits for them all
+                _gather(node, grad, grads, dependencies, ready, create_graph)
+                if not keep_all and grad.size > KEEP_ELEMENTS:
+                    release(node)
+                continue
             outputs = chain_rule(node, grad, retain_graph, create_graph, check_finite)
             # each input's gradient, in the input's shape, is sent on
-            node.out_grad, node.passed = (grad.array if create_graph else grad), None
+            if type(grad) is list:  # (a node with several outputs: one gradient for each)
+                node.out_grad, node.passed = [_as_array(g) for g in grad], None
+                large = not keep_all and any(g.size > KEEP_ELEMENTS for g in node.out_data)
+            else:
+                node.out_grad, node.passed = (grad.array if create_graph else grad), None
+                large = not keep_all and grad.size > KEEP_ELEMENTS
             args = node.args
-            large = not keep_all and grad.size > KEEP_ELEMENTS
             for index, parent in enumerate(node.inputs):
                 parent_grad = outputs[index]
                 if parent is None or parent_grad is None:
@@ -172,6 +181,28 @@ def backpropagate(
     return [wanted[(t.grad_fn if t.grad_fn is not None else t)] for t in inputs]
 
 
+def _gather(node: OutputOf, grad: Any, grads: dict, dependencies: dict, ready: list,
+            create_graph: bool) -> None:
+    """Put the gradient of output `node.index` in its owner's list of gradients, one per
+    output; the owner is ready once every output that leads to the roots has sent its own."""
+    owner = node.owner
+    node.out_grad, node.passed = (grad.array if create_graph else grad), None
+    slots = grads.get(owner)
+    if slots is None:
+        grads[owner] = slots = [None] * len(owner.out_data)
+    existing = slots[node.index]  # (several edges of one output: saved ones under create_graph)
+    slots[node.index] = grad if existing is None else existing + grad
+    left = dependencies[owner] - 1
+    if left:
+        dependencies[owner] = left
+    else:
+        ready.append((owner, grads.pop(owner)))
+
+
+def _as_array(grad: Any) -> Any:
+    return grad.array if isinstance(grad, Tensor) else grad
+
+
 def _share(node: Function, index: int, grad: Any) -> None:
     """Record, for the pictures, the gradient `node` passed to its input `index` where paths
     meet (elsewhere the input's own recorded gradient tells it: recording every edge would
@@ -200,7 +231,10 @@ def chain_rule(node: Function, grad: Any, retain_graph: bool, create_graph: bool
             node._check_versions()
         if create_graph:
             node.saved_tensors = node._saved_as_tensors()
-    outputs = node.backward(node, grad)
+    if type(grad) is list:  # one per output of a node with several (see OutputOf)
+        outputs = node.backward(node, *node._output_grads(grad, create_graph))
+    else:
+        outputs = node.backward(node, grad)
     if saved:  # freed, so that a second backward through it raises
         node.saved_tensors = saved if retain_graph else FREED
     if type(outputs) is not tuple:
@@ -219,7 +253,12 @@ def release(node: Function) -> None:
     """The teaching rule (`KEEP_ELEMENTS`), after a node's step in a backward pass without
     `retain_graph`: the node lets go of its values and gradients of more than KEEP_ELEMENTS
     numbers (a value's shape and dtype stay, as `Released`) and keeps the small ones."""
-    if node.out_grad.size > KEEP_ELEMENTS:
+    if type(node.out_data) is tuple:  # several outputs: the large ones go
+        node.out_data = tuple(Released(o) if type(o) is ndarray and o.size > KEEP_ELEMENTS
+                              else o for o in node.out_data)
+        if any(o.size > KEEP_ELEMENTS for o in node.out_data):
+            node.out_grad = NOT_KEPT
+    elif node.out_grad.size > KEEP_ELEMENTS:
         node.out_grad = NOT_KEPT
         if type(node.out_data) is ndarray:  # (a second pass through a graph finds it Released)
             node.out_data = Released(node.out_data)

@@ -185,6 +185,8 @@ class _Derivation:
     @staticmethod
     def _scalar(node: Function) -> bool:
         """Whether `node` maps numbers to a number, so its step can show every value."""
+        if isinstance(node.out_data, tuple):  # several outputs
+            return False
         return node.out_data.size == 1 and all(
             a.array.size == 1 for a in node.args if isinstance(a, Tensor | Released))
 
@@ -230,7 +232,8 @@ class _Derivation:
         """The steps in reverse topological order of the steps themselves: each after every
         step that uses its result, breadth first from the root."""
         heads = [key for key in self.graph.order if isinstance(key, Function)
-                 and id(key) not in self.inline and self.flow.grad(key) is not None]
+                 and id(key) not in self.inline and (self.flow.grad(key) is not None
+                                                     or type(key.out_grad) is list)]
         inputs = {id(head): self._inputs(head) for head in heads}
         pending = {id(head): 0 for head in heads}
         for head in heads:
@@ -302,9 +305,12 @@ class _Derivation:
         """The step computing `head`: its formula, the gradient arriving, its terms."""
         name = self.names[id(head)]
         parts = self.received.get(id(head), [])
-        total = describe(self.flow.grad(head))
-        incoming = f"d{self.root}/d{d(name)} = " + (
-            f"{join_sum(parts)} = {total}" if len(parts) > 1 else total)
+        if type(head.out_grad) is list:  # several outputs: a gradient for each, no total
+            incoming = f"d{self.root}/d{d(name)} = one per output: [{'; '.join(parts)}]"
+        else:
+            total = describe(self.flow.grad(head))
+            incoming = f"d{self.root}/d{d(name)} = " + (
+                f"{join_sum(parts)} = {total}" if len(parts) > 1 else total)
         terms = self._scalar_terms(head, name) if self._scalar(head) else \
             self._tensor_terms(head, name)
         return Step(name, op_expr(head, self.operands(head)).text, head.out_data, incoming, terms)
@@ -388,6 +394,7 @@ class Explanation:
     def _layout(self, max_steps: int | None) -> list[str]:
         shown = self.steps if max_steps is None else self.steps[:max_steps]
         heads = [f"{step.name} = {step.expr}" + (
+            f"  [{len(step.value)} outputs]" if isinstance(step.value, tuple) else
             f" = {describe(step.value)}" if step.value.size == 1 else
             f"  [{describe(step.value)}]") for step in shown]
         chained = [any(term.chain for term in step.terms) for step in shown]

@@ -418,6 +418,12 @@ class Function:
     `.data`; other arguments as they are) and `backward(ctx, grad)` returning one gradient per
     forward argument (`None` where there is none; a single value when there is one argument).
     Gradients may have the broadcast shape: the engine reduces them to each input's shape.
+
+    A forward may return several arrays (`return values, indices`), as in PyTorch: `apply`
+    then returns a tuple of Tensors and `backward(ctx, grad_values, grad_indices)` gets one
+    gradient per output, zeros for an output no gradient reached (None after
+    `ctx.set_materialize_grads(False)`); `ctx.mark_non_differentiable(indices)` keeps an
+    output out of the graph.
     """
 
     # The slots are the node: what the engine needs to walk the graph and what a picture shows.
@@ -443,6 +449,9 @@ class Function:
     hooks: list | None = None  # hooks of the output tensor (register_hook, retain_grad)
     trace: list | None = None  # the forward-pass stack, recorded in anomaly mode
     _output_modified_at = 0
+    _non_differentiable: frozenset | None = None  # ids of outputs mark_non_differentiable named
+    _materialize = True      # set_materialize_grads
+    _stamps: list | None = None  # per output, the clock of its last in-place change (several)
 
     # ----- the user's side
     @staticmethod
@@ -484,8 +493,22 @@ class Function:
         ctx.saved_tensors, ctx.needs_input_grad = (), (True,) * len(args)
         return cls.forward(ctx, *args)
 
-    def mark_non_differentiable(self, *args: Any) -> None:
-        """Accepted for PyTorch compatibility; outputs of integer dtype never carry gradients."""
+    def mark_non_differentiable(self, *outputs: Any) -> None:
+        """Mark outputs (the arrays `forward` returns) as not differentiable, as PyTorch's
+        does: their Tensors do not require grad, and `backward` gets zeros (or None, see
+        `set_materialize_grads`) for them. Outputs of integer dtype never carry gradients.
+
+        >>> def forward(ctx, x):
+        ...     order = np.argsort(x)
+        ...     ctx.mark_non_differentiable(order)
+        ...     return np.take(x, order), order
+        """
+        self._non_differentiable = frozenset(map(id, outputs))
+
+    def set_materialize_grads(self, value: bool) -> None:
+        """Whether `backward` of a Function with several outputs gets zeros (the default, as
+        in PyTorch) or None for the outputs that no gradient reached."""
+        self._materialize = bool(value)
 
     # ----- the engine's side
     @classmethod
@@ -530,10 +553,13 @@ class Function:
             requires_grad = inputs.count(None) != len(inputs)
             ctx.inputs = inputs
         if type(out) is not ndarray:
+            if type(out) is tuple:
+                return ctx._outputs(out, args, requires_grad)
             out = ctx._forward_result(out)
         record = _current_record()
         if not (requires_grad and record and (out.dtype in _DIFFERENTIABLE
-                                              or out.dtype.kind in "fc")):
+                                              or out.dtype.kind in "fc")) \
+                or ctx._non_differentiable is not None and id(out) in ctx._non_differentiable:
             return Tensor._make(out, False, None)
         ctx.args = args
         ctx.out_data = out
@@ -547,13 +573,39 @@ class Function:
         result.grad_fn, result._version, result._hooks = ctx, 0, None
         return result
 
+    def _outputs(self, outs: tuple, args: tuple, requires_grad: bool) -> tuple:
+        """`apply` of a forward that returned several arrays: a tuple of Tensors, each
+        differentiable one with its own `OutputOf` node leading to this one."""
+        outs = tuple(o if type(o) is ndarray else self._forward_result(o) for o in outs)
+        record = _current_record()
+        if not (requires_grad and record):
+            return tuple(_tensor_type._make(o, False, None) for o in outs)
+        self.args, self.out_data, self.out_grad = args, outs, None
+        self._stamps = [0] * len(outs)
+        if self.saved_tensors:
+            self._clock = _clock[0]
+        if record == 2:
+            self.trace = traceback.format_stack()[:-2]  # (up to the caller of apply)
+        skip = self._non_differentiable or ()
+        make = _tensor_type._make
+        return tuple(make(o, True, OutputOf(self, i))
+                     if (o.dtype in _DIFFERENTIABLE or o.dtype.kind in "fc") and id(o) not in skip
+                     else make(o, False, None) for i, o in enumerate(outs))
+
+    def _output_grads(self, grads: list, create_graph: bool) -> list:
+        """The gradients `backward` of a node with several outputs gets: zeros (a Tensor under
+        `create_graph`) where none arrived, unless `set_materialize_grads(False)`."""
+        if self._materialize:
+            for i, grad in enumerate(grads):
+                if grad is None:
+                    out = self.out_data[i]
+                    zeros = np.zeros(out.shape, out.dtype)
+                    grads[i] = _tensor_type._make(zeros, False, None) if create_graph else zeros
+        return grads
+
     def _forward_result(self, out: Any) -> np.ndarray:
         """A forward result that is not an ndarray, as one: NumPy gives scalars for 0-d inputs
         (and then what was saved is re-pointed to the array returned)."""
-        if isinstance(out, tuple):
-            raise TypeError(
-                f"{type(self).__name__}.forward returned a tuple; autograd_lite Functions return "
-                "one array (compute further outputs with separate ops)")
         scalar, out = out, np.asarray(out)
         if self.saved_tensors:
             self.saved_tensors = tuple(out if a is scalar else a for a in self.saved_tensors)
@@ -574,6 +626,10 @@ class Function:
         """
         if array is self.out_data:
             return self
+        if self._stamps is not None:  # several outputs: the output's number
+            for i, out in enumerate(self.out_data):
+                if array is out:
+                    return i
         for arg, parent in zip(self.args, self.inputs):
             if isinstance(arg, _tensor_type):
                 forward_array = parent.out_data if isinstance(parent, Function) else arg.array
@@ -587,6 +643,8 @@ class Function:
             source = self._source(array)
             if source is self:
                 stamp, what = self._output_modified_at, f"the output of {self.name()}"
+            elif type(source) is int:
+                stamp, what = self._stamps[source], f"output {source} of {self.name()}"
             elif source is not None:
                 stamp = getattr(source, "_modified_at", 0)
                 what = f"an input of {self.name()}"
@@ -608,6 +666,8 @@ class Function:
             source = self._source(array)
             if source is self:
                 source = _tensor_type._make(array, True, self)
+            elif type(source) is int:  # an output of several: a new edge to this node
+                source = _tensor_type._make(array, True, OutputOf(self, source))
             tensors.append(array if source is None else source)
         return tuple(tensors)
 
@@ -681,8 +741,54 @@ class Function:
 
     @property
     def next_functions(self) -> tuple:
-        """PyTorch-style view of the graph edges: (node or leaf, 0) per input."""
-        return tuple((n, 0) for n in getattr(self, "inputs", ()))
+        """PyTorch-style view of the graph edges: (node or leaf, output number) per input."""
+        return tuple((n.owner, n.index) if type(n) is OutputOf else (n, 0)
+                     for n in getattr(self, "inputs", ()))
 
     def __repr__(self) -> str:
         return f"<{self.name()}>"
+
+
+class OutputOf(Function):
+    """The edge from output `index` of a Function with several outputs to that Function
+    (`owner`): the output Tensor's `grad_fn`. The engine gathers the gradients of all outputs
+    here before the owner's `backward` runs once with one per output; the pictures draw it
+    as ``[index]`` taken from the owner's outputs."""
+
+    label = "output"
+
+    def __init__(self, owner: Function, index: int) -> None:
+        self.owner, self.index = owner, index
+        self.inputs = (owner,)
+        self.args = (Released(owner.out_data[index]),)  # (the owner's outputs, for pictures)
+        self.out_data, self.out_grad = owner.out_data[index], None
+        self.saved_tensors = ()
+        self.needs_input_grad = _ONLY
+
+    @property
+    def _output_modified_at(self) -> int:  # an in-place change of the output: the owner's
+        return self.owner._stamps[self.index]
+
+    @_output_modified_at.setter
+    def _output_modified_at(self, stamp: int) -> None:
+        self.owner._stamps[self.index] = stamp
+
+    def name(self) -> str:
+        """The owner's name, as PyTorch's `grad_fn` of every output is the owner."""
+        return self.owner.name()
+
+    @classmethod
+    def present(cls, ctx: Function, operands: list[Sym]) -> Sym:
+        return Sym(f"{operands[0].text}[{ctx.index}]")
+
+    @classmethod
+    def gradient_text(cls, ctx: Function, operands: list[Sym], index: int, g: Sym,
+                      out: Sym) -> str | None:
+        return f"{g.text} as output {ctx.index}"
+
+    @classmethod
+    def picture_label(cls, ctx: Function, max_elements: int = 4) -> str:
+        return f"[{ctx.index}]"
+
+    def __repr__(self) -> str:
+        return f"<{self.name()} output {self.index}>"

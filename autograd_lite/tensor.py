@@ -60,6 +60,7 @@ from .ops import (
     Sub,
     Sum,
 )
+from .ops.shape import IndexPut
 from .promotion import (
     _CATEGORY,
     _default_dtype,
@@ -937,17 +938,53 @@ class Tensor:
         return self._overwrite(value, "copy_")
 
     def __setitem__(self, index: Any, value: Any) -> None:
-        value = value.array if isinstance(value, Tensor) else value
-        self._overwrite_at(_index_arg(index, tuple(self.shape)), value)
+        """`t[index] = value`, in place. While the graph is recorded and `t` or `value`
+        requires grad, it is recorded as an op (PyTorch's CopySlices): the overwritten values
+        get no gradient, `value` gets theirs, and ops that saved `t` before raise in backward.
+        Into a leaf that requires grad it is refused, as in PyTorch, unless under `no_grad`.
 
-    def _overwrite_at(self, index: Any, value: Any) -> None:
-        if self.requires_grad and _mode.grad_enabled:
-            raise RuntimeError(
-                "tensor[...] = value: a Tensor that requires grad cannot be assigned into in "
-                "place while the graph is recorded; do it under `with ag.no_grad():`, or build "
-                "the new tensor with ag.where / ag.cat")
-        self.array[index] = value
+        >>> p = logits.softmax(1) * 1
+        >>> p[0, 1] -= 1           # recorded: the gradient flows back to logits
+        """
+        index = _index_arg(index, tuple(self.shape))
+        value_grad = isinstance(value, Tensor) and value._requires_grad
+        if (self._requires_grad or value_grad) and _mode.grad_enabled:
+            if self._requires_grad and self.grad_fn is None:
+                raise RuntimeError(
+                    "a view of a leaf Variable that requires grad is being used in an in-place "
+                    "operation. (tensor[...] = value on a leaf that requires grad: do it under "
+                    "`with ag.no_grad():`, or assign into a copy, x = x.clone())")
+            previous = Tensor._make(self.array, self._requires_grad, self.grad_fn)  # no cycle
+            if isinstance(value, Tensor) and not value_grad:
+                value = value.array
+            try:
+                out = IndexPut.apply(previous, value, index)
+            except (IndexError, ValueError) as e:
+                raise self._setitem_error(index, value, e) from None
+            mark_modified(self)  # before the new history: the old grad_fn's output changed
+            self.array, self.grad_fn = out.array, out.grad_fn
+            self._requires_grad = out._requires_grad  # False for an integer tensor
+            return
+        try:
+            self.array[index] = value.array if isinstance(value, Tensor) else value
+        except (IndexError, ValueError) as e:
+            raise self._setitem_error(index, value, e) from None
         mark_modified(self)
+
+    def _setitem_error(self, index: Any, value: Any, error: Exception) -> Exception:
+        """PyTorch's error for `self[index] = value`: IndexError for an index out of range,
+        RuntimeError for a value that does not broadcast to the indexed part."""
+        where = f"tensor of shape {tuple(self.shape)}[{_describe(index)}] = value"
+        if isinstance(error, IndexError) or "broadcast" not in str(error):
+            return type(error)(f"{where}: {error}")
+        try:
+            part = list(self.array[index].shape)
+        except (IndexError, ValueError):
+            return type(error)(f"{where}: {error}")
+        return RuntimeError(
+            f"shape mismatch: value tensor of shape {list(_shape_of(value))} cannot be "
+            f"broadcast to indexing result of shape {part} ({where}: give a value of the "
+            "indexed part's shape, or one that broadcasts to it)")
 
     # ----- elementwise math: the registered ops (exp, log, sin, relu, ...) are installed as
     # methods by `_install`, from their classes in ops/

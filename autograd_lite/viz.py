@@ -188,10 +188,11 @@ def backward_flow(graph: Graph) -> Flow:
         seed = np.ones(data.shape, data.dtype if data.dtype.kind in "fc" else np.float64)
     flow = Flow(seed=seed, grads={id(root): seed})
     for node in graph.ops():
-        grad = _array(node.out_grad)
-        if grad is None:
-            continue
-        flow.grads[id(node)] = grad
+        if type(node.out_grad) is not list:  # (a list: one per output of several, no total)
+            grad = _array(node.out_grad)
+            if grad is None:
+                continue
+            flow.grads[id(node)] = grad
         shares = getattr(node, "passed", None) or [None] * len(node.inputs)
         for index, (parent, edge) in enumerate(zip(node.inputs, shares)):
             if parent is None:
@@ -199,6 +200,8 @@ def backward_flow(graph: Graph) -> Flow:
             if edge is None:  # its only path: what reached the input is what went along it
                 edge = parent.out_grad if isinstance(parent, Function) else \
                     getattr(parent, "_received", None)
+                if type(edge) is list:  # output `node.index` of several: its own gradient
+                    edge = edge[node.index]
             edge = _array(edge)
             if edge is None:
                 continue
@@ -296,6 +299,9 @@ def _escape(text: str) -> str:
 def _record(name: str, array: np.ndarray, grad: np.ndarray | None, show_values: bool,
             max_elements: int, rankdir: str) -> str:
     """The label of a tensor's box: name and type, value, gradient, one field each."""
+    if isinstance(array, tuple):  # an op with several outputs: each has its own box after [i]
+        label = f"{_escape(name)}\\n{len(array)} outputs"
+        return label if rankdir.upper() in ("LR", "RL") else "{" + label + "}"
     fields = [f"{_escape(name)}\\n{_shape_text(array)}"]
     if show_values:
         fields.append(_escape(value_text(array, max_elements)))
@@ -418,8 +424,8 @@ class _Drawing:
                             "labelfontcolor": "#6b7280"} if ordered else {}
                 dot.edge(self.ids[id(child)], op_id, **numbered)
             dot.edge(op_id, out_id)
-            if flow is None or flow.grad(node) is None:
-                continue
+            if flow is None or flow.grad(node) is None and type(node.out_grad) is not list:
+                continue  # (a list: the gradients of an op with several outputs)
             back = {"dir": "back", "style": "dashed", "color": GRAD_COLOR}
             dot.edge(op_id, out_id, **back)
             for index, child in children:

@@ -617,3 +617,47 @@ def test_saved_tensors_read_after_they_were_freed_raise():
         (saved,) = node.saved_tensors
     with pytest.raises(RuntimeError, match="second time.*CubeBackward"):
         y.backward()
+
+
+# ----- several outputs and item assignment: no reference cycles ------------------------------
+
+class _Pair(ag.Function):
+    """(2x, x^2), saving its second output: exercises the edges of a node with two outputs."""
+
+    @staticmethod
+    def forward(ctx, x):
+        square = x * x
+        ctx.save_for_backward(x, square)
+        return 2 * x, square
+
+    @staticmethod
+    def backward(ctx, grad_double, grad_square):
+        x, _ = ctx.saved_tensors
+        return 2 * grad_double + 2 * x * grad_square
+
+
+def test_graphs_with_several_outputs_or_assignments_are_freed_without_the_cycle_collector():
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    gc.disable()
+    try:
+        a, b = _Pair.apply(x)
+        owner = weakref.ref(a.grad_fn.owner)
+        (a * b).sum().backward()
+        del a, b
+        assert owner() is None
+        a, b = _Pair.apply(x)
+        owner = weakref.ref(a.grad_fn.owner)
+        (g,) = ag.autograd.grad((a * b).sum(), x, create_graph=True)
+        g.sum().backward()
+        del a, b, g
+        assert owner() is None
+        y = x * 1
+        y[0] = 3.0
+        node = weakref.ref(y.grad_fn)
+        y.sum().backward()
+        del y
+        assert node() is None
+    finally:
+        gc.enable()
+    # d sum(2x^3) = 6x^2, then d sum(6x^2) = 12x, then [0, 1] past the assignment
+    assert_array_equal(x.grad.numpy(), [6 + 12 + 0, 24 + 24 + 1])

@@ -159,3 +159,26 @@ def test_grad_mode_as_a_bare_decorator(name, expected):
 
         with lib.set_grad_enabled(not expected):
             assert mode() is expected
+
+
+class _Halves(ag.Function):
+    """(x / 2, x * 2): two outputs."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x / 2, x * 2
+
+    @staticmethod
+    def backward(ctx, grad_half, grad_double):
+        return grad_half / 2 + grad_double * 2
+
+
+def test_in_backward_of_a_function_with_several_outputs():
+    arrays = _Halves.in_backward(np.array([2.0, 4.0]))
+    assert type(arrays) is tuple and all(type(a) is np.ndarray for a in arrays)
+    np.testing.assert_array_equal(arrays[1], [4.0, 8.0])
+    t = leaf([2.0, 4.0])
+    half, double = _Halves.in_backward(t)
+    assert half.requires_grad and double.requires_grad
+    (half + double).sum().backward()
+    np.testing.assert_array_equal(t.grad.numpy(), [2.5, 2.5])

@@ -137,6 +137,48 @@ class IndexAdd(Function):
         return Index.in_backward(grad, ctx.index), None, None
 
 
+class IndexPut(Function):
+    """$f(a, v)$ = `a` with `v` written at `index`: `a[index] = v` on a tensor in the graph
+    (PyTorch's CopySlices). The gradient to `a` is the incoming one with zeros at `index`
+    (those values were overwritten); `v` gets the incoming one at `index`, summed to its
+    shape."""
+    label = "index_put"
+
+    @staticmethod
+    def forward(ctx, a, value, index):
+        ctx.index, ctx.value_ndim = index, np.ndim(value)
+        out = a.copy()
+        out[index] = value
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        need_a, need_value, _ = ctx.needs_input_grad
+        grad_a = IndexPut.in_backward(grad, 0, ctx.index) if need_a else None
+        grad_value = None
+        if need_value:
+            grad_value = Index.in_backward(grad, ctx.index)
+            extra = ctx.value_ndim - np.ndim(grad_value)
+            if extra > 0:  # NumPy assigns a value with leading 1s beyond the slice's rank
+                grad_value = np.reshape(grad_value, (1,) * extra + np.shape(grad_value))
+        return grad_a, grad_value, None
+
+    @classmethod
+    def present(cls, ctx, operands):
+        return call("index_put", operands[0], f"[{describe_index(ctx.index)}]", operands[1])
+
+    @classmethod
+    def gradient_text(cls, ctx, operands, index, g, out):
+        where = describe_index(ctx.index)
+        if index == 0:
+            return f"{g.text} with zeros at [{where}]"
+        return f"{g.text}[{where}]"
+
+    @classmethod
+    def picture_label(cls, ctx, max_elements=4):
+        return f"[{describe_index(ctx.index)}] ="
+
+
 class Cat(Function):
     """$f(a_1, ..., a_n)$ = the arrays joined along `axis`; each gets its slice of the
     gradient."""
