@@ -62,7 +62,7 @@ __all__ = ["page_html", "save_page", "show", "Page", "engine_order"]
 TEMPLATE = Path(__file__).with_name("page_template.html")
 
 CHAR_WIDTH, LINE_HEIGHT, PAD = 7.3, 15, 8  # the boxes' text: 12px monospace
-GAP_X, GAP_Y, MODULE_GAP = 70, 16, 36
+GAP_X, GAP_Y, MODULE_GAP = 90, 16, 36
 MAX_LISTED = 16     # a value or gradient of at most this many numbers is listed in full
 MAX_CHECKED = 24    # leaves with a finite-difference check
 
@@ -107,7 +107,7 @@ def _short(array: Any) -> str:
 
 
 def _shape(array: Any) -> str:
-    return "scalar" if array.ndim == 0 else "(" + ", ".join(map(str, array.shape)) + ")"
+    return "scalar" if array.ndim == 0 else str(tuple(array.shape))
 
 
 def _full(array: Any) -> dict[str, str]:
@@ -230,7 +230,11 @@ class _Model:
                     "show": show, "lines": ["(this gradient was not kept: draw the page before "
                                             "backward(), or after backward(retain_graph=True))"]}
         step = self.derivation.step(head)
-        lines = [_dot(step.incoming).replace(" = ", " = ", 1)]
+        lines = [_dot(step.incoming)]
+        parts = self.derivation.received.get(id(head), [])
+        if np.size(head.out_data) != 1 and len(parts) > 1:  # the sum of tensors, in words
+            lines = [f"{step.incoming.split(' = ')[0]} = the sum of the {len(parts)} "
+                     f"gradients that arrived: {_short(self.flow.grad(head))}"]
         local = []
         for term in step.terms:
             local.append(_dot(term.local))
@@ -405,23 +409,14 @@ def layout(nodes: list[dict[str, Any]], edges: list[dict[str, Any]]) -> dict[str
     for node in nodes:
         node["w"] = round(max(len(line) for line in _box_lines(node)) * CHAR_WIDTH + 2 * PAD)
         node["h"] = 3 * LINE_HEIGHT + PAD
-    heights = {}
-    for number in numbers:
-        y, previous = 0.0, None
-        for n in columns[number]:
-            module = by_id[n]["module"]
-            if previous is not None:
-                y += MODULE_GAP if module != previous else GAP_Y
-            by_id[n]["y"] = y
-            y += by_id[n]["h"]
-            previous = module
-        heights[number] = y
-    top = 24
+    heights = _place_vertically(columns, by_id)
+    top = 24 + (MODULE_GAP if any(node["module"] is not None for node in nodes) else 0)
     height = max(heights.values(), default=0)
+    centred = all(node["module"] is None for node in nodes)  # else a module's rows align
     x = 16.0
     for number in numbers:
         width = max(by_id[n]["w"] for n in columns[number])
-        offset = (height - heights[number]) / 2 + top
+        offset = top + ((height - heights[number]) / 2 if centred else 0)
         for n in columns[number]:
             by_id[n]["x"] = x + (width - by_id[n]["w"]) / 2
             by_id[n]["y"] = round(by_id[n]["y"] + offset, 1)
@@ -440,6 +435,49 @@ def layout(nodes: list[dict[str, Any]], edges: list[dict[str, Any]]) -> dict[str
                       "h": lower - upper, "members": [n["id"] for n in members]})
     return {"width": round(x - GAP_X + 16), "height": round(height + top + 24),
             "modules": boxes}
+
+
+def _place_vertically(columns: dict[int, list[str]],
+                      by_id: dict[str, dict[str, Any]]) -> dict[int, float]:
+    """y of each node within its column, a module's nodes starting at the same height in every
+    column it spans (so that its box holds no other node); returns each column's height."""
+    blocks: dict[int, list[tuple[str | None, list[str]]]] = {}
+    extent: dict[str, float] = {}  # a module's height: its tallest column
+    for number, column in columns.items():
+        blocks[number] = []
+        for n in column:
+            module = by_id[n]["module"]
+            if module is not None and blocks[number] and blocks[number][-1][0] == module:
+                blocks[number][-1][1].append(n)
+            else:
+                blocks[number].append((module, [n]))
+        for module, members in blocks[number]:
+            if module is not None:
+                tall = sum(by_id[m]["h"] for m in members) + GAP_Y * (len(members) - 1)
+                extent[module] = max(extent.get(module, 0.0), tall)
+    tops = dict.fromkeys(extent, 0.0)
+    heights: dict[int, float] = {}
+    for _ in range(len(columns) + 1):  # until every module starts at one height
+        starts = dict.fromkeys(extent, 0.0)
+        for number in columns:
+            y = 0.0
+            for module, members in blocks[number]:
+                if module is None:
+                    by_id[members[0]]["y"] = y
+                    y += by_id[members[0]]["h"] + GAP_Y
+                    continue
+                y = max(y + MODULE_GAP - GAP_Y, tops[module])
+                starts[module] = max(starts[module], y)
+                inner = y
+                for m in members:
+                    by_id[m]["y"] = inner
+                    inner += by_id[m]["h"] + GAP_Y
+                y += extent[module] + MODULE_GAP
+            heights[number] = y - GAP_Y
+        if starts == tops:
+            break
+        tops = starts
+    return heights
 
 
 # --- the SVG ------------------------------------------------------------------------------------
@@ -495,7 +533,8 @@ def page_data(root: Tensor, params: Any = None) -> dict[str, Any]:
     nodes = model.nodes()
     for edge in model.edges:
         passed = model.passed(edge.pop("paths")) if model.differentiable else None
-        edge["label"] = "" if passed is None else _short(passed)
+        edge["label"] = "" if passed is None else _short(passed) if np.size(passed) == 1 \
+            else f"‖·‖ {format_number(norm(passed))}"  # (the shape is the source's)
     size = layout(nodes, model.edges)
     checks, no_check = model.checks()
     name = model.name(model.graph.root_key)
