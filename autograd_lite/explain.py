@@ -37,6 +37,7 @@ from .formula import (
 from .function import Function, Released
 from .tensor import Tensor
 from .viz import (
+    ROOT_NAME,
     Flow,
     Graph,
     Key,
@@ -179,6 +180,7 @@ class _Derivation:
         self.received: dict[int, list[str]] = {}  # the contributions shown so far, per input
         self.inline: dict[int, Sym] = {}
         self._choose_inline(given)
+        self._renumber(given)
         self._found: dict[int, dict[int, list[_Path]]] = {}
 
     # ----- which results are written inline
@@ -206,6 +208,28 @@ class _Derivation:
             if ((others_constant or is_affine(consumer))
                     and len(expr.text) <= self.MAX_INLINE):
                 self.inline[id(node)] = expr
+
+    def _renumber(self, given: set[int]) -> None:
+        """Number the made-up names ``t1``, ``t2``, ... again without the results written
+        inline (which show no name), so that the steps' names skip no number; then write the
+        inline formulas again with the new names."""
+        if not self.inline:
+            return
+        taken = {name for key_id, name in self.names.items()
+                 if key_id in given or not is_generated(name) or name == ROOT_NAME}
+        counter = 0
+        for key in self.graph.order:
+            name = self.names[id(key)]
+            if id(key) in given or not is_generated(name) or name == ROOT_NAME \
+                    or id(key) in self.inline:
+                continue
+            counter += 1
+            while f"t{counter}" in taken:
+                counter += 1
+            self.names[id(key)] = f"t{counter}"
+        for node in self.graph.ops():  # inputs first: an inline formula may hold another
+            if id(node) in self.inline:
+                self.inline[id(node)] = op_expr(node, self.operands(node))
 
     def operand(self, node: Function, index: int) -> Sym:
         """Argument `index` of `node` in a formula: its name, its inline formula, or the

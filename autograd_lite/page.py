@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import html
 import json
+import math
 import os
 from pathlib import Path
 from typing import Any
@@ -92,6 +93,11 @@ def engine_order(root: Tensor) -> list[Key]:
             if not dependencies[parent]:
                 ready.append(parent)
     return order
+
+
+def _data(key: Key) -> Any:
+    """The value of a tensor of the graph; `Released` where a backward pass let it go."""
+    return key if isinstance(key, Released) else data_of(key)
 
 
 # --- numbers as text ----------------------------------------------------------------------------
@@ -193,7 +199,7 @@ class _Model:
         leaves = [key for key in self.visible if not isinstance(key, Function)]
         start = {"kind": "start", "title": "The graph, before the forward pass",
                  "lines": ["Inputs: " + ", ".join(
-                     f"{self.name(k)} = {_short(data_of(k))}" for k in leaves[:8])
+                     f"{self.name(k)} = {_short(_data(k))}" for k in leaves[:8])
                      + (" ..." if len(leaves) > 8 else ""),
                      "ArrowRight / ArrowLeft step, Home / End jump; click a node for details."],
                  "node": None, "edges": [], "show": []}
@@ -238,11 +244,12 @@ class _Model:
         local = []
         for term in step.terms:
             local.append(_dot(term.local))
-            if term.chain and term.chain != _short(term.gradient):
-                lines.append(_dot(term.chain) if "=" in term.chain else
-                             f"{_dot(term.local)}  →  {term.chain}")
-            else:
+            if not term.chain:  # at the root: the local derivative is the gradient
                 lines.append(_dot(term.local))
+            elif "=" in term.chain:  # scalars: the chain rule with every number
+                lines.append(_dot(term.chain))
+            else:  # tensors: the formula, then the shape and norm of what it gave
+                lines.append(f"{_dot(term.local)}  →  {term.chain}")
         self.locals[id(head)] = local
         return {"kind": "backward", "title": title, "lines": lines, "node": node_id,
                 "edges": edges, "show": show}
@@ -267,12 +274,12 @@ class _Model:
         root = self.graph.root_key
         nodes = []
         for key in self.visible:
-            value = data_of(key)
+            value = _data(key)
             grad = self.flow.grad(key) if self.differentiable else None
             if grad is None and self.differentiable and not isinstance(key, Function):
                 grad = _recorded_grad(key)
             kind = "root" if key is root else "op" if isinstance(key, Function) else \
-                "parameter" if key.requires_grad else "constant"
+                "parameter" if isinstance(key, Tensor) and key.requires_grad else "constant"
             name, expr = self.name(key), self.expr(key)
             title = f"{name} = {expr}" if expr else name
             details = {"value": _full(value)}
@@ -295,6 +302,9 @@ class _Model:
             return [], "the root does not require grad"
         leaves = [key for key in self.visible if isinstance(key, Tensor) and key.requires_grad
                   and self.flow.grad(key) is not None][:MAX_CHECKED]
+        if not leaves:
+            return [], ("no leaf's gradient was kept (see engine.KEEP_ELEMENTS): make the page "
+                        "before backward(), or after backward(retain_graph=True)")
         seed = np.asarray(self.flow.seed, dtype=np.float64)
         try:
             value = self._replay(None, (), 0.0, seed)
@@ -331,7 +341,7 @@ class _Model:
             if id(key) in values:
                 return values[id(key)]
             array = data_of(key)
-            if isinstance(array, Released) or isinstance(key, Function):
+            if isinstance(key, Function | Released) or isinstance(array, Released):
                 raise _NoReplay("the graph's values were let go by backward()")
             array = np.array(array, dtype=np.float64) if array.dtype.kind == "f" else array
             if key is leaf:
@@ -407,7 +417,7 @@ def layout(nodes: list[dict[str, Any]], edges: list[dict[str, Any]]) -> dict[str
         sweep(preds, numbers[1:])
         sweep(succs, numbers[-2::-1])
     for node in nodes:
-        node["w"] = round(max(len(line) for line in _box_lines(node)) * CHAR_WIDTH + 2 * PAD)
+        node["w"] = math.ceil(max(len(line) for line in _box_lines(node)) * CHAR_WIDTH + 2 * PAD)
         node["h"] = 3 * LINE_HEIGHT + PAD
     heights = _place_vertically(columns, by_id)
     top = 24 + (MODULE_GAP if any(node["module"] is not None for node in nodes) else 0)

@@ -29,23 +29,23 @@ Gradients
     dz/dk = 51
     dz/dm = 136 + 135 = 271"""
 
-# Only the leaves named (as the command line does): the operands of the product get the
-# names the graph picture gives them, and the root is f.
+# Only the leaves named (as the command line does): the operands of the product are t1 and
+# t2 (numbered without the results written inline, so that no number is skipped), the root f.
 KM_LEAVES_NAMED = """\
 Backward pass of f = 459, by the chain rule
 
 df/df = 1
 
-f = t3 * t5 = 459
-    df/dt3 = t5 = 17
-    df/dt5 = t3 = 27
+f = t1 * t2 = 459
+    df/dt1 = t2 = 17
+    df/dt2 = t1 = 27
 
-t3 = 3*k + 8*m = 27    incoming df/dt3 = 17
-    dt3/dk = 3         df/dk  = df/dt3 * dt3/dk = 17 * 3 = 51
-    dt3/dm = 8         df/dm  = df/dt3 * dt3/dm = 17 * 8 = 136
+t1 = 3*k + 8*m = 27    incoming df/dt1 = 17
+    dt1/dk = 3         df/dk  = df/dt1 * dt1/dk = 17 * 3 = 51
+    dt1/dm = 8         df/dm  = df/dt1 * dt1/dm = 17 * 8 = 136
 
-t5 = 5*m + 2 = 17      incoming df/dt5 = 27
-    dt5/dm = 5         df/dm += df/dt5 * dt5/dm = 27 * 5 = 135
+t2 = 5*m + 2 = 17      incoming df/dt2 = 27
+    dt2/dm = 5         df/dm += df/dt2 * dt2/dm = 27 * 5 = 135
 
 Gradients
     df/dk = 51
