@@ -63,7 +63,7 @@ __all__ = ["page_html", "save_page", "show", "Page", "engine_order"]
 TEMPLATE = Path(__file__).with_name("page_template.html")
 
 CHAR_WIDTH, LINE_HEIGHT, PAD = 7.3, 15, 8  # the boxes' text: 12px monospace
-GAP_X, GAP_Y, MODULE_GAP = 90, 16, 36
+GAP_X, GAP_Y, MODULE_GAP = 80, 16, 36
 MAX_LISTED = 16     # a value or gradient of at most this many numbers is listed in full
 MAX_CHECKED = 24    # leaves with a finite-difference check
 
@@ -224,7 +224,27 @@ class _Model:
                 steps.append(self._backward_step(key, number, total))
             elif self.flow.grad(key) is not None:
                 steps.append(self._leaf_step(key, number, total))
+        results = self._results()
+        if results:
+            steps.append({"kind": "done", "title": "Done: the gradients backward() leaves",
+                          "lines": results, "node": None, "edges": [], "show": []})
         return steps
+
+    def _results(self) -> list[str]:
+        """``dz/dm = 271 = 135 + 136`` for each leaf that requires grad, in forward order."""
+        root = self.name(self.graph.root_key)
+        rows = []
+        for key in self.visible:
+            grad = self.flow.grad(key)
+            if isinstance(key, Function) or grad is None or not getattr(key, "requires_grad",
+                                                                        False):
+                continue
+            text = f"d{root}/d{d(self.name(key))} = {_short(grad)}"
+            parts = self.derivation.received.get(id(key), [])
+            if len(parts) > 1 and np.size(grad) == 1:
+                text += f" = {join_sum(parts)}"
+            rows.append(text)
+        return rows
 
     def _backward_step(self, head: Function, number: int, total: int) -> dict[str, Any]:
         node_id = self.ids[id(head)]
@@ -261,7 +281,7 @@ class _Model:
         parts = self.derivation.received.get(id(leaf), [])
         text = f"d{root}/d{d(name)} = {_short(grad)}"
         if len(parts) > 1 and np.size(grad) == 1:
-            text += f" = {join_sum(parts)}"
+            text = f"d{root}/d{d(name)} = {join_sum(parts)} = {_short(grad)}"
         lines = [text, f"{name} is a leaf: this is what backward() adds to {name}.grad"
                  if leaf.requires_grad else f"{name} needs no gradient"]
         if len(parts) > 1:

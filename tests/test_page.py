@@ -69,11 +69,11 @@ def test_km_steps_forward_then_backward_in_the_engines_order():
     z, params = km()
     data = page_data(z, params)
     kinds = [step["kind"] for step in data["steps"]]
-    assert kinds == ["start"] + ["forward"] * 3 + ["backward"] * 3 + ["leaf"] * 2
+    assert kinds == ["start"] + ["forward"] * 3 + ["backward"] * 3 + ["leaf"] * 2 + ["done"]
     assert lines(data, "forward") == ["x = 3*k + 8*m = 27", "y = 5*m + 2 = 17",
                                       "z = x * y = 459"]
     # the engine takes y before x (its ready list is last in, first out), so m gets 135 first
-    assert [step["title"] for step in data["steps"][4:]] == [
+    assert [step["title"] for step in data["steps"][4:-1]] == [
         "Backward 1/5: z = x * y", "Backward 2/5: y = 5*m + 2", "Backward 3/5: x = 3*k + 8*m",
         "Backward 4/5: m (leaf)", "Backward 5/5: k (leaf)"]
     backward = lines(data, "backward")
@@ -82,8 +82,9 @@ def test_km_steps_forward_then_backward_in_the_engines_order():
     assert "dz/dk = dz/dx · dx/dk = 17 · 3 = 51" in backward
     assert "dz/dm += dz/dx · dx/dm = 17 · 8 = 136" in backward
     leaf = lines(data, "leaf")
-    assert leaf[0] == "dz/dm = 271 = 135 + 136"
+    assert leaf[0] == "dz/dm = 135 + 136 = 271"  # as they arrived
     assert "dz/dk = 51" in leaf
+    assert lines(data, "done") == ["dz/dk = 51", "dz/dm = 271 = 135 + 136"]
 
 
 def test_km_nodes_edges_and_what_each_step_reveals():
@@ -212,7 +213,7 @@ def test_a_root_that_needs_no_gradient_shows_the_forward_pass_only():
 def test_save_graph_html_writes_the_page(tmp_path):
     z, params = km()
     path = ag.save_graph(z, tmp_path / "km.html", params=params)
-    assert lines(data_of_page(path.read_text("utf-8")), "leaf")[0] == "dz/dm = 271 = 135 + 136"
+    assert lines(data_of_page(path.read_text("utf-8")), "done")[1] == "dz/dm = 271 = 135 + 136"
     with pytest.raises(TypeError, match="rankdir do not apply to an .html page"):
         ag.save_graph(z, tmp_path / "other.html", rankdir="TB")
     assert not (tmp_path / "other.html").exists()
@@ -227,7 +228,7 @@ def test_cli_render_html(tmp_path):
     data = data_of_page(path.read_text("utf-8"))
     assert data["title"] == "f = 459"
     assert "df/dk = df/dt1 · dt1/dk = 17 · 3 = 51" in lines(data, "backward")
-    assert lines(data, "leaf")[0] == "df/dm = 271 = 135 + 136"
+    assert lines(data, "done") == ["df/dk = 51", "df/dm = 271 = 135 + 136"]
 
 
 def test_show_is_the_page_in_an_isolated_iframe(tmp_path):
