@@ -491,4 +491,12 @@ def explain(root: Tensor, params: Any = None, max_steps: int | None = 200) -> Ex
     if flow.seed.size != 1:
         start += (f" (ones, as for {name}.sum())" if np.all(flow.seed == 1)
                   else " (the gradient given to backward)")
-    return Explanation(title, start, steps, derivation.results(), gradients, max_steps)
+    results = derivation.results()
+    aliases = [other for other, tensor in params
+               if key_of(tensor) is graph.root_key and other != name]
+    if aliases and not isinstance(graph.root_key, Function):  # f = x: the root is a leaf
+        start += "".join(f"\n{name} is {other} itself: d{name}/d{d(other)} = "
+                         f"{describe(flow.seed)}" for other in aliases)
+        results = [(f"d{name}/d{d(other)}", describe(flow.seed)) for other in aliases]
+        gradients = {other: flow.seed for other in aliases}
+    return Explanation(title, start, steps, results, gradients, max_steps)

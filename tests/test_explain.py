@@ -277,3 +277,12 @@ def test_nn_linear_and_cross_entropy_are_explained_by_their_formulas():
     assert "(softmax(t4) - onehot(labels)) / 2" in text
     assert "t2 = t1 @ 0.weight.T + 0.bias" in text and "df/dt2.T @ t1" in text
     assert "backward(" not in text
+
+
+def test_a_root_that_is_a_leaf_says_its_derivative_by_the_leafs_name():
+    x = ag.tensor(2.0, requires_grad=True)
+    explanation = ag.explain(x, params={"f": x, "x": x})  # as `grad "x"` names them
+    lines = str(explanation).splitlines()
+    assert lines[2:4] == ["df/df = 1", "f is x itself: df/dx = 1"]
+    assert lines[-2:] == ["Gradients", "    df/dx = 1"]
+    assert explanation.gradients == {"x": 1.0}
