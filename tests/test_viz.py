@@ -149,18 +149,27 @@ def test_colours_tell_parameters_constants_and_the_root_apart():
     (lambda x: x.reshape(3, 2), "reshape(3, 2)"),
     (lambda x: x.sum(dim=1, keepdim=True), "sum(dim=1, keepdim)"),
     (lambda x: x.T, ".T"),
-    (lambda x: x @ x.T, "@"),
+    (lambda x: x @ x.T, "t1 @ t2"),
     (lambda x: x.relu(), "relu"),
     (lambda x: x.softmax(dim=-1), "softmax(dim=1)"),
     (lambda x: x[0, 1:], "[0, 1:]"),
     (lambda x: x.leaky_relu(0.2), "leaky_relu(0.2)"),
     (lambda x: x.clamp(0, 1), "clamp(0, 1)"),
-    (lambda x: ag.cat([x, x], dim=0), "cat(dim=0)"),
+    (lambda x: ag.cat([x, x], dim=0), "cat([t1, t1], dim=0)"),
 ])
 def test_op_labels(make, expected):
     x = ag.tensor(np.ones((2, 3)), requires_grad=True)
     text = labels(ag.draw_graph(make(x)).source).values()
     assert expected in text
+
+
+def test_an_op_whose_operand_order_matters_names_them_instead_of_numbering_edges():
+    x = ag.tensor(np.ones(3), requires_grad=True)
+    y = ag.tensor(np.full(3, 2.0), requires_grad=True)
+    source = ag.draw_graph((x - y) / (x ** y), params={"x": x, "y": y}).source
+    text = labels(source).values()
+    assert {"x - y", "x**y", "t1 / t2"} <= set(text)
+    assert "headlabel" not in source
 
 
 def test_a_user_function_is_labelled_with_its_class_name():
@@ -204,8 +213,9 @@ def test_one_cluster_per_module_of_an_mlp():
     text = labels(source)
     inside = {key: sorted(text[n].split("\\n")[0] for n in ids) for key, ids in found.items()}
     # each Linear: weight, W.T, x @ W.T, bias, + bias (three ops and their outputs)
-    assert inside["0"] == sorted(["0.weight", ".T", "t1", "@", "t2", "0.bias", "+", "t3"])
-    assert inside["2"] == sorted(["2.weight", ".T", "t5", "@", "t6", "2.bias", "+", "t7"])
+    assert inside["0"] == sorted(["0.weight", ".T", "t1", "x @ t1", "t2", "0.bias", "+",
+                                  "t3"])
+    assert inside["2"] == sorted(["2.weight", ".T", "t5", "t4 @ t5", "t6", "2.bias", "+", "t7"])
     outside = set(nodes(source)) - {n for ids in found.values() for n in ids}
     assert {text[n] for n in outside} >= {"relu", "mean", "** 2", "- 1"}
 
@@ -393,8 +403,11 @@ def test_a_graph_of_many_kinds_of_op_draws_and_renders(tmp_path):
     picture = ag.draw_graph(loss, params=names, show_backward=True)
     text = labels(picture.source).values()
     assert "scale\\n(2, 3) float64|min 0.5  mean 0.5  max 0.5" in text  # no grad row
-    assert {"[0, 1:]", "cat(dim=1)", "where", "softmax(dim=0)", "pad", "logsumexp(dim=1)",
+    assert {"[0, 1:]", "softmax(dim=0)", "pad", "logsumexp(dim=1)",
             "max(dim=0)", "expand(4, 3)", "log_softmax(dim=1)"} <= set(text)
+    # where the order of the operands matters, the op names them
+    assert any(re.fullmatch(r"cat\(\[x, t\d+\], dim=1\)", t) for t in text)
+    assert any(re.fullmatch(r"where\(mask\(2, 3\), x, t\d+\)", t) for t in text)
     back = [label(attrs) for _, _, attrs in edges(picture.source) if "label=" in attrs]
     assert len(back) > 40 and "?" not in back
     if shutil.which("dot"):
@@ -411,3 +424,5 @@ def test_the_pictures_in_the_docs(picture, expected):
     assert len(svg) < 60_000
     texts = re.findall(r"<text[^>]*>([^<]*)</text>", svg)
     assert set(expected) <= set(texts)
+    width = float(re.search(r'<svg width="([\d.]+)pt"', svg).group(1))
+    assert width <= 900  # readable at the width of a page
