@@ -524,13 +524,14 @@ def _svg(nodes: list[dict[str, Any]], edges: list[dict[str, Any]], size: dict[st
         parts.append(f'<g class="module" data-members="{" ".join(box["members"])}">'
                      f'<rect x="{box["x"]}" y="{box["y"]}" width="{box["w"]}" '
                      f'height="{box["h"]}" rx="8"/><text x="{box["x"] + 8}" '
-                     f'y="{box["y"] + 13}">module {esc(box["name"])}</text></g>')
+                     f'y="{box["y"] + 13}">module {esc(box["name"])} ▾</text></g>')
     for edge in edges:
         a, b = by_id[edge["from"]], by_id[edge["to"]]
         x1, y1 = a["x"] + a["w"], a["y"] + a["h"] / 2
         x2, y2 = b["x"], b["y"] + b["h"] / 2
         mid = (x1 + x2) / 2
-        parts.append(f'<g class="edge" id="{edge["id"]}"><path d="M{x1:.1f},{y1:.1f} '
+        parts.append(f'<g class="edge" id="{edge["id"]}" data-from="{edge["from"]}" '
+                     f'data-to="{edge["to"]}"><path d="M{x1:.1f},{y1:.1f} '
                      f'C{mid:.1f},{y1:.1f} {mid:.1f},{y2:.1f} {x2:.1f},{y2:.1f}" '
                      f'marker-end="url(#arrow)"/>'
                      f'<text class="elabel" id="l-{edge["id"]}" x="{mid:.1f}" '

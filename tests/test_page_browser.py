@@ -153,7 +153,7 @@ def test_mlp_page_shows_modules_shapes_and_norms(browser, tmp_path):
     loss.backward()
     opened = Opened(browser, path, width=1760)
     assert opened.page.eval_on_selector_all(".module text", "ts => ts.map(t => t.textContent)") \
-        == ["module 0", "module 2"]
+        == ["module 0 ▾", "module 2 ▾"]
     opened.press("ArrowRight")
     assert opened.step().startswith("t2 = t1 @ 0.weight.T + 0.bias   [(2, 3) ‖·‖ ")
     opened.press("End")
@@ -170,8 +170,16 @@ def test_mlp_page_shows_modules_shapes_and_norms(browser, tmp_path):
     opened.page.click("#fit")  # the whole graph in the window
     assert graph.bounding_box()["width"] < wide
     screenshot(opened, tmp_path, "page_mlp.png")
-    opened.page.click(".module text >> nth=0")  # a module folds away its nodes
+    opened.page.click(".module text >> nth=0")  # a module folds away its nodes and edges
     assert not opened.visible(f"#{weight}")
+    assert opened.page.text_content(".module text >> nth=0") == \
+        "module 0 ▸ (3 nodes folded: click to open)"
+    hidden = opened.page.eval_on_selector_all(".edge.hidden-by-module", "es => es.length")
+    assert hidden == 4  # t1, 0.weight, 0.bias into t2, and t2 on to relu
+    opened.page.click(".module text >> nth=0")
+    assert opened.visible(f"#{weight}")
+    assert opened.page.eval_on_selector_all(".edge.hidden-by-module", "es => es.length") == 0
+    opened.page.click(".module text >> nth=0")
     fits = texts_fit(opened)
     assert len(fits) == 12
     for node_id, text, box in fits:
