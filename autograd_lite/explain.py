@@ -17,6 +17,7 @@ chain rule shows at each of them.
 from __future__ import annotations
 
 import html
+import re
 from collections import deque
 from dataclasses import dataclass
 from typing import Any
@@ -42,6 +43,7 @@ from .viz import (
     Graph,
     Key,
     backward_flow,
+    data_of,
     describe,
     is_generated,
     key_of,
@@ -122,6 +124,18 @@ def join_sum(terms: list[str]) -> str:
     for term in terms[1:]:
         text += f" - {term[1:]}" if term.startswith("-") else f" + {term}"
     return text
+
+
+def _shape(shape: tuple) -> str:
+    return "()" if not shape else "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1
+                                                                        else "") + ")"
+
+
+def _strip(text: str) -> str:
+    """`text` without what may follow a shape or be an op: attributes (.T), calls, numbers."""
+    return re.sub(r"\.T\b|\b(sum|mean|reshape|transpose|expand|broadcast_to|unsqueeze|squeeze|"
+                  r"over|the|batch|copied|to|shape|dim|keepdim|True|False)\b|[\w]+\(", " ",
+                  text)
 
 
 def times(a: str, b: str) -> str:
@@ -371,9 +385,35 @@ class _Derivation:
             shown = "?" if passed is None else describe(passed)
             sign = self._receive(key, shown)
             formula = gradient_formula(head, operands, index, g, Sym(name))
-            terms.append(Term(key_name, f"d{self.root}/d{d(key_name)} {sign} {formula}",
-                              shown, passed))
+            shapes = self._in_shapes(formula, g.text, head)
+            local = f"d{self.root}/d{d(key_name)} {sign} {formula}"
+            terms.append(Term(key_name, local + (f"   [{shapes}]" if shapes else ""), shown,
+                              passed))
         return terms
+
+    def _in_shapes(self, formula: str, g: str, head: Function) -> str | None:
+        """A matrix product's `formula` with each tensor written as its shape:
+        ``(4, 3).T @ (4, 2)`` for ``dL/dW = dL/dy.T @ x``. None for other formulas, and where a
+        name in it is not known."""
+        if " @ " not in formula or "(" in g:  # (elementwise formulas keep their shapes)
+            return None
+        shapes = {g: head.out_data.shape}
+        for key in self.graph.order:
+            name = self.names[id(key)]
+            if id(key) not in self.inline and name != self.root:
+                shapes[name] = data_of(key).shape
+        text, used = formula, []
+        for name in sorted(shapes, key=len, reverse=True):
+            pattern = r"(?<![\w./()])" + re.escape(name) + r"(?![\w(])"
+            if re.search(pattern, text):
+                used.append(shapes[name])
+                text = re.sub(pattern, lambda _, s=shapes[name]: _shape(s), text)
+        if not used or all(len(shape) < 2 for shape in used) or re.search(r"[A-Za-z_]\w*(?!\()",
+                                                                         _strip(text)):
+            return None
+        return text
+
+
 
     def results(self) -> list[tuple[str, str]]:
         """(``dz/dm``, ``136 + 135 = 271``) for each leaf that requires grad."""

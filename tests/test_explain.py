@@ -157,7 +157,9 @@ def test_tensors_show_shapes_and_norms_and_vjp_formulas():
     assert any(line.startswith("h = relu(t3)  [shape (4, 3), norm ") for line in lines)
     assert any("dloss/dt3  = dloss/dh * [t3 > 0]" in line and "shape (4, 3), norm" in line
                for line in lines)
-    assert any("dloss/dh  = dloss/dt5 @ t4.T" in line for line in lines)
+    assert any("dloss/dh  = dloss/dt5 @ t4.T   [(4, 1) @ (3, 1).T]" in line for line in lines)
+    assert any("dloss/dt1  = x.T @ dloss/dt2   [(4, 2).T @ (4, 3)]" in line for line in lines)
+    assert not any("dloss/dt3  = dloss/dh * [t3 > 0]   [" in line for line in lines)
     assert any(line.startswith("t1 = 0.weight.T  [shape (2, 3)") for line in lines)
     assert any("dloss/dt8  = dloss/dloss / 4 copied to shape (4, 1)" in line for line in lines)
     for name in ("0.weight", "0.bias", "2.weight", "2.bias"):

@@ -138,7 +138,7 @@ def test_mlp_page_has_modules_shapes_and_norms():
     norm = np.linalg.norm(params["0.weight"].grad.numpy())
     assert nodes["0.weight"]["grad"] == f"grad (3, 2) ‖·‖ {norm:.4g}"
     assert nodes["0.weight"]["details"]["gradient"]["norm"] == f"{norm:.4g}"
-    assert "df/d(0.weight) = df/dt2.T @ t1  →  shape (3, 2), norm " \
+    assert "df/d(0.weight) = df/dt2.T @ t1 [(2, 3).T @ (2, 2)]  →  shape (3, 2), norm " \
         f"{norm:.4g}" in lines(data, "backward")
     by_id = {node["id"]: node for node in data["nodes"]}
     for box in data["size"]["modules"]:  # a module's box holds its nodes and no other
