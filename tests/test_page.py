@@ -254,3 +254,28 @@ def test_tensor_displays_in_notebooks_with_grad_and_grad_fn():
     assert shown.startswith("<pre") and "tensor([1., 2.], requires_grad=True)" in shown
     assert "grad: tensor([2., 4.])" in shown and "grad_fn: None" in shown
     assert html.escape("grad_fn: <SumBackward>") in z._repr_html_()
+
+
+def test_a_graph_of_many_kinds_of_op_and_a_cnn_make_pages_whose_checks_agree():
+    x = ag.tensor(np.linspace(-1, 1, 6).reshape(2, 3), requires_grad=True)
+    mask = np.array([[True, False, True], [False, True, False]])
+    parts = [x[0, 1:].sum(), ag.cat([x, x * 0.5], dim=1).logsumexp(dim=1).sum(),
+             ag.where(mask, x, 1 - x).softmax(dim=0).max(), ag.pad(x, (1, 1)).var(),
+             ag.stack([x, x.exp()], dim=0).amax(dim=0).mean(), (x.abs() ** x).std(),
+             x[:1].expand(4, 3).log_softmax(dim=1).min(), ag.outer(x[0], x[1]).sum()]
+    model = nn.Sequential(nn.Conv2d(1, 2, 3, padding=1, dtype=ag.float64), nn.ReLU(),
+                          nn.MaxPool2d(2), nn.Flatten(), nn.Linear(8, 3, dtype=ag.float64))
+    images = ag.tensor(np.random.default_rng(0).random((4, 1, 4, 4)))
+    cnn = nn.CrossEntropyLoss()(model(images), ag.tensor([0, 1, 2, 0]))
+    for root, params in ((sum(parts[1:], parts[0]), {"x": x}),
+                         (cnn, dict(model.named_parameters()))):
+        data = page_data(root, params)
+        assert data["steps"][-1]["kind"] == "done" and data["no_check"] == ""
+        assert len(data["checks"]) == len(params)
+        root.backward()
+        for c in data["checks"]:
+            name, _, index = c["what"].partition("[")
+            index = tuple(int(i) for i in index.rstrip("]").split(", "))
+            assert c["grad"] == pytest.approx(float(params[name].grad.numpy()[index]))
+            estimate = (c["f_plus"] - c["f_minus"]) / (2 * c["h"])
+            assert estimate == pytest.approx(c["grad"], rel=1e-5, abs=1e-8)
