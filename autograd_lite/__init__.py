@@ -88,6 +88,22 @@ from .function import (
 )
 from .functional import grad, hessian, jacobian, jvp, value_and_grad, vjp
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .joins import (
+    allclose,
+    cat,
+    dot,
+    einsum,
+    isclose,
+    matmul,
+    maximum,
+    minimum,
+    mm,
+    outer,
+    pad,
+    stack,
+    where,
+)
+from .page import show
 from .random import (
     Generator,
     bernoulli,
@@ -106,21 +122,6 @@ from .random import (
     randperm,
     seed,
     set_rng_state,
-)
-from .joins import (
-    allclose,
-    cat,
-    dot,
-    einsum,
-    isclose,
-    matmul,
-    maximum,
-    minimum,
-    mm,
-    outer,
-    pad,
-    stack,
-    where,
 )
 from .selection import chunk, gather, masked_fill, scatter, scatter_add, sort, split, topk
 from .tensor import Tensor, get_default_dtype, set_default_dtype
@@ -166,6 +167,7 @@ __all__ = [
     "true_divide", "negative", "norm", "prod", "cumsum", "all", "any", "numel", "mm", "einsum",
     "isclose", "allclose", "chunk", "split", "gather", "scatter", "scatter_add", "masked_fill",
     "sort", "topk",
+    "show",
 ]
 
 

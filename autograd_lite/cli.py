@@ -61,7 +61,8 @@ def register_grad(subparsers: Any) -> None:
     parser.add_argument("--explain", action="store_true",
                         help="also print the backward pass as a step-by-step chain-rule trace")
     parser.add_argument("--render", metavar="PATH",
-                        help="also draw the graph to PATH (.svg, .png, .pdf or .dot)")
+                        help="also draw the graph to PATH (.svg, .png, .pdf or .dot; .html: "
+                        "a page that steps through the backward pass)")
     parser.set_defaults(run=run_grad)
 
 

@@ -130,3 +130,26 @@ def tensor_repr(t: Any) -> str:
     elif t.requires_grad:
         suffixes.append("requires_grad=True")
     return _add_suffixes(prefix + format_data(t.array, len(prefix)), suffixes, len(prefix))
+
+
+def tensor_lines(t: Any) -> list[str]:
+    """The repr, then ``grad: ...`` and ``grad_fn: ...``: what a notebook shows of a tensor."""
+    grad = t._grad  # (not .grad: a non-leaf's warns)
+    grad_text = "None" if grad is None else tensor_repr(grad).replace("\n", "\n" + " " * 6)
+    grad_fn = "None" if t.grad_fn is None else f"<{t.grad_fn.name()}>"
+    return [tensor_repr(t), f"grad: {grad_text}", f"grad_fn: {grad_fn}"]
+
+
+def tensor_html(t: Any) -> str:
+    """`tensor_lines` as HTML: a monospace block, the gradient in red."""
+    import html
+
+    value, grad, grad_fn = (html.escape(line) for line in tensor_lines(t))
+    return (f'<pre style="margin: 0; line-height: 1.35">{value}\n'
+            f'<span style="color: #dc2626">{grad}</span>\n'
+            f'<span style="color: #6b7280">{grad_fn}</span></pre>')
+
+
+def tensor_markdown(t: Any) -> str:
+    """`tensor_lines` as a Markdown code block."""
+    return "```text\n" + "\n".join(tensor_lines(t)) + "\n```"

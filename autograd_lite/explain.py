@@ -17,6 +17,7 @@ chain rule shows at each of them.
 from __future__ import annotations
 
 import html
+import re
 from collections import deque
 from dataclasses import dataclass
 from typing import Any
@@ -37,10 +38,12 @@ from .formula import (
 from .function import Function, Released
 from .tensor import Tensor
 from .viz import (
+    ROOT_NAME,
     Flow,
     Graph,
     Key,
     backward_flow,
+    data_of,
     describe,
     is_generated,
     key_of,
@@ -123,6 +126,18 @@ def join_sum(terms: list[str]) -> str:
     return text
 
 
+def _shape(shape: tuple) -> str:
+    return "()" if not shape else "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1
+                                                                        else "") + ")"
+
+
+def _strip(text: str) -> str:
+    """`text` without what may follow a shape or be an op: attributes (.T), calls, numbers."""
+    return re.sub(r"\.T\b|\b(sum|mean|reshape|transpose|expand|broadcast_to|unsqueeze|squeeze|"
+                  r"over|the|batch|copied|to|shape|dim|keepdim|True|False)\b|[\w]+\(", " ",
+                  text)
+
+
 def times(a: str, b: str) -> str:
     """``17 * 3``, with a negative right factor in parentheses."""
     return f"{a} * ({b})" if b.startswith("-") else f"{a} * {b}"
@@ -179,6 +194,7 @@ class _Derivation:
         self.received: dict[int, list[str]] = {}  # the contributions shown so far, per input
         self.inline: dict[int, Sym] = {}
         self._choose_inline(given)
+        self._renumber(given)
         self._found: dict[int, dict[int, list[_Path]]] = {}
 
     # ----- which results are written inline
@@ -208,6 +224,28 @@ class _Derivation:
             if ((others_constant or is_affine(consumer))
                     and len(expr.text) <= self.MAX_INLINE):
                 self.inline[id(node)] = expr
+
+    def _renumber(self, given: set[int]) -> None:
+        """Number the made-up names ``t1``, ``t2``, ... again without the results written
+        inline (which show no name), so that the steps' names skip no number; then write the
+        inline formulas again with the new names."""
+        if not self.inline:
+            return
+        taken = {name for key_id, name in self.names.items()
+                 if key_id in given or not is_generated(name) or name == ROOT_NAME}
+        counter = 0
+        for key in self.graph.order:
+            name = self.names[id(key)]
+            if id(key) in given or not is_generated(name) or name == ROOT_NAME \
+                    or id(key) in self.inline:
+                continue
+            counter += 1
+            while f"t{counter}" in taken:
+                counter += 1
+            self.names[id(key)] = f"t{counter}"
+        for node in self.graph.ops():  # inputs first: an inline formula may hold another
+            if id(node) in self.inline:
+                self.inline[id(node)] = op_expr(node, self.operands(node))
 
     def operand(self, node: Function, index: int) -> Sym:
         """Argument `index` of `node` in a formula: its name, its inline formula, or the
@@ -353,9 +391,35 @@ class _Derivation:
             shown = "?" if passed is None else describe(passed)
             sign = self._receive(key, shown)
             formula = gradient_formula(head, operands, index, g, Sym(name))
-            terms.append(Term(key_name, f"d{self.root}/d{d(key_name)} {sign} {formula}",
-                              shown, passed))
+            shapes = self._in_shapes(formula, g.text, head)
+            local = f"d{self.root}/d{d(key_name)} {sign} {formula}"
+            terms.append(Term(key_name, local + (f"   [{shapes}]" if shapes else ""), shown,
+                              passed))
         return terms
+
+    def _in_shapes(self, formula: str, g: str, head: Function) -> str | None:
+        """A matrix product's `formula` with each tensor written as its shape:
+        ``(4, 3).T @ (4, 2)`` for ``dL/dW = dL/dy.T @ x``. None for other formulas, and where a
+        name in it is not known."""
+        if " @ " not in formula or "(" in g:  # (elementwise formulas keep their shapes)
+            return None
+        shapes = {g: head.out_data.shape}
+        for key in self.graph.order:
+            name = self.names[id(key)]
+            if id(key) not in self.inline and name != self.root:
+                shapes[name] = data_of(key).shape
+        text, used = formula, []
+        for name in sorted(shapes, key=len, reverse=True):
+            pattern = r"(?<![\w./()])" + re.escape(name) + r"(?![\w(])"
+            if re.search(pattern, text):
+                used.append(shapes[name])
+                text = re.sub(pattern, lambda _, s=shapes[name]: _shape(s), text)
+        if not used or all(len(shape) < 2 for shape in used) or re.search(r"[A-Za-z_]\w*(?!\()",
+                                                                         _strip(text)):
+            return None
+        return text
+
+
 
     def results(self) -> list[tuple[str, str]]:
         """(``dz/dm``, ``136 + 135 = 271``) for each leaf that requires grad."""
@@ -474,4 +538,12 @@ def explain(root: Tensor, params: Any = None, max_steps: int | None = 200) -> Ex
     if flow.seed.size != 1:
         start += (f" (ones, as for {name}.sum())" if np.all(flow.seed == 1)
                   else " (the gradient given to backward)")
-    return Explanation(title, start, steps, derivation.results(), gradients, max_steps)
+    results = derivation.results()
+    aliases = [other for other, tensor in params
+               if key_of(tensor) is graph.root_key and other != name]
+    if aliases and not isinstance(graph.root_key, Function):  # f = x: the root is a leaf
+        start += "".join(f"\n{name} is {other} itself: d{name}/d{d(other)} = "
+                         f"{describe(flow.seed)}" for other in aliases)
+        results = [(f"d{name}/d{d(other)}", describe(flow.seed)) for other in aliases]
+        gradients = {other: flow.seed for other in aliases}
+    return Explanation(title, start, steps, results, gradients, max_steps)

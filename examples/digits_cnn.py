@@ -33,6 +33,7 @@ from __future__ import annotations
 import argparse
 import time
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
@@ -145,26 +146,37 @@ def accuracy(model: nn.Module, X: np.ndarray, y: np.ndarray, batch: int = 1000) 
 
 # ----- pictures --------------------------------------------------------------------------------
 
-def _show(ax: plt.Axes, image: np.ndarray, cmap: str = "gray_r", symmetric: bool = False
-          ) -> None:
-    limit = np.abs(image).max() or 1.0
-    ax.imshow(image, cmap=cmap, vmin=-limit if symmetric else 0, vmax=limit)
+def _show(ax: plt.Axes, image: np.ndarray, cmap: str = "gray_r", symmetric: bool = False,
+          limit: float | None = None) -> Any:
+    """`image` without ticks, from 0 (or -limit) to `limit` (default: its own largest |value|)."""
+    limit = limit or float(np.abs(image).max()) or 1.0
+    shown = ax.imshow(image, cmap=cmap, vmin=-limit if symmetric else 0, vmax=limit)
     ax.set_xticks([])
     ax.set_yticks([])
+    return shown
+
+
+def _key(fig: plt.Figure, shown: Any, box: tuple, label: str) -> None:
+    """A colour key for `shown` in the figure's rectangle `box`."""
+    key = fig.colorbar(shown, cax=fig.add_axes(box))
+    key.set_label(label, fontsize=7)
+    key.ax.tick_params(labelsize=6)
 
 
 def plot_filters(models: dict[str, nn.Sequential], out: Path) -> Path:
     """The first convolution's 16 filters of each CNN, one row per pooling (red positive)."""
-    fig, axes = plt.subplots(len(models), 16, figsize=(9, 0.62 * len(models) + 0.35))
+    fig, axes = plt.subplots(len(models), 16, figsize=(10, 0.62 * len(models) + 0.35))
     axes = np.atleast_2d(axes)
-    for row, (pool, model) in zip(axes, models.items()):
-        weight = model[0].weight.detach().numpy()[:, 0]
+    weights = {pool: model[0].weight.detach().numpy()[:, 0] for pool, model in models.items()}
+    limit = max(float(np.abs(w).max()) for w in weights.values())  # one scale: the key holds
+    for row, (pool, weight) in zip(axes, weights.items()):
         for ax, w in zip(row, weight):
-            _show(ax, w, "RdBu_r", symmetric=True)
+            shown = _show(ax, w, "RdBu_r", symmetric=True, limit=limit)
         row[0].set_ylabel(pool, rotation=0, ha="right", va="center", fontsize=8)
     fig.suptitle("learned 3x3 filters of the first convolution (red positive, blue negative; "
                  "the same initial weights in every row)", fontsize=8)
-    fig.subplots_adjust(left=0.07, right=0.995, bottom=0.02, top=0.86, wspace=0.1, hspace=0.1)
+    fig.subplots_adjust(left=0.07, right=0.92, bottom=0.02, top=0.86, wspace=0.1, hspace=0.1)
+    _key(fig, shown, (0.94, 0.06, 0.015, 0.78), "weight")
     return save_png(fig, out / f"{NAME}_filters.png")
 
 
@@ -180,20 +192,23 @@ def plot_feature_maps(model: nn.Sequential, image: np.ndarray, label: int, out: 
     model.eval()
     with ag.no_grad():
         maps = [model[:end + 1](ag.tensor(image[None])).numpy()[0, :16] for _, end in stages]
-    columns = 2 + 9 * len(stages)  # the digit (2 columns wide), then 8 maps + a gap per stage
-    fig = plt.figure(figsize=(9, 9 / columns * 2 + 0.35))
-    grid = fig.add_gridspec(2, columns, wspace=0.06, hspace=0.06, left=0.005, right=0.995,
-                            bottom=0.02, top=1 - 0.3 / (9 / columns * 2 + 0.35))
-    ax = fig.add_subplot(grid[:, :2])
+    # one row of 16 maps per stage, one scale per stage (its colour key on the right), the
+    # digit on the left: 10 x 3.4 inches, 800 x 272 pixels
+    fig = plt.figure(figsize=(10, 3.4))
+    grid = fig.add_gridspec(len(stages), 19, wspace=0.08, hspace=0.45, left=0.01, right=0.93,
+                            bottom=0.03, top=0.9, width_ratios=[2.2, 0.4] + [1] * 16 + [0.3])
+    ax = fig.add_subplot(grid[:, 0])
     _show(ax, image[0])
     ax.set_title(f"digit {label}", fontsize=8)
     for s, ((title, _), stack) in enumerate(zip(stages, maps)):
-        first = 3 + s * 9
+        limit = float(stack.max()) or 1.0
         for k, feature in enumerate(stack):
-            ax = fig.add_subplot(grid[k // 8, first + k % 8])
-            _show(ax, feature, "magma")
+            ax = fig.add_subplot(grid[s, 2 + k])
+            shown = _show(ax, feature, "magma", limit=limit)
             if k == 0:
                 ax.set_title(title, fontsize=8, loc="left")
+        _key(fig, shown, (0.945, 0.9 - (s + 1) * 0.87 / len(stages) + 0.05, 0.01,
+                          0.87 / len(stages) - 0.1), "activation")
     return save_png(fig, out / f"{NAME}_feature_maps.png")
 
 

@@ -71,14 +71,17 @@ def plot_hidden_weights(weight: np.ndarray, out: Path) -> Path:
     """Each row of the first layer's weight (hidden unit x 64 pixels) as an 8x8 image."""
     columns = 8
     rows = -(-len(weight) // columns)
-    fig, axes = plt.subplots(rows, columns, figsize=(columns * 0.8, rows * 0.8))
+    fig, axes = plt.subplots(rows, columns, figsize=(columns * 0.8 + 0.9, rows * 0.8))
     for ax in axes.flat:
         ax.axis("off")
+    limit = float(np.abs(weight).max())  # one scale for all, so that the colour key holds
     for ax, w in zip(axes.flat, weight):
-        limit = np.abs(w).max()
-        ax.imshow(w.reshape(8, 8), cmap="RdBu_r", vmin=-limit, vmax=limit)
-    fig.suptitle("weights into each hidden unit", fontsize=9)
-    fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=0.93, wspace=0.08, hspace=0.08)
+        shown = ax.imshow(w.reshape(8, 8), cmap="RdBu_r", vmin=-limit, vmax=limit)
+    fig.suptitle("weights into each hidden unit (red positive, blue negative)", fontsize=9)
+    fig.subplots_adjust(left=0.01, right=0.86, bottom=0.01, top=0.93, wspace=0.08, hspace=0.08)
+    key = fig.colorbar(shown, cax=fig.add_axes((0.89, 0.1, 0.025, 0.78)))
+    key.set_label("weight", fontsize=8)
+    key.ax.tick_params(labelsize=7)
     return save_png(fig, out / "hidden_weights.png")
 
 

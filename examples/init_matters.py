@@ -18,7 +18,8 @@ biases zero in all of them:
 
 Prints the spread of the pre-activations and the share of saturated units at the start, the
 loss and accuracy after training, and the largest difference between any two hidden units'
-weights (0.0 for the symmetric starts). Pictures: the loss and test accuracy per epoch.
+weights (0.0 for the symmetric starts, or float32 rounding). Pictures: the loss and test
+accuracy per epoch.
 
 Run:  python examples/init_matters.py [--quick] [--out DIR]
 """
@@ -42,6 +43,7 @@ NAME = "init_matters"
 SEED = 0
 SIZES = [64, 64, 64, 10]
 INITS = ["zeros", "constant 0.01", "normal N(0, 1)", "normal N(0, 1/fan_in)"]
+SYMMETRIC = INITS[:2]  # every hidden unit starts like every other
 
 
 def make_model(init: str) -> nn.MLP:
@@ -152,9 +154,11 @@ def main(argv: list[str] | None = None) -> dict:
           number(r["moved"]), number(r["pairwise"][0]), number(r["pairwise"][1])]
          for init, r in results.items()],
     )
+    symmetric = max(max(r["pairwise"]) for init, r in results.items() if init in SYMMETRIC)
     print("\nZeros and the constant start every hidden unit alike; alike units get alike "
           "gradients,\nso after training every unit's weights are still the same "
-          "(max |w_i - w_j| = 0.0).")
+          f"(max |w_i - w_j| = {number(symmetric)}"
+          + (", float32 rounding)." if symmetric else ")."))
 
     picture = plot(results, out)
     print(f"\nwrote {out}/")

@@ -1,4 +1,5 @@
-"""Three ways to train the same network (article 000): monkey, evolution, gradient descent.
+"""Three ways to train the same network (article 000), run four ways: monkey (and random
+search, the monkey that works), evolution, gradient descent.
 
 Article 000 trains a network three ways, in the order people thought of them:
 
@@ -16,7 +17,7 @@ data (200 points of the two moons, full batch, cross-entropy) and the same budge
 evaluations, counted in the closure each optimiser calls. A gradient step costs one
 evaluation (its backward pass costs about as much again as the forward, not counted).
 
-Picture: the loss against the number of evaluations for the three.
+Picture: the loss against the number of evaluations for the four runs.
 
 Run:  python examples/training_methods.py [--quick] [--out DIR]
 """

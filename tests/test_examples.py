@@ -292,3 +292,13 @@ def test_an_unwritable_out_is_an_argparse_error_in_every_example(tmp_path, capsy
     with pytest.raises(SystemExit, match=ARGPARSE_ERROR) as stop:
         load("chain_rule").main(["--out", str(tmp_path / "a_file")])
     assert stop.value.code == 2 and "is a file, not a folder" in capsys.readouterr().err
+
+
+def test_every_examples_help_is_its_whole_first_paragraph(capsys):
+    for path in sorted(EXAMPLES.glob("[a-z]*.py")):
+        module = load(path.stem)
+        with pytest.raises(SystemExit):
+            module.main(["--help"])
+        out = " ".join(capsys.readouterr().out.split())
+        first = " ".join(module.__doc__.split("\n\n")[0].split())
+        assert first in out and first.endswith((".", "?")), path.name

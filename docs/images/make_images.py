@@ -3,7 +3,10 @@
 - km_graph.svg: the chain-rule example x = 3k + 8m, y = 5m + 2, z = xy at k = 1, m = 3,
   after backward;
 - km_explain.txt: `ag.explain` of the same graph;
-- mlp_backward.svg: a 2-3-1 MLP from raw tensors with the gradient flow drawn back.
+- mlp_backward.svg: a 2-3-1 MLP from raw tensors with the gradient flow drawn back, top to
+  bottom so that it reads at page width;
+- page_km.png, page_mlp.png: screenshots of the interactive pages, made by
+  ``AGL_UPDATE_SCREENSHOTS=1 python -m pytest tests/test_page_browser.py``.
 """
 
 from pathlib import Path
@@ -50,7 +53,9 @@ def main() -> None:
     (HERE / "km_explain.txt").write_text(str(ag.explain(z, params=names)) + "\n")
     loss, names = mlp()
     loss.backward()
-    ag.save_graph(loss, HERE / "mlp_backward.svg", params=names, show_backward=True)
+    # top to bottom: the layers stack down the page, which keeps it readable at page width
+    ag.save_graph(loss, HERE / "mlp_backward.svg", params=names, show_backward=True,
+                  rankdir="TB")
 
 
 if __name__ == "__main__":
