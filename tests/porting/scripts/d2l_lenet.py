@@ -31,11 +31,11 @@ net.apply(init_weights)
 rng = np.random.default_rng(0)
 labels = rng.integers(0, 2, 256)
 images = rng.normal(0, 0.3, (256, 1, 28, 28)).astype(np.float32)
-images[labels == 1, :, 8:20, 8:20] += 1.0
+images[labels == 1, :, 8:20, 8:20] += 2.0
 X_all, y_all = torch.tensor(images), torch.tensor(labels)
-optimizer = torch.optim.SGD(net.parameters(), lr=0.9)
+optimizer = torch.optim.Adam(net.parameters(), lr=0.01)
 loss = nn.CrossEntropyLoss()
-for epoch in range(6):
+for epoch in range(10):
     net.train()
     for i in range(0, 256, 32):
         optimizer.zero_grad()

@@ -17,7 +17,6 @@ def run(make_optimizer, steps=300, schedule=None):
         optimizer.zero_grad()
         loss = rosenbrock(xy)
         loss.backward()
-        torch.nn.utils.clip_grad_norm_([xy], 10.0)
         optimizer.step()
         if scheduler:
             scheduler.step()
