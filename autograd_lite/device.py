@@ -118,12 +118,12 @@ def _unavailable(dev: device) -> DeviceUnavailableError:
     if dev.type == "cuda":
         return DeviceUnavailableError(
             f"Torch not compiled with CUDA enabled: CUDA is not available for device "
-            f"'{dev}'; this autograd_lite computes on the CPU with NumPy. A GPU needs the GPU "
-            "extra (CuPy: pip install 'autograd-lite[gpu]'); without it use device='cpu', or "
-            "choose with `'cuda' if ag.cuda.is_available() else 'cpu'`.")
+            f"'{dev}'; this autograd_lite computes on the CPU with NumPy (a GPU extra through CuPy "
+            "is planned, not yet built). Use device='cpu', or choose with "
+            "`'cuda' if ag.cuda.is_available() else 'cpu'`.")
     return DeviceUnavailableError(
-        f"device '{dev}' is not supported: autograd_lite computes on 'cpu' (and on 'cuda' with "
-        "the GPU extra); use device='cpu'.")
+        f"device '{dev}' is not supported: autograd_lite computes on 'cpu' (a 'cuda' GPU extra "
+        "is planned); use device='cpu'.")
 
 
 def as_device(value: Any) -> device:

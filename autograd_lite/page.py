@@ -43,6 +43,7 @@ from .formula import format_array, format_number
 from .function import Function, Released
 from .tensor import Tensor
 from .viz import (
+    PAGE_WRITERS,
     Flow,
     Graph,
     Key,
@@ -584,6 +585,9 @@ def page_html(root: Tensor, params: Any = None) -> str:
     template = TEMPLATE.read_text(encoding="utf-8")
     return (template.replace("{{TITLE}}", html.escape(data["title"]))
             .replace("{{SVG}}", svg).replace("{{DATA}}", payload))
+
+
+PAGE_WRITERS["html"] = page_html
 
 
 def save_page(root: Tensor, path: str | os.PathLike, params: Any = None) -> Path:

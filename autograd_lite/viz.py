@@ -487,6 +487,10 @@ def draw_graph(root: Tensor, params: Any = None, show_values: bool = True,
 FORMATS = ("dot", "svg", "png", "pdf", "html")
 
 
+# The writer of the interactive page: `autograd_lite.page` puts `page_html` here when imported.
+PAGE_WRITERS: dict[str, Any] = {}
+
+
 def save_graph(root: Tensor, path: str | os.PathLike, **draw_kwargs: Any) -> Path:
     """Draw the graph of `root` (see `draw_graph` for the options) into `path`.
 
@@ -504,12 +508,11 @@ def save_graph(root: Tensor, path: str | os.PathLike, **draw_kwargs: Any) -> Pat
     """
     path, fmt = _graph_path(path, "save_graph: ")
     if fmt == "html":
-        from .page import page_html  # (page imports viz)
-
         unknown = set(draw_kwargs) - {"params"}
         if unknown:
             raise TypeError(f"save_graph: {', '.join(sorted(unknown))} do not apply to an .html "
                             "page; it takes params only")
+        page_html = PAGE_WRITERS["html"]  # autograd_lite.page registers itself (it imports viz)
         write_atomic(path, page_html(root, draw_kwargs.get("params")).encode("utf-8"))
         return path
     source = draw_graph(root, **draw_kwargs).source

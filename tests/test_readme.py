@@ -13,7 +13,7 @@ def python_blocks() -> list[str]:
 
 
 def test_every_python_block_of_the_readme_runs(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)           # the tour writes km.svg and checkpoint.npz
+    monkeypatch.chdir(tmp_path)           # the tour writes km.svg and checkpoint.safetensors
     namespace: dict = {}
     blocks = python_blocks()
     assert len(blocks) >= 6
@@ -33,4 +33,4 @@ def test_every_python_block_of_the_readme_runs(tmp_path, monkeypatch):
         [[0.0, 15.0], [15.0, 80.0]])
     assert ag.jacobian(namespace["g"])(namespace["w"]).shape == (2, 2)
     assert (tmp_path / "km.svg").stat().st_size > 1000
-    assert (tmp_path / "checkpoint.npz").stat().st_size > 1000
+    assert (tmp_path / "checkpoint.safetensors").stat().st_size > 1000
