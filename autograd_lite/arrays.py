@@ -1,8 +1,12 @@
 """What counts as an array: the one place that knows.
 
-The engine computes on NumPy arrays; a Tensor's `data` is one. Every test of "is this an
-array?" in the package asks here, so another array type (a GPU backend's) is added in one place.
-The hot paths compare `type(x) is ndarray`, the fastest test there is.
+A Tensor's `array` is a NumPy ndarray on the CPU, or the array of the library that holds a
+device's arrays (CuPy's on a GPU). Ops compute with NumPy's functions and operators: an array
+that implements NumPy's dispatch protocols (`__array_ufunc__`, `__array_function__`, as CuPy's
+does) receives those calls and computes where it lives, so one formula serves every device.
+What the protocols do not carry (making an array from numbers, copying to the host, strided
+views) asks here, and this module asks the array's backend (`device.py` registers them).
+The hot paths compare `type(x) is ndarray`, the fastest test there is, and come here otherwise.
 """
 
 from __future__ import annotations
@@ -11,15 +15,80 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["ndarray", "ARRAY_TYPES", "is_array"]
+__all__ = ["ndarray", "ARRAY_TYPES", "is_array", "is_host", "to_host", "copy", "like",
+           "as_strided", "register_array_type", "unregister_array_type"]
 
 ndarray = np.ndarray
-"""The array type ops compute on and return."""
+"""The CPU's array type (NumPy's)."""
 
 ARRAY_TYPES: tuple[type, ...] = (np.ndarray,)
-"""Every type accepted as an array."""
+"""Every type accepted as an array: NumPy's, and each registered backend's."""
+
+_BACKEND_OF: dict[type, Any] = {}
+"""A registered array type -> its backend (`device.Backend`): how to reach the host."""
+
+
+def register_array_type(array_type: type, backend: Any) -> None:
+    """Accept `array_type` as an array, held by `backend` (`device.register_backend` calls
+    this)."""
+    global ARRAY_TYPES
+    _BACKEND_OF[array_type] = backend
+    ARRAY_TYPES = (np.ndarray, *_BACKEND_OF)
+
+
+def unregister_array_type(array_type: type) -> None:
+    """Stop accepting `array_type` (its backend was removed)."""
+    global ARRAY_TYPES
+    _BACKEND_OF.pop(array_type, None)
+    ARRAY_TYPES = (np.ndarray, *_BACKEND_OF)
 
 
 def is_array(value: Any) -> bool:
     """Whether `value` is an array (not a Tensor, not a number, not a list)."""
-    return isinstance(value, ARRAY_TYPES)
+    return type(value) is ndarray or isinstance(value, ARRAY_TYPES)
+
+
+def is_host(array: Any) -> bool:
+    """Whether `array` lives in this process's memory (a NumPy array or scalar)."""
+    return isinstance(array, (np.ndarray, np.generic))
+
+
+def backend_of(array: Any) -> Any:
+    """The backend holding a device array (None for NumPy's)."""
+    if isinstance(array, (np.ndarray, np.generic)):
+        return None
+    for array_type, backend in _BACKEND_OF.items():
+        if isinstance(array, array_type):
+            return backend
+    return None
+
+
+def to_host(array: Any) -> np.ndarray:
+    """`array` as a NumPy array: itself on the CPU, a copy from a device."""
+    if type(array) is ndarray:
+        return array
+    backend = backend_of(array)
+    return np.asarray(array) if backend is None else backend.to_host(array)
+
+
+def copy(array: Any, dtype: Any = None) -> Any:
+    """A copy of `array` of its own, in `dtype` (default: its own), where it lives."""
+    return array.astype(array.dtype if dtype is None else dtype, copy=True)
+
+
+def like(value: Any, reference: Any, dtype: Any = None) -> Any:
+    """`value` (an array, a NumPy scalar or numbers) as an array where `reference` lives."""
+    if type(reference) is ndarray or backend_of(reference) is None:
+        return np.asarray(value, dtype)
+    if is_array(value) and not is_host(value):
+        return value if dtype is None else value.astype(dtype, copy=False)
+    backend = backend_of(reference)
+    return backend.to_device(np.asarray(value, dtype), backend.index_of(reference))
+
+
+def as_strided(array: Any, shape: tuple, strides: tuple) -> Any:
+    """A strided view of `array` (NumPy's `as_strided`, which no dispatch protocol carries:
+    each backend brings its own)."""
+    if type(array) is ndarray:
+        return np.lib.stride_tricks.as_strided(array, shape, strides, writeable=False)
+    return backend_of(array).as_strided(array, shape, strides)

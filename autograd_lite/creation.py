@@ -12,14 +12,18 @@ from typing import Any
 import numpy as np
 
 from .arrays import is_array
-from .device import check_device
+from .device import CPU, as_device, check_device, device_of, move
 from .tensor import Tensor, _shape_args, as_array, get_default_dtype
 
 __all__ = ["tensor", "from_numpy", "as_tensor", "zeros", "ones", "full", "empty", "zeros_like",
            "ones_like", "full_like", "empty_like", "arange", "linspace", "eye"]
 
 
-def _finish(data: np.ndarray, requires_grad: bool) -> Tensor:
+def _finish(data: np.ndarray, requires_grad: bool, device: Any = None) -> Tensor:
+    """A new tensor of `data` (made on the host) on `device` (None: the default device)."""
+    target = as_device(device)
+    if target is not CPU:
+        data = move(data, target)
     t = Tensor._make(data, False, None)
     if requires_grad:
         t.requires_grad_(True)
@@ -65,7 +69,7 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool
     <class 'numpy.int64'>
     """
     check_device(device)
-    return _finish(as_array(data, dtype, copy=True), requires_grad)
+    return _finish(as_array(data, dtype, copy=True), requires_grad, device)
 
 
 def from_numpy(array: np.ndarray) -> Tensor:
@@ -88,7 +92,7 @@ def zeros(*sizes: Any, size: Any = None, dtype: Any = None, device: Any = None,
     """A tensor of zeros of shape `sizes` (or `size=`)."""
     check_device(device)
     shape = _size(sizes, "zeros", keyword=size)
-    return _finish(np.zeros(shape, _float_dtype(dtype)), requires_grad)
+    return _finish(np.zeros(shape, _float_dtype(dtype)), requires_grad, device)
 
 
 def ones(*sizes: Any, size: Any = None, dtype: Any = None, device: Any = None,
@@ -96,7 +100,7 @@ def ones(*sizes: Any, size: Any = None, dtype: Any = None, device: Any = None,
     """A tensor of ones of shape `sizes` (or `size=`)."""
     check_device(device)
     shape = _size(sizes, "ones", keyword=size)
-    return _finish(np.ones(shape, _float_dtype(dtype)), requires_grad)
+    return _finish(np.ones(shape, _float_dtype(dtype)), requires_grad, device)
 
 
 def empty(*sizes: Any, size: Any = None, dtype: Any = None, device: Any = None,
@@ -104,7 +108,7 @@ def empty(*sizes: Any, size: Any = None, dtype: Any = None, device: Any = None,
     """An uninitialised tensor of shape `sizes` (or `size=`): fill it before reading it."""
     check_device(device)
     shape = _size(sizes, "empty", keyword=size)
-    return _finish(np.empty(shape, _float_dtype(dtype)), requires_grad)
+    return _finish(np.empty(shape, _float_dtype(dtype)), requires_grad, device)
 
 
 def full(size: Any, fill_value: Any, dtype: Any = None, device: Any = None,
@@ -116,35 +120,39 @@ def full(size: Any, fill_value: Any, dtype: Any = None, device: Any = None,
     if dtype is None:
         dtype = (np.bool_ if isinstance(fill_value, bool) else
                  np.int64 if isinstance(fill_value, (int, np.integer)) else get_default_dtype())
-    return _finish(np.full(shape, fill_value, dtype=dtype), requires_grad)
+    return _finish(np.full(shape, fill_value, dtype=dtype), requires_grad, device)
 
 
 def zeros_like(input: Tensor, dtype: Any = None, device: Any = None,  # noqa: A002
                requires_grad: bool = False) -> Tensor:
     """Zeros of `input`'s shape and dtype."""
     check_device(device)
-    return _finish(np.zeros(input.shape, dtype or input.array.dtype), requires_grad)
+    return _finish(np.zeros(input.shape, dtype or input.array.dtype), requires_grad,
+                   device_of(input.array) if device is None else device)
 
 
 def ones_like(input: Tensor, dtype: Any = None, device: Any = None,  # noqa: A002
               requires_grad: bool = False) -> Tensor:
     """Ones of `input`'s shape and dtype."""
     check_device(device)
-    return _finish(np.ones(input.shape, dtype or input.array.dtype), requires_grad)
+    return _finish(np.ones(input.shape, dtype or input.array.dtype), requires_grad,
+                   device_of(input.array) if device is None else device)
 
 
 def empty_like(input: Tensor, dtype: Any = None, device: Any = None,  # noqa: A002
                requires_grad: bool = False) -> Tensor:
     """An uninitialised tensor of `input`'s shape and dtype."""
     check_device(device)
-    return _finish(np.empty(input.shape, dtype or input.array.dtype), requires_grad)
+    return _finish(np.empty(input.shape, dtype or input.array.dtype), requires_grad,
+                   device_of(input.array) if device is None else device)
 
 
 def full_like(input: Tensor, fill_value: Any, dtype: Any = None,  # noqa: A002
               device: Any = None, requires_grad: bool = False) -> Tensor:
     """`fill_value` in `input`'s shape and dtype."""
     check_device(device)
-    return _finish(np.full(input.shape, fill_value, dtype or input.array.dtype), requires_grad)
+    return _finish(np.full(input.shape, fill_value, dtype or input.array.dtype), requires_grad,
+                   device_of(input.array) if device is None else device)
 
 
 def arange(start: Any = 0, end: Any = None, step: Any = 1, dtype: Any = None,
@@ -163,7 +171,7 @@ def arange(start: Any = 0, end: Any = None, step: Any = 1, dtype: Any = None,
     if dtype is None:
         all_ints = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
         dtype = np.int64 if all_ints else get_default_dtype()
-    return _finish(np.arange(start, end, step).astype(dtype), requires_grad)
+    return _finish(np.arange(start, end, step).astype(dtype), requires_grad, device)
 
 
 def linspace(start: float, end: float, steps: int, dtype: Any = None, device: Any = None,
@@ -172,7 +180,8 @@ def linspace(start: float, end: float, steps: int, dtype: Any = None, device: An
     check_device(device)
     if steps < 0:
         raise RuntimeError(f"linspace: number of steps must be non-negative, got {steps}")
-    return _finish(np.linspace(start, end, steps, dtype=_float_dtype(dtype)), requires_grad)
+    return _finish(np.linspace(start, end, steps, dtype=_float_dtype(dtype)), requires_grad,
+                   device)
 
 
 def eye(n: int, m: int | None = None, dtype: Any = None, device: Any = None,
@@ -182,4 +191,4 @@ def eye(n: int, m: int | None = None, dtype: Any = None, device: Any = None,
     for name, value in (("n", n), ("m", m)):
         if value is not None and value < 0:
             raise RuntimeError(f"eye: {name} must be greater or equal to 0, got {value}")
-    return _finish(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad)
+    return _finish(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad, device)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .device import _BACKENDS, as_device
+from .device import _BACKENDS, as_device, load_cuda
 
 __all__ = ["is_available", "device_count", "manual_seed", "manual_seed_all", "seed", "seed_all",
            "empty_cache", "synchronize", "current_device", "get_device_name", "set_device",
@@ -18,13 +18,13 @@ __all__ = ["is_available", "device_count", "manual_seed", "manual_seed_all", "se
 
 
 def is_available() -> bool:
-    """Whether a CUDA GPU can hold tensors here (False without the GPU backend)."""
-    return "cuda" in _BACKENDS
+    """Whether a CUDA GPU can hold tensors here: CuPy is installed and finds one."""
+    return load_cuda()
 
 
 def device_count() -> int:
     """The number of CUDA GPUs that can hold tensors here (0 without the GPU backend)."""
-    return 0
+    return _BACKENDS["cuda"].device_count() if load_cuda() else 0
 
 
 def is_initialized() -> bool:

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from .arrays import to_host
 from .promotion import get_default_dtype
 
 PRECISION, THRESHOLD, EDGEITEMS, LINEWIDTH = 4, 1000, 3, 80
@@ -125,11 +126,14 @@ def tensor_repr(t: Any) -> str:
             suffixes.append(f"dtype={dtype.name}")
     elif dtype.type is not get_default_dtype() and dtype.type not in (np.int64, np.bool_):
         suffixes.append(f"dtype={dtype.name}")
+    if type(t.array) is not np.ndarray:  # on a GPU: printed from a copy on the host
+        suffixes.insert(0, f"device='{t.device}'")
     if t.grad_fn is not None:
         suffixes.append(f"grad_fn=<{t.grad_fn.name()}>")
     elif t.requires_grad:
         suffixes.append("requires_grad=True")
-    return _add_suffixes(prefix + format_data(t.array, len(prefix)), suffixes, len(prefix))
+    return _add_suffixes(prefix + format_data(to_host(t.array), len(prefix)), suffixes,
+                         len(prefix))
 
 
 def tensor_lines(t: Any) -> list[str]:

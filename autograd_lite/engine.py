@@ -16,7 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from .arrays import ndarray
+from . import arrays
+from .arrays import is_array, ndarray
+from .device import device_of
 from .function import FREED, Function, OutputOf, Released, _clock, _mode, freed_error
 
 Tensor: Any = None  # registered by tensor.py, which imports this module (Function <-> Tensor)
@@ -272,8 +274,13 @@ def _as_gradient(grad: Any, create_graph: bool) -> Any:
     """A gradient a backward returned, as the pass needs it: a Tensor when recording, else an
     ndarray (user Functions may return Tensors, NumPy scalars or numbers)."""
     if create_graph:
-        return grad if isinstance(grad, Tensor) else Tensor._make(np.asarray(grad), False, None)
-    return grad.array if isinstance(grad, Tensor) else np.asarray(grad)
+        return grad if isinstance(grad, Tensor) else Tensor._make(_numbers(grad), False, None)
+    return grad.array if isinstance(grad, Tensor) else _numbers(grad)
+
+
+def _numbers(grad: Any) -> Any:
+    """A gradient given as an array (kept where it lives), NumPy scalar or numbers."""
+    return grad if is_array(grad) else np.asarray(grad)
 
 
 def _check_finite(node: Function, outputs: list) -> None:
@@ -347,7 +354,7 @@ def accumulate(leaf: Tensor, grad: Any, create_graph: bool, owned: set | None = 
                 and id(grad) not in owned):
             owned.add(id(grad))
         else:  # shared, a broadcast view, or another dtype: take a copy of our own
-            grad = np.array(grad, dtype=leaf.array.dtype)
+            grad = arrays.copy(grad, leaf.array.dtype)
         leaf._grad = Tensor._make(grad, False, None)
     else:
         existing = leaf._grad
@@ -381,13 +388,17 @@ def _root_grad(tensor: Tensor, gradient: Any, what: str, create_graph: bool) -> 
                 f"{what}: grad can be implicitly created only for scalar outputs, but this "
                 f"tensor has shape {tuple(tensor.shape)}. Reduce it first (e.g. .sum()) or "
                 "pass gradient=, a tensor of the same shape.")
-        grad = np.ones(tensor.shape, dtype=tensor.array.dtype)
+        grad = np.ones_like(tensor.array)
         return Tensor._make(grad, False, None) if create_graph else grad
     if isinstance(gradient, Tensor):
         data = gradient.array
+        if device_of(data) != device_of(tensor.array):
+            raise RuntimeError(f"{what}: invalid gradient - expected device "
+                               f"{device_of(tensor.array)} but got {device_of(data)}: move it "
+                               "with .to(output.device)")
     else:
         try:
-            data = np.asarray(gradient, dtype=tensor.array.dtype)
+            data = arrays.like(gradient, tensor.array, tensor.array.dtype)
         except (TypeError, ValueError):
             raise TypeError(f"{what}: gradient must be a Tensor (or numbers of the output's "
                             f"shape {tuple(tensor.shape)}), got {type(gradient).__name__} "
@@ -398,7 +409,7 @@ def _root_grad(tensor: Tensor, gradient: Any, what: str, create_graph: bool) -> 
             f"output has shape {tuple(tensor.shape)}; they must be equal")
     if create_graph:
         return gradient if isinstance(gradient, Tensor) else Tensor._make(data, False, None)
-    return np.array(data, dtype=tensor.array.dtype)  # a copy: the pass may keep it as a .grad
+    return arrays.copy(data, tensor.array.dtype)  # a copy: the pass may keep it as a .grad
 
 
 # --- PyTorch's functional entries: autograd.grad and autograd.backward -------------------
@@ -499,7 +510,7 @@ def grad(
 def _accumulate(tensor: Tensor, grad: Any, create_graph: bool) -> None:
     """Add `grad` into `tensor.grad` (hooks have already run), in the tensor's dtype."""
     if create_graph:
-        grad = grad if isinstance(grad, Tensor) else Tensor._make(np.asarray(grad), False, None)
+        grad = grad if isinstance(grad, Tensor) else Tensor._make(_numbers(grad), False, None)
         if grad.array.dtype != tensor.array.dtype:
             grad = grad.to(tensor.dtype)
         tensor._grad = grad if tensor._grad is None else tensor._grad + grad
@@ -507,7 +518,7 @@ def _accumulate(tensor: Tensor, grad: Any, create_graph: bool) -> None:
     data = grad.array if isinstance(grad, Tensor) else grad
     existing = tensor._grad
     if existing is None:
-        tensor._grad = Tensor._make(np.array(data, dtype=tensor.array.dtype), False, None)
+        tensor._grad = Tensor._make(arrays.copy(data, tensor.array.dtype), False, None)
     elif existing.requires_grad:  # left over from a create_graph pass: do not write into it
         tensor._grad = Tensor._make(existing.array + data, False, None)
     else:

@@ -29,7 +29,8 @@ from typing import Any
 
 import numpy as np
 
-from .arrays import ndarray
+from . import device as _device
+from .arrays import is_array, is_host, ndarray
 from .formula import (
     Sym,
     argument_names,
@@ -517,41 +518,49 @@ class Function:
         Tensor = _tensor_type
         ctx = cls()
         ctx.saved_tensors = ()
-        # Per argument: the array forward sees, and the parent backward sends a gradient to
-        # (its grad_fn, the leaf itself, or None). Unrolled for one and two arguments, the
-        # common cases, because this runs once per op.
-        if len(args) == 2:
-            a, b = args
-            if isinstance(a, Tensor):
-                array_a, parent_a = a.array, ((a.grad_fn or a) if a._requires_grad else None)
+        try:
+            # Per argument: the array forward sees, and the parent backward sends a gradient to
+            # (its grad_fn, the leaf itself, or None). Unrolled for one and two arguments, the
+            # common cases, because this runs once per op.
+            if len(args) == 2:
+                a, b = args
+                if isinstance(a, Tensor):
+                    array_a, parent_a = a.array, ((a.grad_fn or a) if a._requires_grad else None)
+                else:
+                    array_a, parent_a = a, None
+                if isinstance(b, Tensor):
+                    array_b, parent_b = b.array, ((b.grad_fn or b) if b._requires_grad else None)
+                else:
+                    array_b, parent_b = b, None
+                if parent_a is not None:  # shared tuples: no allocation per op
+                    ctx.needs_input_grad = _BOTH if parent_b is not None else _FIRST
+                else:
+                    ctx.needs_input_grad = _SECOND if parent_b is not None else _NEITHER
+                out = cls.forward(ctx, array_a, array_b)
+                requires_grad = parent_a is not None or parent_b is not None
+                ctx.inputs = (parent_a, parent_b)
+            elif len(args) == 1 and isinstance(args[0], Tensor):
+                a = args[0]
+                parent_a = (a.grad_fn or a) if a._requires_grad else None
+                ctx.needs_input_grad = _ONLY if parent_a is not None else _NONE
+                out = cls.forward(ctx, a.array)
+                requires_grad = parent_a is not None
+                ctx.inputs = (parent_a,)
             else:
-                array_a, parent_a = a, None
-            if isinstance(b, Tensor):
-                array_b, parent_b = b.array, ((b.grad_fn or b) if b._requires_grad else None)
-            else:
-                array_b, parent_b = b, None
-            if parent_a is not None:  # shared tuples: no allocation per op
-                ctx.needs_input_grad = _BOTH if parent_b is not None else _FIRST
-            else:
-                ctx.needs_input_grad = _SECOND if parent_b is not None else _NEITHER
-            out = cls.forward(ctx, array_a, array_b)
-            requires_grad = parent_a is not None or parent_b is not None
-            ctx.inputs = (parent_a, parent_b)
-        elif len(args) == 1 and isinstance(args[0], Tensor):
-            a = args[0]
-            parent_a = (a.grad_fn or a) if a._requires_grad else None
-            ctx.needs_input_grad = _ONLY if parent_a is not None else _NONE
-            out = cls.forward(ctx, a.array)
-            requires_grad = parent_a is not None
-            ctx.inputs = (parent_a,)
-        else:
-            arrays = tuple(a.array if isinstance(a, Tensor) else a for a in args)
-            inputs = tuple((a.grad_fn or a) if isinstance(a, Tensor) and a._requires_grad
-                           else None for a in args)
-            ctx.needs_input_grad = tuple(parent is not None for parent in inputs)
-            out = cls.forward(ctx, *arrays)
-            requires_grad = inputs.count(None) != len(inputs)
-            ctx.inputs = inputs
+                arrays = tuple(a.array if isinstance(a, Tensor) else a for a in args)
+                inputs = tuple((a.grad_fn or a) if isinstance(a, Tensor) and a._requires_grad
+                               else None for a in args)
+                ctx.needs_input_grad = tuple(parent is not None for parent in inputs)
+                out = cls.forward(ctx, *arrays)
+                requires_grad = inputs.count(None) != len(inputs)
+                ctx.inputs = inputs
+        except (TypeError, ValueError):
+            # Zero cost unless an op failed: arrays of different devices are the usual cause
+            # (the device's library refuses the others), said as PyTorch says it.
+            retry = _on_one_device(args, cls.__name__)
+            if retry is None:
+                raise
+            return cls.apply(*retry)
         if type(out) is not ndarray:
             if type(out) is tuple:
                 return ctx._outputs(out, args, requires_grad)
@@ -599,13 +608,16 @@ class Function:
             for i, grad in enumerate(grads):
                 if grad is None:
                     out = self.out_data[i]
-                    zeros = np.zeros(out.shape, out.dtype)
+                    zeros = np.zeros_like(out)
                     grads[i] = _tensor_type._make(zeros, False, None) if create_graph else zeros
         return grads
 
     def _forward_result(self, out: Any) -> np.ndarray:
         """A forward result that is not an ndarray, as one: NumPy gives scalars for 0-d inputs
-        (and then what was saved is re-pointed to the array returned)."""
+        (and then what was saved is re-pointed to the array returned). A device's array (a
+        GPU's) is one already."""
+        if is_array(out):
+            return out
         scalar, out = out, np.asarray(out)
         if self.saved_tensors:
             self.saved_tensors = tuple(out if a is scalar else a for a in self.saved_tensors)
@@ -792,3 +804,23 @@ class OutputOf(Function):
 
     def __repr__(self) -> str:
         return f"<{self.name()} output {self.index}>"
+
+
+def _on_one_device(args: tuple, op: str) -> tuple | None:
+    """After an op failed: None when its arrays were all on one device (devices are not the
+    cause). Else the arguments again with each 0-d CPU array or constant tensor as a scalar,
+    as PyTorch lets a CPU scalar meet a tensor on any device; or, when that changes nothing,
+    PyTorch's error for arrays on different devices."""
+    arrays = [a.array if isinstance(a, _tensor_type) else a for a in args]
+    if len({_device.device_of(a) for a in arrays if is_array(a)}) < 2:
+        return None
+    retry = tuple(_as_scalar(a) for a in args)
+    if all(new is old for new, old in zip(retry, args)):
+        _device.same_device(arrays, op)
+    return retry
+
+
+def _as_scalar(value: Any) -> Any:
+    """A 0-d CPU array (or a tensor of one that needs no gradient) as a NumPy scalar."""
+    array = value.array if isinstance(value, _tensor_type) and not value._requires_grad else value
+    return array[()] if is_host(array) and is_array(array) and array.ndim == 0 else value

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from . import device as _device
 from .arrays import is_array
 
 __all__ = ["get_default_dtype", "set_default_dtype", "result_type"]
@@ -39,6 +40,8 @@ def as_array(data: Any, dtype: Any = None, copy: bool = True, what: str = "tenso
     if isinstance(data, Tensor):
         data = data.array
     from_numpy = isinstance(data, (np.ndarray, np.generic))
+    if not from_numpy and (is_array(data) or _device.recognise(data)):
+        return _device_array(data, dtype, copy, what)  # stays on its device
     try:
         if dtype is not None:
             dtype = np.dtype(dtype)
@@ -56,6 +59,13 @@ def as_array(data: Any, dtype: Any = None, copy: bool = True, what: str = "tenso
     if dtype is None and not from_numpy and array.dtype == np.float64:
         array = array.astype(_default_dtype[0])
     return array
+
+
+def _device_array(data: Any, dtype: Any, copy: bool, what: str) -> Any:
+    target = data.dtype if dtype is None else np.dtype(dtype)
+    if target.kind not in "biufc":
+        raise TypeError(f"{what}(): data must be numbers or booleans, got dtype {target}")
+    return data.astype(target, copy=copy)
 
 
 def _dtype_name(dtype: Any) -> str:

@@ -215,7 +215,7 @@ def _random(op: str, what: str, sizes: tuple, size: Any, generator: Any, dtype: 
     check_device(device)
     shape = _size(sizes, op, keyword=size)
     rng = _rng(generator, op)
-    return _finish(_draw(op, what, rng, shape, _float_dtype(dtype)), requires_grad)
+    return _finish(_draw(op, what, rng, shape, _float_dtype(dtype)), requires_grad, device)
 
 
 def randint(low: int, high: Any = None, size: Any = None, *, generator: Any = None,
@@ -234,21 +234,23 @@ def randint(low: int, high: Any = None, size: Any = None, *, generator: Any = No
     rng = _rng(generator, "randint")
     shape = (size,) if isinstance(size, int) else tuple(size)
     _check_nonnegative(shape, "randint")
-    return _finish(rng.integers(low, high, shape).astype(dtype), requires_grad)
+    return _finish(rng.integers(low, high, shape).astype(dtype), requires_grad, device)
 
 
 def randn_like(input: Tensor, *, generator: Any = None, dtype: Any = None,  # noqa: A002
                device: Any = None, requires_grad: bool = False) -> Tensor:
     """Standard-normal samples of `input`'s shape and dtype (or `dtype`)."""
     return _random("randn_like", "normal", (input.shape,), None, generator,
-                   dtype or input.array.dtype, device, requires_grad)
+                   dtype or input.array.dtype,
+                   input.device if device is None else device, requires_grad)
 
 
 def rand_like(input: Tensor, *, generator: Any = None, dtype: Any = None,  # noqa: A002
               device: Any = None, requires_grad: bool = False) -> Tensor:
     """Uniform [0, 1) samples of `input`'s shape and dtype (or `dtype`)."""
     return _random("rand_like", "uniform", (input.shape,), None, generator,
-                   dtype or input.array.dtype, device, requires_grad)
+                   dtype or input.array.dtype,
+                   input.device if device is None else device, requires_grad)
 
 
 def randint_like(input: Tensor, low: int, high: Any = None, *,  # noqa: A002
@@ -259,7 +261,8 @@ def randint_like(input: Tensor, low: int, high: Any = None, *,  # noqa: A002
     if high is None:
         low, high = 0, low
     return randint(low, high, input.shape, generator=generator,
-                   dtype=dtype or input.array.dtype, device=device, requires_grad=requires_grad)
+                   dtype=dtype or input.array.dtype,
+                   device=input.device if device is None else device, requires_grad=requires_grad)
 
 
 def randperm(n: int, *, generator: Any = None, dtype: Any = np.int64, device: Any = None,
@@ -279,7 +282,7 @@ def randperm(n: int, *, generator: Any = None, dtype: Any = np.int64, device: An
         raise RuntimeError(f"randperm: n={n} does not fit dtype {dtype.name} (value cannot be "
                            "converted without overflow); use a wider dtype such as int64")
     rng = _rng(generator, "randperm")
-    return _finish(rng.permutation(int(n)).astype(dtype), requires_grad)
+    return _finish(rng.permutation(int(n)).astype(dtype), requires_grad, device)
 
 
 def _check_std(std: Any, op: str) -> None:
@@ -310,7 +313,7 @@ def normal(mean: Any, std: Any = 1.0, size: Any = None, *, generator: Any = None
                             "normal(mean, std, size=(2, 3)) (or pass tensors of means or stds)")
         shape = _size((), "normal", keyword=size)
         eps = _draw("normal", "normal", rng, shape, _float_dtype(dtype))
-        return _finish(eps * eps.dtype.type(std) + eps.dtype.type(mean), requires_grad)
+        return _finish(eps * eps.dtype.type(std) + eps.dtype.type(mean), requires_grad, device)
     if size is not None:
         raise TypeError("normal(): size= is taken only with a number for both mean and std; "
                         "with tensors the shape is theirs")

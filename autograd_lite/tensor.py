@@ -27,7 +27,7 @@ from . import device as _device
 from . import engine as _engine
 from . import function as _function
 from . import promotion as _promotion
-from .arrays import is_array
+from .arrays import is_array, to_host
 from .display import tensor_html, tensor_markdown, tensor_repr
 from .function import _mode, mark_modified
 from .ops import (
@@ -59,6 +59,7 @@ from .ops import (
     Std,
     Sub,
     Sum,
+    ToDevice,
 )
 from .ops.shape import IndexPut
 from .promotion import (
@@ -519,12 +520,19 @@ class Tensor:
                 "item() needs exactly one element")
         return self.array.item()
 
-    def numpy(self) -> np.ndarray:
-        """The data as an ndarray, sharing memory (as `torch.Tensor.numpy`)."""
-        if self.requires_grad:
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        """The data as an ndarray, sharing memory (as `torch.Tensor.numpy`). A GPU tensor
+        refuses, as PyTorch's does: `.cpu().numpy()` copies it (or `numpy(force=True)`)."""
+        if self.requires_grad and not force:
             raise RuntimeError(
                 "Can't call numpy() on Tensor that requires grad. "
                 "Use tensor.detach().numpy() instead.")
+        if type(self.array) is not np.ndarray:
+            if force:
+                return to_host(self.array)
+            raise TypeError(
+                f"can't convert {self.device} device type tensor to numpy. Use Tensor.cpu() to "
+                "copy the tensor to host memory first.")
         return self.array
 
     def tolist(self) -> Any:
@@ -572,10 +580,15 @@ class Tensor:
         (True, <class 'numpy.float32'>)
         """
         target_dtype, target_device = _to_args(args, dtype, device)
-        _device.as_device(target_device)
-        if target_dtype is None or np.dtype(target_dtype) == self.array.dtype:
-            return Clone.apply(self) if copy else self
-        return Cast.apply(self, np.dtype(target_dtype))
+        result = self
+        if target_device is not None:
+            target = _device.as_device(target_device)
+            if target != _device.device_of(self.array) and not (
+                    target.index is None and target.type == self.device.type):
+                result = ToDevice.apply(self, target)
+        if target_dtype is not None and np.dtype(target_dtype) != self.array.dtype:
+            result = Cast.apply(result, np.dtype(target_dtype))
+        return Clone.apply(self) if copy and result is self else result
 
     def float(self) -> Tensor:
         """This tensor as float32."""
@@ -606,8 +619,9 @@ class Tensor:
         return self
 
     def cpu(self, memory_format: Any = None) -> Tensor:
-        """This tensor on the CPU: itself, as everything lives there."""
-        return self
+        """This tensor on the CPU: itself when it is there, else a copy (differentiable, as
+        every `to`)."""
+        return self if type(self.array) is np.ndarray else self.to("cpu")
 
     def cuda(self, device: Any = None, non_blocking: bool = False,
              memory_format: Any = None) -> Tensor:

@@ -24,6 +24,7 @@ from .elementwise import (
     Sqrt,
     Sub,
     Tanh,
+    ToDevice,
     Where,
 )
 from .indexing import Gather, GatherBackward, Scatter, ScatterAdd
@@ -52,5 +53,5 @@ __all__ = [
     "Std", "Sum",
     "Cat", "Expand", "Index", "IndexAdd", "Pad", "Permute", "Reshape",
     "RoundedDiv", "Gather", "GatherBackward", "Scatter", "ScatterAdd", "Einsum", "Cumsum",
-    "ReverseCumsum", "Norm", "Prod",
+    "ReverseCumsum", "Norm", "Prod", "ToDevice",
 ]

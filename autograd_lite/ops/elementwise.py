@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 from ..arrays import is_array
+from ..device import device_of, move
 from ..formula import ATOM, ONE, Sym, mul, number, power
 from ..function import Function, register
 
@@ -679,6 +680,29 @@ class Cast(Function):
     @classmethod
     def picture_label(cls, ctx, max_elements=4):
         return f"to({np.dtype(ctx.args[1]).name})"
+
+
+class ToDevice(Function):
+    """$f(a) = a$ on another device (a copy there); the gradient is copied back."""
+    label = "to"
+    derivatives = ("1", None)
+
+    @staticmethod
+    def forward(ctx, a, target):
+        ctx.source = device_of(a)
+        return move(a, target)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return ToDevice.in_backward(grad, ctx.source), None
+
+    @classmethod
+    def present(cls, ctx, operands):
+        return Sym(f"{operands[0].at(ATOM)}.to('{ctx.args[1]}')")
+
+    @classmethod
+    def picture_label(cls, ctx, max_elements=4):
+        return f"to('{ctx.args[1]}')"
 
 
 class Clone(Function):
