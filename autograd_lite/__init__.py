@@ -11,7 +11,7 @@
 import numpy as np
 
 # interop installs NumPy's hooks on Tensor, random the in-place samplers (normal_, ...)
-from . import autograd, cuda, interop, random  # noqa: F401
+from . import arrays, autograd, cuda, interop, random  # noqa: F401
 from .aliases import (
     add,
     all,

@@ -17,3 +17,26 @@ _COMMON = dict(
 settings.register_profile("ci", derandomize=True, print_blob=True, **_COMMON)
 settings.register_profile("dev", **_COMMON)
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
+
+
+# ----- devices: "cuda" played by a CuPy stand-in (tests/device_arrays.py) on machines without
+# a GPU; the real CuPy runs in tests/test_gpu.py (`pytest -m gpu`).
+import pytest  # noqa: E402
+
+
+@pytest.fixture
+def standin_cuda():
+    """The CuPy stand-in registered as the "cuda" backend for one test."""
+    import device_arrays
+    device_arrays.install()
+    yield "cuda"
+    device_arrays.uninstall()
+
+
+@pytest.fixture(params=["cpu", "cuda"], ids=["cpu", "standin-cuda"])
+def device(request):
+    """Each test twice: on the CPU (NumPy) and on "cuda" played by the CuPy stand-in."""
+    if request.param == "cpu":
+        yield "cpu"
+    else:
+        yield request.getfixturevalue("standin_cuda")
