@@ -103,34 +103,29 @@ class RemovableHandle:
         self.remove()
 
 
-_DEVICE_TYPES = ("cpu", "cuda", "mps", "xpu", "meta", "hip", "xla")
-
-
-def _device_or_dtype(value: Any) -> tuple[str | None, Any]:
-    """`(device type, dtype)` from one positional argument of `Module.to`: a device (a string
-    such as "cpu" or "cuda:0", or an object with a `.type`), a dtype, or a Tensor (its dtype)."""
+def _device_or_dtype(value: Any) -> tuple[Any, Any]:
+    """`(device, dtype)` from one positional argument of `Module.to`: a device (a string such
+    as "cpu" or "cuda:0", or an `ag.device`), a dtype, or a Tensor (its device and dtype)."""
     if isinstance(value, ag.Tensor):
-        return None, value.dtype
+        return value.device, value.dtype
+    if isinstance(value, ag.device):
+        return value, None
+    if isinstance(getattr(value, "type", None), str) and not isinstance(value, type):
+        return ag.device(str(value)), None  # another library's device (torch.device("cpu"))
     if isinstance(value, str):
-        kind = value.split(":")[0]
-        if kind in _DEVICE_TYPES:
-            return kind, None
-    elif isinstance(getattr(value, "type", None), str) and not isinstance(value, type):
-        return value.type, None  # a device object
-    elif not isinstance(value, type) and str(value).split(":")[0] in _DEVICE_TYPES:
-        return str(value).split(":")[0], None  # a device object that prints as "cpu"
+        try:
+            return ag.device(value), None
+        except RuntimeError:  # not a device string: perhaps a dtype name ("float64")
+            pass
     try:
         return None, np.dtype(value).type
     except TypeError:
-        raise TypeError(f"Module.to: expected a device ('cpu'), a dtype (ag.float64) or a "
-                        f"Tensor, got {type(value).__name__} {value!r}") from None
+        raise TypeError(f"Module.to: expected a device ('cpu', 'cuda'), a dtype (ag.float64) "
+                        f"or a Tensor, got {type(value).__name__} {value!r}") from None
 
 
-def _no_device(device: str, method: str) -> RuntimeError:
-    return RuntimeError(
-        f"Module.{method}: cannot move to {device!r}: CUDA is not available (autograd_lite "
-        "computes with NumPy on the CPU). Use 'cpu', or choose the device with an "
-        "availability check such as `'cuda' if cuda.is_available() else 'cpu'`.")
+def _is_cpu(device: Any) -> bool:
+    return (device if isinstance(device, ag.device) else ag.device(device)).type == "cpu"
 
 
 _IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
@@ -457,12 +452,16 @@ class Module:
         zero_grads(self.parameters(), set_to_none)
 
     def to(self, *args: Any, **kwargs: Any) -> Module:
-        """Move and/or cast, as `torch.nn.Module.to`: `to("cpu")` (a device: the CPU is the
-        only one, so this returns self), `to(ag.float64)` (cast the floating parameters and
-        buffers in place; the Parameter objects stay the same, so an optimiser made before
-        keeps working), `to(tensor)` (its dtype), `to(device, dtype)`, or the keywords
-        `device=`, `dtype=`, `non_blocking=`. A CUDA device raises: CUDA is not available.
+        """Move and/or cast in place, as `torch.nn.Module.to`: `to("cuda")` / `to("cpu")` (a
+        device), `to(ag.float64)` (a dtype: the floating parameters and buffers), `to(tensor)`
+        (its device and dtype), `to(device, dtype)`, or the keywords `device=`, `dtype=`,
+        `non_blocking=`. Returns self.
 
+        The Parameter objects stay the same and get new arrays (their gradients too), as
+        PyTorch's do: build the optimiser after the move (PyTorch's advice); one built before
+        keeps working as long as it has no state yet. Buffers move in place as well.
+
+        >>> model = nn.Linear(784, 10).to("cuda" if ag.cuda.is_available() else "cpu")
         >>> model.to("cpu").to(ag.float64) is model
         True
         """
@@ -472,34 +471,54 @@ class Module:
             device, dtype = found_device or device, found_dtype or dtype
         for name, value in kwargs.items():
             if name == "device":
-                device = None if value is None else _device_or_dtype(value)[0] or str(value)
+                device = None if value is None else _device_or_dtype(value)[0] or value
             elif name == "dtype":
                 dtype = None if value is None else np.dtype(value).type
             elif name not in ("non_blocking", "memory_format", "copy"):
                 raise TypeError(f"to() got an unexpected keyword argument '{name}'")
-        if device is not None and device != "cpu":
-            raise _no_device(device, "to")
-        if dtype is None:
-            return self
-        if np.dtype(dtype).kind not in "fc":
+        if dtype is not None and np.dtype(dtype).kind not in "fc":
             raise TypeError("nn.Module.to only accepts floating point or complex dtypes, but "
                             f"got desired dtype={np.dtype(dtype).name}")
+        if device is not None and _is_cpu(device):
+            device = "cpu"
+        elif device is not None:
+            ag.empty(0, device=device)  # an unavailable device raises before anything moves
+        return self._apply_to(device, dtype)
+
+    def _apply_to(self, device: Any, dtype: Any) -> Module:
+        """Give every parameter, buffer and gradient its array on `device` (None: where it is)
+        and, if floating, in `dtype` (None: its own)."""
+        def convert(tensor: ag.Tensor) -> Any:
+            moved = tensor.detach()
+            if device is not None:
+                moved = moved.to(device)
+            if dtype is not None and moved.array.dtype.kind == "f":
+                moved = moved.to(dtype)
+            return moved.array
+
         for module in self.modules():
             for table in (module._parameters, module._buffers):
                 for value in table.values():
-                    if value is not None and value.array.dtype.kind == "f":
-                        value.array = value.array.astype(dtype)
-                        if value.grad is not None:
-                            value.grad = value.grad.to(dtype)
+                    if value is None:
+                        continue
+                    value.array = convert(value)
+                    if value.grad is not None:
+                        value.grad.array = convert(value.grad)
         return self
 
     def cpu(self) -> Module:
-        """The CPU is where everything already is: returns self."""
-        return self
+        """Move every parameter and buffer to the CPU (in place; returns self)."""
+        return self._apply_to("cpu", None)
 
     def cuda(self, device: Any = None) -> Module:
-        """Raises: CUDA is not available (autograd_lite computes on the CPU here)."""
-        raise _no_device("cuda" if device is None else f"cuda:{device}", "cuda")
+        """Move every parameter and buffer to a CUDA GPU: `cuda()` (the current one),
+        `cuda(1)` or `cuda("cuda:1")` (in place; returns self). Without the GPU backend it
+        raises, saying what to install."""
+        if device is None:
+            device = "cuda"
+        elif isinstance(device, (int, np.integer)) and not isinstance(device, bool):
+            device = f"cuda:{int(device)}"
+        return self.to(device)
 
     def double(self) -> Module:
         """Cast floating parameters and buffers to float64."""
