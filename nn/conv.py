@@ -36,7 +36,6 @@ import math
 from typing import Any, NamedTuple
 
 import numpy as np
-from numpy.lib.stride_tricks import as_strided
 
 import autograd_lite as ag
 
@@ -144,7 +143,7 @@ def _pad(x: np.ndarray, padding: tuple[int, int, int, int], value: float = 0.0) 
     if not (pt or pb or pl or pr):
         return x
     n, c, h, w = x.shape
-    out = np.full((n, c, h + pt + pb, w + pl + pr), value, dtype=x.dtype)
+    out = np.full_like(x, value, shape=(n, c, h + pt + pb, w + pl + pr))
     out[:, :, pt:pt + h, pl:pl + w] = x
     return out
 
@@ -154,7 +153,7 @@ def _crop(xp: np.ndarray, padding: tuple[int, int, int, int], h: int, w: int) ->
     pt, _, pl, _ = padding
     if xp.shape[2:] == (h, w):
         return xp
-    return np.ascontiguousarray(xp[:, :, pt:pt + h, pl:pl + w])
+    return xp[:, :, pt:pt + h, pl:pl + w].copy()  # C order (ascontiguousarray is host-only)
 
 
 def _offsets(geom: _Geometry, out_hw: tuple[int, int]) -> list[tuple]:
@@ -179,13 +178,11 @@ def _im2col(xp: np.ndarray, geom: _Geometry, out_hw: tuple[int, int], ones_row: 
     ho, wo = out_hw
     s_n, s_c, s_h, s_w = xp.strides
     shape = (n, g, c // g, kh, kw, ho, wo)
-    view = as_strided(xp, shape, (s_n, s_c * (c // g), s_c, s_h * dh, s_w * dw, s_h * sh,
-                                  s_w * sw), writeable=False)
+    view = ag.arrays.as_strided(xp, shape, (s_n, s_c * (c // g), s_c, s_h * dh, s_w * dw,
+                                            s_h * sh, s_w * sw))
     k = (c // g) * kh * kw
-    cols = np.empty((n, g, k + ones_row, ho * wo), dtype=xp.dtype)
-    c_n, c_g, c_k, c_l = cols.strides
-    target = as_strided(cols, shape, (c_n, c_g, c_k * kh * kw, c_k * kw, c_k, c_l * wo, c_l))
-    target[...] = view
+    cols = np.empty_like(xp, shape=(n, g, k + ones_row, ho * wo))
+    cols[:, :, :k].reshape(shape)[...] = view  # splitting axes: a view of cols, not a copy
     if ones_row:
         cols[:, :, k] = 1
     return cols
@@ -196,7 +193,7 @@ def _col2im(dcols: np.ndarray, geom: _Geometry, x_shape: tuple) -> np.ndarray:
     was read from. `dcols` is (N, C, kh, kw, Ho, Wo); one strided-slice add per kernel offset."""
     n, c, h, w = x_shape
     kh, kw = geom.kernel
-    dxp = np.zeros((n, c, *geom.padded(h, w)), dtype=dcols.dtype)
+    dxp = np.zeros_like(dcols, shape=(n, c, *geom.padded(h, w)))
     for index, where in enumerate(_offsets(geom, dcols.shape[4:])):
         dxp[where] += dcols[:, :, index // kw, index % kw]
     return _crop(dxp, geom.padding, h, w)
@@ -253,7 +250,7 @@ def _window_max(xp: np.ndarray, geom: _Geometry, out_hw: tuple[int, int], need_a
         for index in where[1:]:
             np.maximum(out, xp[index], out=out)
         return out, None
-    arg = np.zeros(out.shape, np.uint8 if len(where) <= 256 else np.int32)
+    arg = np.zeros_like(out, np.uint8 if len(where) <= 256 else np.int32)
     for k in range(1, len(where)):
         window = xp[where[k]]
         later = np.multiply(window > out, k, dtype=arg.dtype)
@@ -273,7 +270,7 @@ def _window_max_t(grad: np.ndarray, arg: np.ndarray, geom: _Geometry, x_shape: t
     tiled = (geom.dilation == (1, 1) and geom.stride == geom.kernel
              and all((size - k) % k == 0 for size, k in zip(padded, geom.kernel)))
     # windows that tile the input exactly write every cell: no need to zero it first
-    dxp = (np.empty if tiled else np.zeros)((n, c, *padded), dtype=grad.dtype)
+    dxp = (np.empty_like if tiled else np.zeros_like)(grad, shape=(n, c, *padded))
     for k, where in enumerate(_offsets(geom, grad.shape[2:])):
         if overlapping:
             dxp[where] += grad * (arg == k)
@@ -283,7 +280,8 @@ def _window_max_t(grad: np.ndarray, arg: np.ndarray, geom: _Geometry, x_shape: t
 
 
 def _flat_index(arg: np.ndarray, geom: _Geometry, x_shape: tuple) -> np.ndarray:
-    """Window offsets (N, C, Ho, Wo) -> flat indices into the unpadded (N, C, H, W) input."""
+    """Window offsets (N, C, Ho, Wo) -> flat indices into the unpadded (N, C, H, W) input
+    (the index grids are made on the host, then moved where `arg` lives)."""
     n, c, h, w = x_shape
     ho, wo = arg.shape[2:]
     (kh, kw), (sh, sw), (dh, dw) = geom.kernel, geom.stride, geom.dilation
@@ -292,16 +290,19 @@ def _flat_index(arg: np.ndarray, geom: _Geometry, x_shape: tuple) -> np.ndarray:
     plane = np.arange(n * c, dtype=np.intp).reshape(n, c, 1, 1) * (h * w)
     if not (pt or pl):  # cell = window corner + offset
         corner = (np.arange(ho) * sh)[:, None] * w + np.arange(wo) * sw
-        return plane + corner + (k // kw * dh * w + k % kw * dw)[arg]
+        return (ag.arrays.like(plane + corner, arg)
+                + ag.arrays.like(k // kw * dh * w + k % kw * dw, arg)[arg])
     # a window of only -inf/NaN may point at padding: clip to its first real cell instead
     rows = np.clip((np.arange(ho) * sh - pt)[:, None] + k // kw * dh, 0, h - 1)  # (Ho, K)
     cols = np.clip((np.arange(wo) * sw - pl)[:, None] + k % kw * dw, 0, w - 1)   # (Wo, K)
-    return plane + rows[np.arange(ho)[:, None], arg] * w + cols[np.arange(wo), arg]
+    rows, cols = ag.arrays.like(rows, arg), ag.arrays.like(cols, arg)
+    at_ho, at_wo = ag.arrays.like(np.arange(ho)[:, None], arg), ag.arrays.like(np.arange(wo), arg)
+    return ag.arrays.like(plane, arg) + rows[at_ho, arg] * w + cols[at_wo, arg]
 
 
 def _scatter(values: np.ndarray, index: np.ndarray, x_shape: tuple, unique: bool) -> np.ndarray:
     """Zeros of `x_shape` with `values` added at the flat `index` (assigned when unique)."""
-    out = np.zeros(math.prod(x_shape), dtype=values.dtype)
+    out = np.zeros_like(values, shape=math.prod(x_shape))
     if unique:
         out[index.ravel()] = values.ravel()
     else:
@@ -321,7 +322,7 @@ def _window_sum_t(grad: np.ndarray, geom: _Geometry, x_shape: tuple) -> np.ndarr
     """The adjoint of `_window_sum` (then of the padding): every window's gradient added onto
     each of its cells."""
     n, c, h, w = x_shape
-    dxp = np.zeros((n, c, *geom.padded(h, w)), dtype=grad.dtype)
+    dxp = np.zeros_like(grad, shape=(n, c, *geom.padded(h, w)))
     for where in _offsets(geom, grad.shape[2:]):
         dxp[where] += grad
     return _crop(dxp, geom.padding, h, w)
@@ -643,7 +644,9 @@ def _max_pool2d(input: Any, kernel_size: Any, stride: Any, padding: Any, dilatio
 
 
 def _data(x: Any) -> np.ndarray:
-    return x.array if isinstance(x, ag.Tensor) else np.asarray(x)
+    if isinstance(x, ag.Tensor):
+        return x.array
+    return x if ag.arrays.is_array(x) else np.asarray(x)
 
 
 def max_pool2d(input: ag.Tensor, kernel_size: IntPair, stride: IntPair | None = None,
@@ -690,8 +693,8 @@ def _avg_pool2d(input: Any, kernel_size: Any, stride: Any, padding: Any, ceil_mo
     if divisor_override is not None and divisor_override == 0:
         raise ValueError(f"{name}: divisor must be not zero")
     scale = _avg_scale(geom, shape, geom.padding[::2], count_include_pad, divisor_override)
-    if isinstance(scale, np.ndarray):
-        scale = scale.astype(_data(input).dtype)
+    if isinstance(scale, np.ndarray):  # one divisor per output position: where input lives
+        scale = ag.arrays.like(scale, _data(input), _data(input).dtype)
     return AvgPool2D.apply(input, geom, scale)
 
 

@@ -33,6 +33,7 @@ from .losses import (
     nll_loss,
     smooth_l1_loss,
 )
+from .module import overwrite
 
 __all__ = [
     "avg_pool2d",
@@ -195,7 +196,7 @@ def dropout(input: ag.Tensor, p: float = 0.5, training: bool = True, inplace: bo
     if p == 1.0:
         return input * 0.0
     keep = _generator(generator, seed).random(input.shape) >= p
-    return input * (keep * (1.0 / (1.0 - p))).astype(input.dtype)
+    return input * _mask(keep, p, input)
 
 
 
@@ -232,7 +233,14 @@ def dropout2d(input: ag.Tensor, p: float = 0.5, training: bool = True, inplace: 
         return input * 0.0
     shape = tuple(input.shape[:2]) + (1,) * max(input.ndim - 2, 0)
     keep = _generator(generator, seed).random(shape) >= p
-    return input * (keep * (1.0 / (1.0 - p))).astype(input.dtype)
+    return input * _mask(keep, p, input)
+
+
+def _mask(keep: np.ndarray, p: float, input: ag.Tensor) -> ag.Tensor:
+    """Dropout's scaled mask, drawn on the host (from the generator, so that a seed gives the
+    same mask on every device) and copied to where `input` lives."""
+    return ag.from_numpy(ag.arrays.like((keep * (1.0 / (1.0 - p))).astype(input.dtype),
+                                        input.array))
 
 
 def gelu(input: ag.Tensor, approximate: str = "none") -> ag.Tensor:
@@ -287,7 +295,8 @@ def one_hot(tensor: ag.Tensor, num_classes: int = -1) -> ag.Tensor:
         raise RuntimeError("Class values must be non-negative.")
     if labels.size and labels.max() >= num_classes:
         raise RuntimeError("Class values must be smaller than num_classes.")
-    return ag.from_numpy((labels[..., None] == np.arange(num_classes)).astype(np.int64))
+    classes = ag.arrays.like(np.arange(num_classes), labels)
+    return ag.from_numpy((labels[..., None] == classes).astype(np.int64))
 
 
 def batch_norm(input: ag.Tensor, running_mean: ag.Tensor | None, running_var: ag.Tensor | None,
@@ -323,11 +332,11 @@ def batch_norm(input: ag.Tensor, running_mean: ag.Tensor | None, running_var: ag
         var = (centered * centered).mean(dims, keepdim=True)
         with ag.no_grad():
             if running_mean is not None:
-                running_mean.copy_(running_mean.array * (1 - momentum)
+                overwrite(running_mean, running_mean.array * (1 - momentum)
                                    + mean.array.reshape(-1) * momentum)
             if running_var is not None:
                 unbiased = var.array.reshape(-1) * (count / (count - 1))
-                running_var.copy_(running_var.array * (1 - momentum) + unbiased * momentum)
+                overwrite(running_var, running_var.array * (1 - momentum) + unbiased * momentum)
     else:
         if running_mean is None or running_var is None:
             raise ValueError("batch_norm: running_mean and running_var are needed when not "
@@ -400,11 +409,11 @@ def embedding(input: ag.Tensor, weight: ag.Tensor, padding_idx: int | None = Non
             norms = np.linalg.norm(table[used], ord=norm_type, axis=1)
             scale = np.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
             table[used] *= scale[:, None].astype(table.dtype)
-            weight.copy_(table)
+            overwrite(weight, table)
     out = weight[indices]
     if padding_idx is not None:
         padding_idx = padding_idx + rows if padding_idx < 0 else padding_idx
         pad = (indices == padding_idx)[..., None]
         if pad.any():
-            out = ag.where(pad, weight.detach()[indices], out)
+            out = ag.where(ag.from_numpy(pad), weight.detach()[indices], out)
     return out

@@ -40,6 +40,13 @@ def zero_grads(params: Any, set_to_none: bool = True) -> None:
             param.grad.array[...] = 0
 
 
+def overwrite(tensor: ag.Tensor, values: Any) -> ag.Tensor:
+    """Copy `values` (an array on any device, or numbers) into `tensor` in place, on the
+    tensor's device (a host array is copied there); call it under `ag.no_grad()` for a leaf
+    that requires grad. Returns `tensor`."""
+    return tensor.copy_(ag.from_numpy(ag.arrays.like(values, tensor.array)))
+
+
 def _size(value: Any, what: str, layer: object) -> int:
     """A layer's size argument: a non-negative int (PyTorch raises for 4.5 or -1 too)."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):

@@ -27,7 +27,7 @@ import autograd_lite as ag
 
 from . import lr_scheduler
 from .init import _generator
-from .module import zero_grads
+from .module import overwrite, zero_grads
 
 __all__ = ["LBFGS", "SGD", "Adagrad", "Adam", "AdamW", "Evolution", "Optimizer", "RMSprop",
            "RandomSearch", "lr_scheduler"]
@@ -158,7 +158,7 @@ class Optimizer:
                     state = self.state.setdefault(param, {})
                     # in place on the parameter's array; copy_ of that same array copies
                     # nothing but tells autograd the tensor changed (its version)
-                    param.copy_(self._update(param.array, grad, state, group))
+                    overwrite(param, self._update(param.array, grad, state, group))
         return loss
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: dict,
@@ -592,7 +592,7 @@ class LBFGS(Optimizer):
         super().add_param_group(param_group)
 
     def _gather_flat_grad(self) -> np.ndarray:
-        return np.concatenate([np.zeros(math.prod(p.shape), p.array.dtype) if p.grad is None
+        return np.concatenate([np.zeros_like(p.array.reshape(-1)) if p.grad is None
                                else p.grad.array.reshape(-1) for p in self._params])
 
     def _add_grad(self, step_size: float, update: np.ndarray) -> None:
@@ -601,13 +601,13 @@ class LBFGS(Optimizer):
             for param in self._params:
                 count = math.prod(param.shape)
                 change = update[offset:offset + count].reshape(param.shape)
-                param.copy_(param.array + (step_size * change).astype(param.array.dtype))
+                overwrite(param, param.array + (step_size * change).astype(param.array.dtype))
                 offset += count
 
     def _set_param(self, arrays: list[np.ndarray]) -> None:
         with ag.no_grad():
             for param, array in zip(self._params, arrays):
-                param.copy_(array)
+                overwrite(param, array)
 
     @staticmethod
     def _evaluate(closure: Callable[[], Any]) -> tuple[Any, float]:
@@ -762,7 +762,7 @@ class _GradientFree(Optimizer):
     def _assign(self, arrays: list[np.ndarray]) -> None:
         with ag.no_grad():
             for (param, _), array in zip(self._params(), arrays):
-                param.copy_(array)
+                overwrite(param, array)
 
 
 class RandomSearch(_GradientFree):

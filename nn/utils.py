@@ -14,6 +14,8 @@ import numpy as np
 
 import autograd_lite as ag
 
+from .module import overwrite
+
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "clip_grads_with_norm_", "get_total_norm",
            "parameters_to_vector", "vector_to_parameters"]
 
@@ -35,8 +37,9 @@ def get_total_norm(tensors: ag.Tensor | Iterable[ag.Tensor], norm_type: float = 
         return ag.tensor(0.0)
     norm_type = float(norm_type)
     dtype = np.result_type(*arrays)
-    norms = np.array([np.linalg.norm(a.ravel(), norm_type) for a in arrays], dtype)
-    total = np.asarray(np.linalg.norm(norms, norm_type), dtype)
+    # each norm is a 0-d array where the tensors live (a NumPy scalar on the CPU)
+    norms = np.stack([np.linalg.norm(a.ravel(), norm_type).astype(dtype) for a in arrays])
+    total = ag.arrays.like(np.linalg.norm(norms, norm_type), arrays[0], dtype)
     if error_if_nonfinite and not np.isfinite(total):
         raise RuntimeError(
             f"The total norm of order {norm_type} for gradients from `parameters` is "
@@ -50,11 +53,14 @@ def clip_grads_with_norm_(parameters: ag.Tensor | Iterable[ag.Tensor], max_norm:
     """Scale the gradients in place by $\\min(1, \\mathrm{max\\_norm} / (\\mathrm{total} +
     10^{-6}))$, with a total norm computed before (`get_total_norm`)."""
     grads = [p.grad for p in _tensors(parameters) if p.grad is not None]
-    total = float(total_norm.item() if isinstance(total_norm, ag.Tensor) else total_norm)
-    scale = min(float(max_norm) / (total + 1e-6), 1.0)
+    if isinstance(total_norm, ag.Tensor):  # computed where it lives: no copy to the host
+        total = total_norm.array.astype(np.float64)
+        scale = np.minimum(float(max_norm) / (total + 1e-6), 1.0)
+    else:
+        scale = np.float64(min(float(max_norm) / (float(total_norm) + 1e-6), 1.0))
     with ag.no_grad():
         for grad in grads:
-            grad.copy_(grad.array * grad.array.dtype.type(scale))
+            overwrite(grad, grad.array * ag.arrays.like(scale, grad.array, grad.array.dtype))
 
 
 def clip_grad_norm_(parameters: ag.Tensor | Iterable[ag.Tensor], max_norm: float,
@@ -88,7 +94,7 @@ def clip_grad_value_(parameters: ag.Tensor | Iterable[ag.Tensor], clip_value: fl
     with ag.no_grad():
         for param in _tensors(parameters):
             if param.grad is not None:
-                param.grad.copy_(np.clip(param.grad.array, -limit, limit))
+                overwrite(param.grad, np.clip(param.grad.array, -limit, limit))
 
 
 def parameters_to_vector(parameters: Iterable[ag.Tensor]) -> ag.Tensor:
@@ -109,5 +115,5 @@ def vector_to_parameters(vec: ag.Tensor, parameters: Iterable[ag.Tensor]) -> Non
     with ag.no_grad():
         for param in parameters:
             count = math.prod(param.shape)
-            param.copy_(values[offset:offset + count].reshape(param.shape))
+            overwrite(param, values[offset:offset + count].reshape(param.shape))
             offset += count
