@@ -200,3 +200,23 @@ def test_a_backend_is_registered_and_removed_in_one_place(standin_cuda):
     assert not ag.arrays.is_array(DeviceArray(np.ones(1)))
     with pytest.raises(ValueError, match="cannot be removed"):
         _device.unregister_backend("cpu")
+
+
+# ----- pictures ------------------------------------------------------------------------------
+
+def _km(device):
+    k = ag.tensor(2.0, requires_grad=True, device=device)
+    m = ag.tensor(3.0, requires_grad=True, device=device)
+    z = (3 * k + 8 * m) * (5 * m + 2)
+    z.backward()
+    return z
+
+
+def test_a_gpu_graph_is_explained_and_drawn_as_the_cpu_one(standin_cuda, tmp_path):
+    on_cpu, on_gpu = _km("cpu"), _km("cuda")
+    assert str(ag.explain(on_gpu)) == str(ag.explain(on_cpu))
+    assert "df/dt2 = 136 + 150 = 286" in str(ag.explain(on_gpu))
+    for name in ("graph.dot", "page.html"):
+        ag.save_graph(on_cpu, tmp_path / f"cpu-{name}")
+        ag.save_graph(on_gpu, tmp_path / f"gpu-{name}")
+        assert (tmp_path / f"gpu-{name}").read_text() == (tmp_path / f"cpu-{name}").read_text()
