@@ -27,7 +27,7 @@ from . import device as _device
 from . import engine as _engine
 from . import function as _function
 from . import promotion as _promotion
-from .arrays import is_array, to_host
+from .arrays import is_array, is_host, to_host
 from .display import tensor_html, tensor_markdown, tensor_repr
 from .function import _mode, mark_modified
 from .ops import (
@@ -527,7 +527,7 @@ class Tensor:
             raise RuntimeError(
                 "Can't call numpy() on Tensor that requires grad. "
                 "Use tensor.detach().numpy() instead.")
-        if type(self.array) is not np.ndarray:
+        if not is_host(self.array):
             if force:
                 return to_host(self.array)
             raise TypeError(
@@ -621,7 +621,7 @@ class Tensor:
     def cpu(self, memory_format: Any = None) -> Tensor:
         """This tensor on the CPU: itself when it is there, else a copy (differentiable, as
         every `to`)."""
-        return self if type(self.array) is np.ndarray else self.to("cpu")
+        return self if is_host(self.array) else self.to("cpu")
 
     def cuda(self, device: Any = None, non_blocking: bool = False,
              memory_format: Any = None) -> Tensor:
