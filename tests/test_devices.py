@@ -220,3 +220,15 @@ def test_a_gpu_graph_is_explained_and_drawn_as_the_cpu_one(standin_cuda, tmp_pat
         ag.save_graph(on_cpu, tmp_path / f"cpu-{name}")
         ag.save_graph(on_gpu, tmp_path / f"gpu-{name}")
         assert (tmp_path / f"gpu-{name}").read_text() == (tmp_path / f"cpu-{name}").read_text()
+
+
+def test_number_constants_reach_the_device_without_a_failed_first_try(standin_cuda, monkeypatch):
+    function = importlib.import_module("autograd_lite.function")
+
+    def fail(args, op):
+        raise AssertionError(f"{op} failed on the device first")
+    monkeypatch.setattr(function, "_on_one_device", fail)
+    x = ag.randn(4, device="cuda", requires_grad=True)
+    y = ((x * 1.0001 + 0.0001).sin() * 2 - 1.5) / 3.0 + x ** 2.0 + 2 ** x + 1 / (x + 5)
+    y.sum().backward()
+    assert y.dtype is np.float32 and x.grad.is_cuda
