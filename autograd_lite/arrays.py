@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["ndarray", "ARRAY_TYPES", "is_array", "is_host", "to_host", "copy", "like",
+__all__ = ["ndarray", "ARRAY_TYPES", "is_array", "is_host", "to_host", "host", "copy", "like",
            "as_strided", "register_array_type", "unregister_array_type"]
 
 ndarray = np.ndarray
@@ -69,6 +69,14 @@ def to_host(array: Any) -> np.ndarray:
         return array
     backend = backend_of(array)
     return np.asarray(array) if backend is None else backend.to_host(array)
+
+
+def host(value: Any, dtype: Any = None) -> np.ndarray:
+    """`value` (an array anywhere, a NumPy scalar, numbers) as a NumPy array, copied from its
+    device if need be: how the pictures and `explain` read values."""
+    if type(value) is not ndarray and backend_of(value) is not None:
+        value = backend_of(value).to_host(value)
+    return np.asarray(value, dtype)
 
 
 def copy(array: Any, dtype: Any = None) -> Any:

@@ -20,10 +20,14 @@ __all__ = ["tensor", "from_numpy", "as_tensor", "zeros", "ones", "full", "empty"
 
 
 def _finish(data: np.ndarray, requires_grad: bool, device: Any = None) -> Tensor:
-    """A new tensor of `data` (made on the host) on `device` (None: the default device)."""
-    target = as_device(device)
-    if target is not CPU:
-        data = move(data, target)
+    """A new tensor of `data` on `device`; None: the default device for data made on the
+    host, the data's own device for a device's array (as `ag.tensor(gpu_array)`)."""
+    if type(data) is np.ndarray:
+        target = as_device(device)
+        if target is not CPU:
+            data = move(data, target)
+    elif device is not None:
+        data = move(data, as_device(device))
     t = Tensor._make(data, False, None)
     if requires_grad:
         t.requires_grad_(True)
@@ -84,7 +88,8 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
     check_device(device)
     if isinstance(data, Tensor) and (dtype is None or np.dtype(dtype) == data.array.dtype):
         return data
-    return Tensor._make(as_array(data, dtype, copy=False), False, None)
+    array = as_array(data, dtype, copy=False)
+    return Tensor._make(array if device is None else move(array, as_device(device)), False, None)
 
 
 def zeros(*sizes: Any, size: Any = None, dtype: Any = None, device: Any = None,

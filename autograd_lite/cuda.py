@@ -1,7 +1,7 @@
-"""`ag.cuda`: PyTorch's `torch.cuda` calls that ported scripts make, answered for an
-installation without a GPU backend: `is_available()` is False, `device_count()` is 0, seeding
-is a no-op (as PyTorch's is without CUDA), and what needs a GPU raises the clear error of
-`ag.device`, saying what to install.
+"""`ag.cuda`: PyTorch's `torch.cuda` calls that scripts make. With CuPy installed and a GPU,
+`is_available()` is True and the calls answer for it; without, `is_available()` is False,
+`device_count()` is 0, seeding is a no-op (as PyTorch's is without CUDA), and what needs a GPU
+raises the clear error of `ag.device`, saying what to install.
 
 >>> device = "cuda" if ag.cuda.is_available() else "cpu"
 """
@@ -28,51 +28,66 @@ def device_count() -> int:
 
 
 def is_initialized() -> bool:
-    """Whether CUDA has been initialised (never, without the GPU backend)."""
-    return False
+    """Whether the GPU backend is loaded (after the first use of "cuda")."""
+    return "cuda" in _BACKENDS
 
 
 def manual_seed(seed: int) -> None:
-    """Seed the current GPU's generator: without one, nothing to do (as in PyTorch)."""
+    """Nothing to do: tensors on the GPU draw from ag's one generator (`ag.manual_seed`), so a
+    seeded script draws the same numbers on either device."""
 
 
 def manual_seed_all(seed: int) -> None:
-    """Seed every GPU's generator: without one, nothing to do (as in PyTorch)."""
+    """Nothing to do (see `manual_seed`)."""
 
 
 def seed() -> None:
-    """Seed the current GPU's generator randomly: without one, nothing to do."""
+    """Nothing to do (see `manual_seed`)."""
 
 
 def seed_all() -> None:
-    """Seed every GPU's generator randomly: without one, nothing to do."""
+    """Nothing to do (see `manual_seed`)."""
 
 
 def empty_cache() -> None:
-    """Release cached GPU memory: without a GPU, nothing to release (as in PyTorch)."""
+    """Release the GPU memory CuPy keeps for reuse (nothing without a GPU, as in PyTorch)."""
+    if "cuda" in _BACKENDS and _BACKENDS["cuda"].array_type.__module__.startswith("cupy"):
+        import cupy
+        cupy.get_default_memory_pool().free_all_blocks()
 
 
-def _needs_cuda(device: Any = None) -> None:
-    as_device("cuda" if device is None else device)
+def _cuda(device: Any = None) -> Any:
+    """The device `device` names (the current GPU for None), refused without a GPU backend."""
+    if isinstance(device, int) and not isinstance(device, bool):
+        device = f"cuda:{device}"
+    return as_device("cuda" if device is None else device)
 
 
 def synchronize(device: Any = None) -> None:
-    """Wait for the GPU's queued work; raises without a GPU backend."""
-    _needs_cuda(device)
+    """Wait until the GPU has finished its queued work (timing GPU code needs it before
+    reading the clock); raises without a GPU backend."""
+    dev = _cuda(device)
+    _BACKENDS["cuda"].synchronize(dev.index)
 
 
 def current_device() -> int:
-    """The current GPU's index; raises without a GPU backend."""
-    _needs_cuda()
+    """The current GPU's index (0: tensors go to cuda:0 unless an index is given); raises
+    without a GPU backend."""
+    _cuda()
     return 0
 
 
 def get_device_name(device: Any = None) -> str:
-    """The GPU's name; raises without a GPU backend."""
-    _needs_cuda(device)
-    return "cuda"
+    """The GPU's name (e.g. "NVIDIA H100 80GB HBM3"); raises without a GPU backend."""
+    dev = _cuda(device)
+    return _BACKENDS["cuda"].device_name(dev.index or 0)
 
 
 def set_device(device: Any) -> None:
-    """Choose the current GPU; raises without a GPU backend."""
-    _needs_cuda(device)
+    """Choose the current GPU: only cuda:0 here (name another as device="cuda:1"); raises
+    without a GPU backend."""
+    dev = _cuda(device)
+    if dev.index not in (None, 0):
+        raise NotImplementedError(
+            f"set_device({device!r}): autograd_lite puts tensors without an index on cuda:0; "
+            f"give the device explicitly instead (device='{dev}', .to('{dev}'))")

@@ -41,7 +41,8 @@ class Backend:
     `array_type` is its array class; `to_device(host_array, index)` copies a NumPy array to
     device `index` (None: the current one), `to_host(array)` copies back; `index_of(array)` is
     the device holding an array; `as_strided(array, shape, strides)` a strided view;
-    `device_count()` how many devices it sees.
+    `device_count()` how many devices it sees; `synchronize(index)` waits for a device's queued
+    work and `device_name(index)` names it.
     """
 
     type: str
@@ -51,6 +52,8 @@ class Backend:
     index_of: Callable[[Any], int]
     as_strided: Callable[[Any, tuple, tuple], Any]
     device_count: Callable[[], int]
+    synchronize: Callable[[int | None], None] = lambda index: None
+    device_name: Callable[[int], str] = lambda index: "cuda"
 
 
 _BACKENDS: dict[str, Backend | None] = {"cpu": None}
@@ -86,8 +89,16 @@ def _cupy_backend() -> Backend:
         with cupy.cuda.Device(index):
             return cupy.asarray(array)
 
+    def synchronize(index: int | None) -> None:
+        cupy.cuda.Device(index).synchronize()
+
+    def device_name(index: int) -> str:
+        name = cupy.cuda.runtime.getDeviceProperties(index)["name"]
+        return name.decode() if isinstance(name, bytes) else str(name)
+
     return Backend("cuda", cupy.ndarray, to_device, cupy.asnumpy, lambda a: a.device.id,
-                   cupy.lib.stride_tricks.as_strided, cupy.cuda.runtime.getDeviceCount)
+                   cupy.lib.stride_tricks.as_strided, cupy.cuda.runtime.getDeviceCount,
+                   synchronize, device_name)
 
 
 def recognise(value: Any) -> bool:

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .arrays import to_host
+from .arrays import is_host, to_host
 from .promotion import get_default_dtype
 
 PRECISION, THRESHOLD, EDGEITEMS, LINEWIDTH = 4, 1000, 3, 80
@@ -126,7 +126,7 @@ def tensor_repr(t: Any) -> str:
             suffixes.append(f"dtype={dtype.name}")
     elif dtype.type is not get_default_dtype() and dtype.type not in (np.int64, np.bool_):
         suffixes.append(f"dtype={dtype.name}")
-    if type(t.array) is not np.ndarray:  # on a GPU: printed from a copy on the host
+    if not is_host(t.array):  # on a GPU: printed from a copy on the host
         suffixes.insert(0, f"device='{t.device}'")
     if t.grad_fn is not None:
         suffixes.append(f"grad_fn=<{t.grad_fn.name()}>")

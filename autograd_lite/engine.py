@@ -256,13 +256,13 @@ def release(node: Function) -> None:
     `retain_graph`: the node lets go of its values and gradients of more than KEEP_ELEMENTS
     numbers (a value's shape and dtype stay, as `Released`) and keeps the small ones."""
     if type(node.out_data) is tuple:  # several outputs: the large ones go
-        node.out_data = tuple(Released(o) if type(o) is ndarray and o.size > KEEP_ELEMENTS
+        node.out_data = tuple(Released(o) if is_array(o) and o.size > KEEP_ELEMENTS
                               else o for o in node.out_data)
         if any(o.size > KEEP_ELEMENTS for o in node.out_data):
             node.out_grad = NOT_KEPT
     elif node.out_grad.size > KEEP_ELEMENTS:
         node.out_grad = NOT_KEPT
-        if type(node.out_data) is ndarray:  # (a second pass through a graph finds it Released)
+        if is_array(node.out_data):  # (a second pass through a graph finds it Released)
             node.out_data = Released(node.out_data)
     if node.passed is not None:
         node.passed = [None if g is None or g.size > KEEP_ELEMENTS else g for g in node.passed]

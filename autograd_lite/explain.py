@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from .arrays import host
 from .formula import (
     PRODUCT,
     Sym,
@@ -333,11 +334,11 @@ class _Derivation:
         except Exception:  # a user's formula that does not evaluate: fall back to the ratio
             value = None
         if value is not None:
-            return float(np.asarray(value, dtype=np.float64).reshape(-1)[0])
+            return float(host(value, dtype=np.float64).reshape(-1)[0])
         passed, grad = self.flow.edges.get((id(node), index)), self.flow.grad(node)
         if passed is None or grad is None or not np.any(grad):
             return float("nan")
-        return float(np.asarray(passed).reshape(-1)[0] / np.asarray(grad).reshape(-1)[0])
+        return float(host(passed).reshape(-1)[0] / host(grad).reshape(-1)[0])
 
     def step(self, head: Function) -> Step:
         """The step computing `head`: its formula, the gradient arriving, its terms."""
@@ -359,7 +360,7 @@ class _Derivation:
         return sign
 
     def _scalar_terms(self, head: Function, name: str) -> list[Term]:
-        incoming = float(np.asarray(self.flow.grad(head)).item())
+        incoming = float(host(self.flow.grad(head)).item())
         at_root = head is self.graph.root_key and incoming == 1
         terms = []
         for paths in self._paths(head).values():
@@ -376,7 +377,7 @@ class _Derivation:
             chain = "" if at_root else (
                 f"d{self.root}/d{d(key_name)} {sign} d{self.root}/d{d(name)} * {local_name} = "
                 f"{times(format_number(incoming), value)} = {format_number(passed)}")
-            terms.append(Term(key_name, local, chain, np.asarray(passed)))
+            terms.append(Term(key_name, local, chain, host(passed)))
         return terms
 
     def _tensor_terms(self, head: Function, name: str) -> list[Term]:

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from .arrays import is_array
+from .arrays import host, is_array
 
 __all__ = ["Sym", "number", "constant", "render", "evaluate", "argument_names",
            "format_number", "format_array", "describe_index", "dims"]
@@ -43,7 +43,7 @@ def format_number(value: Any) -> str:
 
 def format_array(array: Any) -> str:
     """Every value of a small array: ``3``, ``[1, 2]``, ``[[1, 2], [3, 4]]``."""
-    array = np.asarray(array)
+    array = host(array)
     if array.ndim == 0:
         return format_number(array)
     return "[" + ", ".join(format_array(row) for row in array) + "]"
@@ -94,7 +94,7 @@ class Sym:
 
 def number(value: Any) -> Sym:
     """A numeric constant: a number, a small array written out, or ``const(shape)``."""
-    array = np.asarray(value)
+    array = host(value)
     if array.size != 1:
         if array.size <= 4:
             return Sym(format_array(array))
@@ -261,7 +261,7 @@ def _evaluate(node: ast.expr, values: dict[str, Any]) -> Any:
             left = right
         return result
     if isinstance(node, ast.List):
-        return np.asarray(_evaluate(node.elts[0], values), dtype=np.float64)
+        return host(_evaluate(node.elts[0], values), dtype=np.float64)
     if isinstance(node, ast.IfExp):
         return np.where(_evaluate(node.test, values), _evaluate(node.body, values),
                         _evaluate(node.orelse, values))

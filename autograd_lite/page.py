@@ -37,6 +37,7 @@ from typing import Any
 
 import numpy as np
 
+from .arrays import host
 from .engine import count_dependencies
 from .explain import _Derivation, d, join_sum, op_expr
 from .formula import format_array, format_number
@@ -107,7 +108,7 @@ def _short(array: Any) -> str:
     """A value in a box: the number, or the shape and norm."""
     if isinstance(array, Released):
         return f"{_shape(array)} (let go)"
-    array = np.asarray(array)
+    array = host(array)
     if array.size == 1:
         return format_number(array.reshape(()))
     return f"{_shape(array)} ‖·‖ {format_number(norm(array))}"
@@ -121,7 +122,7 @@ def _full(array: Any) -> dict[str, str]:
     """A value or gradient for the details panel."""
     if isinstance(array, Released):
         return {"values": "let go by backward (see engine.KEEP_ELEMENTS)"}
-    array = np.asarray(array)
+    array = host(array)
     out = {"shape": _shape(array), "dtype": array.dtype.name}
     if array.size <= MAX_LISTED:
         out["values"] = format_array(array)
@@ -326,20 +327,20 @@ class _Model:
         if not leaves:
             return [], ("no leaf's gradient was kept (see engine.KEEP_ELEMENTS): make the page "
                         "before backward(), or after backward(retain_graph=True)")
-        seed = np.asarray(self.flow.seed, dtype=np.float64)
+        seed = host(self.flow.seed, dtype=np.float64)
         try:
             value = self._replay(None, (), 0.0, seed)
         except _NoReplay as why:
             return [], str(why)
-        root_value = np.asarray(data_of(self.graph.root_key), dtype=np.float64)
+        root_value = host(data_of(self.graph.root_key), dtype=np.float64)
         if not np.allclose(value, float(np.sum(seed * root_value)), rtol=1e-4, atol=1e-6):
             return [], "the graph does not replay to its own value (a random op?)"
         checks = []
         for leaf in leaves:
-            grad = np.asarray(self.flow.grad(leaf), dtype=np.float64)
+            grad = host(self.flow.grad(leaf), dtype=np.float64)
             index = np.unravel_index(int(np.argmax(np.abs(grad))), grad.shape) \
                 if grad.ndim else ()
-            x = float(np.asarray(leaf.array, dtype=np.float64)[index])
+            x = float(host(leaf.array, dtype=np.float64)[index])
             h = 1e-6 * max(1.0, abs(x))
             try:
                 plus = self._replay(leaf, index, h, seed)
@@ -364,7 +365,7 @@ class _Model:
             array = data_of(key)
             if isinstance(key, Function | Released) or isinstance(array, Released):
                 raise _NoReplay("the graph's values were let go by backward()")
-            array = np.array(array, dtype=np.float64) if array.dtype.kind == "f" else array
+            array = host(array, np.float64).copy() if array.dtype.kind == "f" else array
             if key is leaf:
                 array[index] += delta
             values[id(key)] = array
@@ -380,7 +381,7 @@ class _Model:
                 except Exception as error:
                     raise _NoReplay(f"{type(node).__name__} does not replay ({error})") \
                         from None
-                values[id(node)] = np.asarray(out)
+                values[id(node)] = host(out)
             return float(np.sum(seed * value_of(self.graph.root_key)))
 
 

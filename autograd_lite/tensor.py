@@ -27,7 +27,7 @@ from . import device as _device
 from . import engine as _engine
 from . import function as _function
 from . import promotion as _promotion
-from .arrays import is_array, to_host
+from .arrays import is_array, is_host, ndarray, to_host
 from .display import tensor_html, tensor_markdown, tensor_repr
 from .function import _mode, mark_modified
 from .ops import (
@@ -527,7 +527,7 @@ class Tensor:
             raise RuntimeError(
                 "Can't call numpy() on Tensor that requires grad. "
                 "Use tensor.detach().numpy() instead.")
-        if type(self.array) is not np.ndarray:
+        if not is_host(self.array):
             if force:
                 return to_host(self.array)
             raise TypeError(
@@ -621,7 +621,7 @@ class Tensor:
     def cpu(self, memory_format: Any = None) -> Tensor:
         """This tensor on the CPU: itself when it is there, else a copy (differentiable, as
         every `to`)."""
-        return self if type(self.array) is np.ndarray else self.to("cpu")
+        return self if is_host(self.array) else self.to("cpu")
 
     def cuda(self, device: Any = None, non_blocking: bool = False,
              memory_format: Any = None) -> Tensor:
@@ -1496,7 +1496,8 @@ def _binary_operator(op: type, name: str, reflected: bool = False) -> Callable:
                 constant = _constants.get(other)  # tensor's dtype than with a Python float
                 if constant is None or constant.dtype is not dtype:
                     constant = _constant(other, dtype)
-                other = constant
+                # (a GPU's library takes NumPy scalars, not NumPy arrays)
+                other = constant if type(self.array) is ndarray else constant[()]
         elif not (kind is int and ((dtype_kind := self.array.dtype.kind) in "fc"
                                    or dtype_kind != "b" and op is not Div)):
             other = _operand(other)  # everything else: promotion and its errors in _binary

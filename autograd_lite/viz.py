@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from . import render
+from .arrays import host, is_array
 from .engine import backpropagate
 from .formula import Sym, constant, format_array, format_number
 from .function import Function, Released
@@ -164,7 +165,7 @@ class Flow:
 def _array(grad: Any) -> np.ndarray | None:
     if isinstance(grad, Tensor):  # recorded under create_graph
         return grad.array
-    return np.asarray(grad) if isinstance(grad, np.ndarray | np.generic) else None
+    return host(grad) if is_array(grad) or isinstance(grad, np.generic) else None
 
 
 def backward_flow(graph: Graph) -> Flow:
@@ -216,12 +217,12 @@ def backward_flow(graph: Graph) -> Flow:
 
 def norm(array: np.ndarray) -> float:
     """The Euclidean norm of all the values."""
-    return float(np.linalg.norm(np.asarray(array, dtype=np.float64).ravel()))
+    return float(np.linalg.norm(host(array, dtype=np.float64).ravel()))
 
 
 def describe(array: Any) -> str:
     """A value or gradient in a line of text: the number, or the shape and norm."""
-    array = np.asarray(array)
+    array = host(array)
     if array.size == 1:
         return format_number(array.reshape(()))
     return f"shape {tuple(array.shape)}, norm {format_number(norm(array))}"

@@ -84,6 +84,11 @@ class DeviceArray(NDArrayOperatorsMixin):
             return result if name in ("item", "tolist") else _wrap(result, device)
         return method
 
+    def astype(self, dtype: Any, copy: bool = True, **kwargs: Any) -> DeviceArray:
+        if not copy and np.dtype(dtype) == self.dtype:
+            return self  # as CuPy's (and NumPy's): no copy, the array itself
+        return DeviceArray(self._host.astype(dtype, **kwargs), self._device)
+
     def __getitem__(self, key: Any) -> Any:
         return _wrap(self._host[_unwrap_index(key, self._device)], self._device)
 
