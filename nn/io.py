@@ -44,6 +44,8 @@ from typing import IO, Any
 
 import numpy as np
 
+import autograd_lite as ag
+
 __all__ = ["load", "save", "read_header", "open_regular", "convert_npz"]
 
 StrPath = str | os.PathLike[str]
@@ -96,9 +98,11 @@ class _Flattener:
                 return self._container(obj, path)
             finally:
                 self._open.discard(id(obj))
+        if ag.arrays.is_array(obj):  # a device's array (an optimiser's state on a GPU)
+            return self._array(ag.arrays.to_host(obj), path)
         data = getattr(obj, "array", None)
-        if isinstance(data, np.ndarray):  # an autograd_lite Tensor, or shaped like one
-            return self._array(data, path)
+        if isinstance(data, np.ndarray) or ag.arrays.is_array(data):  # a Tensor, on any device
+            return self._array(ag.arrays.to_host(data), path)
         if hasattr(obj, "__array__"):
             return self._array(np.asarray(obj), path)
         raise TypeError(
@@ -540,7 +544,7 @@ def _parse_tree(path: str, metadata: Mapping[str, str]) -> Any:
         raise _error(path, f"its tree metadata is not valid JSON ({exc})") from None
 
 
-def load(path: StrPath) -> Any:
+def load(path: StrPath, map_location: Any = None, *, weights_only: bool | None = None) -> Any:
     """Load a checkpoint written by ``save``: the saved structure, with NumPy arrays for Tensors.
 
     A saved Module or optimiser comes back as its state dict, ready for ``load_state_dict``.
@@ -550,11 +554,21 @@ def load(path: StrPath) -> Any:
 
     >>> model.load_state_dict(nn.load("run.safetensors")["model"])
 
+    A checkpoint saved from a GPU holds host copies, so it loads anywhere; `load_state_dict`
+    copies each array to its parameter's device. With ``map_location`` (PyTorch's argument:
+    ``"cpu"``, ``"cuda"``, ``"cuda:1"`` or an ``ag.device``) the arrays come back as Tensors
+    on that device instead.
+
+    >>> state = nn.load("run.safetensors", map_location="cuda")  # Tensors on the GPU
+
     Args:
         path: the file to read (a regular file: FIFOs and devices are refused).
+        map_location: None (NumPy arrays), or the device to put every array on, as Tensors.
+        weights_only: accepted for PyTorch's signature; nothing is unpickled either way.
 
     Returns:
-        The saved object: dicts, lists, tuples, NumPy arrays and scalars, Python scalars.
+        The saved object: dicts, lists, tuples, NumPy arrays (Tensors with ``map_location``)
+        and scalars, Python scalars.
 
     Raises:
         FileNotFoundError: if ``path`` does not exist.
@@ -574,7 +588,29 @@ def load(path: StrPath) -> Any:
     unused = sorted(set(header.tensors) - builder.used)
     if unused:
         raise _error(name, f"tensors {unused[:5]} are not described by its tree")
-    return result
+    return result if map_location is None else _mapped(result, _map_device(map_location))
+
+
+def _map_device(map_location: Any) -> Any:
+    """`load`'s map_location as a device (a string or a device; PyTorch's dicts and callables
+    are not supported)."""
+    if isinstance(map_location, (str, ag.device)):
+        return map_location
+    if isinstance(getattr(map_location, "type", None), str):  # torch.device("cpu")
+        return str(map_location)
+    raise TypeError(f"load: map_location must be a device such as 'cpu' or 'cuda:0' (or an "
+                    f"ag.device), got {type(map_location).__name__} {map_location!r}")
+
+
+def _mapped(obj: Any, device: Any) -> Any:
+    """Every array of a loaded structure as a Tensor on `device`."""
+    if isinstance(obj, np.ndarray):
+        return ag.from_numpy(obj).to(device)
+    if isinstance(obj, dict):
+        return {key: _mapped(value, device) for key, value in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_mapped(value, device) for value in obj)
+    return obj
 
 
 # --------------------------------------------------------------------------- old checkpoints

@@ -100,12 +100,17 @@ def _target_like(name: str, input: ag.Tensor, target: Any, promote: bool = True)
             target if target.array.dtype == dtype else target.to(dtype))
 
 
-def _constant(value: Any, dtype: Any) -> np.ndarray | None:
-    """A weight-like argument as an array of `dtype` (no gradient flows to it)."""
+def _constant(value: Any, input: ag.Tensor) -> np.ndarray | None:
+    """A weight-like argument as an array of the input's dtype (no gradient flows to it): a
+    Tensor's own array (on its device: another device than the input's is PyTorch's error in
+    the op), numbers and host arrays where the input lives."""
     if value is None:
         return None
-    array = value.array if isinstance(value, ag.Tensor) else np.asarray(value)
-    return array.astype(dtype, copy=False)
+    dtype = input.array.dtype
+    if isinstance(value, ag.Tensor):
+        return value.array.astype(dtype, copy=False)
+    return ag.arrays.like(value if ag.arrays.is_array(value) else np.asarray(value),
+                          input.array).astype(dtype, copy=False)
 
 
 # ----- regression -----------------------------------------------------------------------------
@@ -150,8 +155,8 @@ def smooth_l1_loss(input: ag.Tensor, target: Any, reduction: str = "mean",
     size = diff.abs()
     if beta == 0:
         return _reduce(size, reduction)
-    return _reduce(ag.where(size.array < beta, diff * diff * (0.5 / beta), size - 0.5 * beta),
-                   reduction)
+    small = ag.from_numpy(size.array < beta)
+    return _reduce(ag.where(small, diff * diff * (0.5 / beta), size - 0.5 * beta), reduction)
 
 
 def huber_loss(input: ag.Tensor, target: Any, reduction: str = "mean",
@@ -169,7 +174,7 @@ def huber_loss(input: ag.Tensor, target: Any, reduction: str = "mean",
     input, target = _target_like("HuberLoss", _input("HuberLoss", input), target)
     diff = input - target
     size = diff.abs()
-    return _reduce(ag.where(size.array < delta, diff * diff * 0.5,
+    return _reduce(ag.where(ag.from_numpy(size.array < delta), diff * diff * 0.5,
                             (size - 0.5 * delta) * delta), reduction)
 
 
@@ -219,11 +224,11 @@ def binary_cross_entropy(input: ag.Tensor, target: Any, weight: Any = None,
     if np.any((values < 0) | (values > 1)):
         raise RuntimeError(
             f"BCELoss: all elements of input should be between 0 and 1 (got values in "
-            f"[{values.min():g}, {values.max():g}]); apply sigmoid first, or use "
+            f"[{float(values.min()):g}, {float(values.max()):g}]); apply sigmoid first, or use "
             "BCEWithLogitsLoss on the raw scores")
     loss = BinaryCrossEntropy.apply(input, target)
     if weight is not None:
-        loss = loss * _constant(weight, input.array.dtype)
+        loss = loss * _constant(weight, input)
     return _reduce(loss, reduction)
 
 
@@ -280,10 +285,9 @@ def binary_cross_entropy_with_logits(input: ag.Tensor, target: Any, weight: Any 
     _check_reduction("BCEWithLogitsLoss", reduction)
     input, target = _target_like("BCEWithLogitsLoss", _input("BCEWithLogitsLoss", input),
                                  target)
-    dtype = input.array.dtype
-    loss = BinaryCrossEntropyWithLogits.apply(input, target, _constant(pos_weight, dtype))
+    loss = BinaryCrossEntropyWithLogits.apply(input, target, _constant(pos_weight, input))
     if weight is not None:
-        loss = loss * _constant(weight, dtype)
+        loss = loss * _constant(weight, input)
     return _reduce(loss, reduction)
 
 
@@ -415,13 +419,15 @@ def _at_labels(labels: np.ndarray, axis: int) -> tuple:
     if axis == 0:  # (C,) logits and a 0-d label
         return (labels,)
     last = labels.ndim - 1
-    grids = [np.arange(n).reshape((-1,) + (1,) * (last - d)) for d, n in enumerate(labels.shape)]
+    grids = [ag.arrays.like(np.arange(n).reshape((-1,) + (1,) * (last - d)), labels)
+             for d, n in enumerate(labels.shape)]  # made on the host, moved where labels are
     return (grids[0], labels, *grids[1:])
 
 
 def _onehot(labels: np.ndarray, axis: int, classes: int) -> np.ndarray:
     """Booleans with the class axis inserted at `axis`: True at each label."""
-    return np.expand_dims(labels, axis) == _along(np.arange(classes), axis, labels.ndim + 1)
+    classes_row = ag.arrays.like(np.arange(classes), labels)
+    return np.expand_dims(labels, axis) == _along(classes_row, axis, labels.ndim + 1)
 
 
 def _along(row: np.ndarray, axis: int, ndim: int) -> np.ndarray:
@@ -469,8 +475,8 @@ def _class_axis(name: str, input: ag.Tensor) -> int:
     return 0 if input.ndim == 1 else 1
 
 
-def _class_weight(name: str, weight: Any, classes: int, dtype: Any) -> np.ndarray | None:
-    weight = _constant(weight, dtype)
+def _class_weight(name: str, weight: Any, classes: int, input: ag.Tensor) -> np.ndarray | None:
+    weight = _constant(weight, input)
     if weight is not None and weight.shape != (classes,):
         raise ValueError(f"{name}: weight must have one entry per class, shape ({classes},); "
                          f"got {weight.shape}")
@@ -510,10 +516,10 @@ def _index_distribution(labels: np.ndarray, kept: np.ndarray, weight: np.ndarray
     $q_{ic} = m_i[(1 - \\varepsilon) w_{y_i} [c = y_i] + \\varepsilon w_c / C]$, divisor
     $\\sum_i m_i w_{y_i}$ (m: not ignored)."""
     safe = np.where(kept, labels, 0)
-    picked = (np.ones(labels.shape, dtype) if weight is None else weight[safe]) * kept
+    picked = (np.ones_like(labels, dtype) if weight is None else weight[safe]) * kept
     q = _onehot(safe, axis, classes) * np.expand_dims(picked * (1 - smoothing), axis)
     if smoothing:
-        row = np.ones(classes, dtype) if weight is None else weight
+        row = ag.arrays.like(np.ones(classes, dtype), labels) if weight is None else weight
         q = q + np.expand_dims(kept, axis) * (smoothing / classes) * _along(row, axis, q.ndim)
     return q.astype(dtype, copy=False), float(picked.sum())
 
@@ -541,7 +547,7 @@ def cross_entropy(input: ag.Tensor, target: Any, weight: Any = None, ignore_inde
     target = target if isinstance(target, ag.Tensor) else ag.as_tensor(target)
     axis = _class_axis(name, input)
     classes, dtype = input.shape[axis], input.array.dtype
-    weight = _class_weight(name, weight, classes, dtype)
+    weight = _class_weight(name, weight, classes, input)
     if target.array.dtype.kind == "f" and target.shape == input.shape:  # probabilities
         q = target if target.dtype is input.dtype else target.to(input.dtype)
         if label_smoothing:
@@ -581,7 +587,7 @@ def nll_loss(input: ag.Tensor, target: Any, weight: Any = None, ignore_index: in
     target = target if isinstance(target, ag.Tensor) else ag.as_tensor(target)
     axis = _class_axis(name, input)
     classes, dtype = input.shape[axis], input.array.dtype
-    weight = _class_weight(name, weight, classes, dtype)
+    weight = _class_weight(name, weight, classes, input)
     labels, kept = _index_targets(name, input, target, axis, ignore_index, False)
     q, divisor = _index_distribution(labels, kept, weight, axis, classes, 0.0, dtype)
     return NllLoss.apply(input, q, axis, divisor, reduction)
@@ -605,7 +611,7 @@ def kl_div(input: ag.Tensor, target: Any, reduction: str = "mean",
     if log_target:
         loss = target.exp() * (target - input)
     else:
-        positive = target > 0
+        positive = ag.from_numpy(target.array > 0)
         entropy = ag.where(positive, target * ag.where(positive, target, 1.0).log(), 0.0)
         loss = entropy - target * input
     if reduction == "batchmean":

@@ -40,11 +40,20 @@ def zero_grads(params: Any, set_to_none: bool = True) -> None:
             param.grad.array[...] = 0
 
 
+def on_device_of(values: Any, reference: Any, dtype: Any = None) -> Any:
+    """`values` (an array on any device, or numbers) as an array where the array `reference`
+    lives, in `dtype` (default: its own): itself when it is there already, else a copy."""
+    if ag.arrays.is_host(reference) and ag.arrays.is_array(values) and not ag.arrays.is_host(
+            values):
+        values = ag.arrays.to_host(values)  # a device's array onto the CPU
+    return ag.arrays.like(values, reference, dtype)
+
+
 def overwrite(tensor: ag.Tensor, values: Any) -> ag.Tensor:
     """Copy `values` (an array on any device, or numbers) into `tensor` in place, on the
-    tensor's device (a host array is copied there); call it under `ag.no_grad()` for a leaf
-    that requires grad. Returns `tensor`."""
-    return tensor.copy_(ag.from_numpy(ag.arrays.like(values, tensor.array)))
+    tensor's device; call it under `ag.no_grad()` for a leaf that requires grad. Returns
+    `tensor`."""
+    return tensor.copy_(ag.from_numpy(on_device_of(values, tensor.array)))
 
 
 def _size(value: Any, what: str, layer: object) -> int:
@@ -150,6 +159,8 @@ def _checkpoint_array(value: Any, key: str) -> np.ndarray:
     """A state-dict value (Tensor, ndarray, torch tensor, list, number) as an ndarray."""
     if isinstance(value, ag.Tensor):
         return value.array
+    if ag.arrays.is_array(value):
+        return value
     try:
         array = np.asarray(value)
     except Exception as error:  # e.g. a torch tensor that requires grad
@@ -568,7 +579,8 @@ class Module:
         """Copy parameters and buffers from `state_dict` (Tensors or NumPy arrays, e.g. from
         `nn.load` or a converted PyTorch state dict) into this module, in place.
 
-        Values are cast to each parameter's dtype. Missing and unexpected keys (with
+        Values are cast to each parameter's dtype and copied to its device (a checkpoint from
+        a GPU loads into a CPU model and back, as in PyTorch). Missing and unexpected keys (with
         `strict=True`) and shape mismatches (always) are reported together in one
         `RuntimeError` naming the keys, and then nothing is copied. Returns
         `(missing_keys, unexpected_keys)`.
@@ -607,7 +619,7 @@ class Module:
                                + "\n\t".join(errors))
         with ag.no_grad():
             for target, array in updates:
-                target.copy_(array.astype(target.array.dtype, copy=False))
+                overwrite(target, on_device_of(array, target.array, target.array.dtype))
         return _IncompatibleKeys(missing, unexpected)
 
     # ----- display

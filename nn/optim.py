@@ -27,7 +27,7 @@ import autograd_lite as ag
 
 from . import lr_scheduler
 from .init import _generator
-from .module import overwrite, zero_grads
+from .module import on_device_of, overwrite, zero_grads
 
 __all__ = ["LBFGS", "SGD", "Adagrad", "Adam", "AdamW", "Evolution", "Optimizer", "RMSprop",
            "RandomSearch", "lr_scheduler"]
@@ -182,7 +182,7 @@ class Optimizer:
             for param in group["params"]:
                 if self.state.get(param):
                     state[index[id(param)]] = {
-                        k: np.array(v) if isinstance(v, np.ndarray) else v
+                        k: ag.arrays.copy(v) if ag.arrays.is_array(v) else v
                         for k, v in self.state[param].items()}
         return {"state": state, "param_groups": groups}
 
@@ -225,8 +225,10 @@ class Optimizer:
 
     @staticmethod
     def _restore(key: str, value: Any, param: ag.Tensor, number: Any) -> Any:
-        array = np.asarray(value.array if isinstance(value, ag.Tensor) else value)
+        array = value.array if isinstance(value, ag.Tensor) else value
+        array = array if ag.arrays.is_array(array) else np.asarray(array)
         if key == "step":
+            array = ag.arrays.to_host(array)
             step = float(array) if array.size == 1 and array.dtype.kind in "iuf" else -1.0
             if not (math.isfinite(step) and step >= 0 and step == round(step)):
                 raise ValueError(f"loaded state dict: optimizer state 'step' of parameter "
@@ -236,7 +238,8 @@ class Optimizer:
         if array.shape != param.shape:
             raise ValueError(f"optimizer state '{key}' of parameter {number} has shape "
                              f"{array.shape}, but the parameter has shape {tuple(param.shape)}")
-        return array.astype(param.array.dtype)
+        # on the parameter's device and in its dtype, as PyTorch's load_state_dict casts
+        return ag.arrays.copy(on_device_of(array, param.array), param.array.dtype)
 
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]

@@ -22,8 +22,20 @@ from .module import Module
 __all__ = ["evaluate", "fit"]
 
 
-def _tensor(value: Any) -> ag.Tensor:
-    return value if isinstance(value, ag.Tensor) else ag.as_tensor(value)
+def _tensor(value: Any, device: Any = None) -> ag.Tensor:
+    """A batch as a Tensor on `device` (None: where it is)."""
+    tensor = value if isinstance(value, ag.Tensor) else ag.as_tensor(value)
+    return tensor if device is None else tensor.to(device)
+
+
+def _model_device(model: Module, device: Any) -> Any:
+    """Where the batches go: `device` if given, else where the model's parameters are (None
+    for a model without parameters: the batches stay where they are)."""
+    if device is not None:
+        return device
+    for param in model.parameters():
+        return param.device
+    return None
 
 
 def _is_class_index(output: ag.Tensor, target: ag.Tensor) -> bool:
@@ -75,9 +87,11 @@ def _step(model: Module, loss_fn: Any, optimizer: Any, x: ag.Tensor, y: ag.Tenso
     return loss, output
 
 
-def evaluate(model: Module, loss_fn: Any, loader: Iterable[Any]) -> dict[str, float]:
+def evaluate(model: Module, loss_fn: Any, loader: Iterable[Any], *, device: Any = None
+             ) -> dict[str, float]:
     """Mean loss (and accuracy, for class-index targets) of `model` over `loader`, in eval
-    mode without recording a graph; the model's training flag is restored afterwards.
+    mode without recording a graph; the model's training flag is restored afterwards. Each
+    batch is moved to `device` (default: the device of the model's parameters).
 
     >>> nn.evaluate(model, nn.CrossEntropyLoss(), [(x, y)])
     {'loss': 0.0213, 'accuracy': 1.0}
@@ -85,10 +99,11 @@ def evaluate(model: Module, loss_fn: Any, loader: Iterable[Any]) -> dict[str, fl
     was_training = model.training
     model.eval()
     tally = _Tally()
+    device = _model_device(model, device)
     try:
         with ag.no_grad():
             for x, y in loader:
-                x, y = _tensor(x), _tensor(y)
+                x, y = _tensor(x, device), _tensor(y, device)
                 output = model(x)
                 tally.add(loss_fn(output, y).item(), output, y)
     finally:
@@ -101,7 +116,7 @@ def evaluate(model: Module, loss_fn: Any, loader: Iterable[Any]) -> dict[str, fl
 
 def fit(model: Module, loss_fn: Any, optimizer: Any, train_loader: Iterable[Any],
         epochs: int, val_loader: Iterable[Any] | None = None, progress: bool = True,
-        scheduler: Any = None) -> dict[str, list[float]]:
+        scheduler: Any = None, *, device: Any = None) -> dict[str, list[float]]:
     """Train `model` for `epochs` passes over `train_loader` (any re-iterable of `(x, y)`
     batches: a DataLoader or a list) and return the history, a dict of per-epoch lists:
     `loss` (mean training loss, weighted by batch size), `accuracy` (when targets are class
@@ -109,8 +124,10 @@ def fit(model: Module, loss_fn: Any, optimizer: Any, train_loader: Iterable[Any]
     (with `val_loader`, in eval mode), and `time` (seconds per epoch).
 
     Gradient-free optimisers (`RandomSearch`, `Evolution`) are driven through
-    `step(closure)`. A `scheduler` is stepped after every epoch. The tqdm progress bar is
-    shown only when `progress` is true and standard output is a terminal.
+    `step(closure)`. A `scheduler` is stepped after every epoch. Each batch is moved to
+    `device` (default: the device of the model's parameters), so a loader of CPU batches
+    trains a model on the GPU. The tqdm progress bar is shown only when `progress` is true
+    and standard output is a terminal.
 
     >>> history = nn.fit(model, nn.CrossEntropyLoss(), opt, [(x, y)], epochs=100,
     ...                  progress=False)
@@ -121,6 +138,7 @@ def fit(model: Module, loss_fn: Any, optimizer: Any, train_loader: Iterable[Any]
         raise ValueError(f"fit: epochs must be a non-negative integer, got {epochs}")
     show = bool(progress) and sys.stdout.isatty()
     history: dict[str, list[float]] = {"loss": []}
+    device = _model_device(model, device)
     for epoch in range(int(epochs)):
         start = time.perf_counter()
         model.train()
@@ -129,7 +147,7 @@ def fit(model: Module, loss_fn: Any, optimizer: Any, train_loader: Iterable[Any]
         bar = tqdm(train_loader, total=total, desc=f"epoch {epoch + 1}/{epochs}",
                    disable=not show, file=sys.stdout, leave=True, dynamic_ncols=True)
         for x, y in bar:
-            x, y = _tensor(x), _tensor(y)
+            x, y = _tensor(x, device), _tensor(y, device)
             loss, output = _step(model, loss_fn, optimizer, x, y)
             tally.add(loss, output, y)
             bar.set_postfix(loss=f"{tally.mean_loss:.4f}", refresh=False)
@@ -139,7 +157,7 @@ def fit(model: Module, loss_fn: Any, optimizer: Any, train_loader: Iterable[Any]
                 "re-iterable of (x, y) batches (a DataLoader or a list), not a generator")
         record = {"loss": tally.mean_loss, "accuracy": tally.accuracy}
         if val_loader is not None:
-            scores = evaluate(model, loss_fn, val_loader)
+            scores = evaluate(model, loss_fn, val_loader, device=device)
             record["val_loss"] = scores["loss"]
             record["val_accuracy"] = scores.get("accuracy")
         if scheduler is not None:
