@@ -483,6 +483,20 @@ def _class_weight(name: str, weight: Any, classes: int, input: ag.Tensor) -> np.
     return weight
 
 
+def _same_device(name: str, input: ag.Tensor, target: ag.Tensor) -> None:
+    """Class indices index the input where it lives: on another device, PyTorch's error (an
+    array library would index across devices silently, or copy)."""
+    if type(input.array) is np.ndarray and type(target.array) is np.ndarray:
+        return
+    devices = {str(input.device), str(target.device)}
+    if len(devices) > 1:
+        first, second = sorted(devices, key=lambda d: (d == "cpu", d))
+        raise RuntimeError(
+            f"Expected all tensors to be on the same device, but found at least two devices, "
+            f"{first} and {second}! ({name}: the target is on {target.device}, the input on "
+            f"{input.device}; move them with .to(device) first)")
+
+
 def _index_targets(name: str, input: ag.Tensor, target: ag.Tensor, axis: int,
                    ignore_index: int, probabilities_allowed: bool) -> tuple:
     """Check class-index targets; returns (targets, mask of the ones not ignored)."""
@@ -490,6 +504,7 @@ def _index_targets(name: str, input: ag.Tensor, target: ag.Tensor, axis: int,
     expected = shape[:axis] + shape[axis + 1:]
     alternative = (f", or float class probabilities of the input's shape {shape}"
                    if probabilities_allowed else "")
+    _same_device(name, input, target)
     labels = target.array
     if labels.dtype.kind not in "iu":
         raise TypeError(
