@@ -138,12 +138,20 @@ def _check_fits(geom: _Geometry, shape: tuple, name: object) -> tuple[int, int]:
 
 # --- NumPy kernels -------------------------------------------------------------------------------
 
+def _zeros(shape: tuple | int, like: np.ndarray) -> np.ndarray:
+    """Zeros of `shape` in `like`'s dtype where `like` lives (NumPy's calloc on the CPU, the
+    cheapest; `zeros_like` elsewhere)."""
+    if type(like) is np.ndarray:
+        return np.zeros(shape, like.dtype)
+    return np.zeros_like(like, shape=shape, order="C")
+
+
 def _pad(x: np.ndarray, padding: tuple[int, int, int, int], value: float = 0.0) -> np.ndarray:
     pt, pb, pl, pr = padding
     if not (pt or pb or pl or pr):
         return x
     n, c, h, w = x.shape
-    out = np.full_like(x, value, shape=(n, c, h + pt + pb, w + pl + pr))
+    out = np.full_like(x, value, shape=(n, c, h + pt + pb, w + pl + pr), order="C")
     out[:, :, pt:pt + h, pl:pl + w] = x
     return out
 
@@ -181,7 +189,7 @@ def _im2col(xp: np.ndarray, geom: _Geometry, out_hw: tuple[int, int], ones_row: 
     view = ag.arrays.as_strided(xp, shape, (s_n, s_c * (c // g), s_c, s_h * dh, s_w * dw,
                                             s_h * sh, s_w * sw))
     k = (c // g) * kh * kw
-    cols = np.empty_like(xp, shape=(n, g, k + ones_row, ho * wo))
+    cols = np.empty_like(xp, shape=(n, g, k + ones_row, ho * wo), order="C")
     cols[:, :, :k].reshape(shape)[...] = view  # splitting axes: a view of cols, not a copy
     if ones_row:
         cols[:, :, k] = 1
@@ -193,7 +201,7 @@ def _col2im(dcols: np.ndarray, geom: _Geometry, x_shape: tuple) -> np.ndarray:
     was read from. `dcols` is (N, C, kh, kw, Ho, Wo); one strided-slice add per kernel offset."""
     n, c, h, w = x_shape
     kh, kw = geom.kernel
-    dxp = np.zeros_like(dcols, shape=(n, c, *geom.padded(h, w)))
+    dxp = _zeros((n, c, *geom.padded(h, w)), dcols)
     for index, where in enumerate(_offsets(geom, dcols.shape[4:])):
         dxp[where] += dcols[:, :, index // kw, index % kw]
     return _crop(dxp, geom.padding, h, w)
@@ -270,7 +278,8 @@ def _window_max_t(grad: np.ndarray, arg: np.ndarray, geom: _Geometry, x_shape: t
     tiled = (geom.dilation == (1, 1) and geom.stride == geom.kernel
              and all((size - k) % k == 0 for size, k in zip(padded, geom.kernel)))
     # windows that tile the input exactly write every cell: no need to zero it first
-    dxp = (np.empty_like if tiled else np.zeros_like)(grad, shape=(n, c, *padded))
+    dxp = (np.empty_like(grad, shape=(n, c, *padded), order="C") if tiled
+           else _zeros((n, c, *padded), grad))
     for k, where in enumerate(_offsets(geom, grad.shape[2:])):
         if overlapping:
             dxp[where] += grad * (arg == k)
@@ -302,7 +311,7 @@ def _flat_index(arg: np.ndarray, geom: _Geometry, x_shape: tuple) -> np.ndarray:
 
 def _scatter(values: np.ndarray, index: np.ndarray, x_shape: tuple, unique: bool) -> np.ndarray:
     """Zeros of `x_shape` with `values` added at the flat `index` (assigned when unique)."""
-    out = np.zeros_like(values, shape=math.prod(x_shape))
+    out = _zeros(math.prod(x_shape), values)
     if unique:
         out[index.ravel()] = values.ravel()
     else:
@@ -322,7 +331,7 @@ def _window_sum_t(grad: np.ndarray, geom: _Geometry, x_shape: tuple) -> np.ndarr
     """The adjoint of `_window_sum` (then of the padding): every window's gradient added onto
     each of its cells."""
     n, c, h, w = x_shape
-    dxp = np.zeros_like(grad, shape=(n, c, *geom.padded(h, w)))
+    dxp = _zeros((n, c, *geom.padded(h, w)), grad)
     for where in _offsets(geom, grad.shape[2:]):
         dxp[where] += grad
     return _crop(dxp, geom.padding, h, w)
