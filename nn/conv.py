@@ -769,7 +769,7 @@ class Conv2d(Module):
                  stride: IntPair = 1, padding: IntPair | str = 0, dilation: IntPair = 1,
                  groups: int = 1, bias: bool = True, padding_mode: str = "zeros",
                  dtype: Any = None, *, generator: np.random.Generator | None = None,
-                 seed: int | None = None) -> None:
+                 seed: int | None = None, device: Any = None) -> None:
         super().__init__()
         name = type(self).__name__
         in_channels = _size(in_channels, "in_channels", self)
@@ -798,6 +798,8 @@ class Conv2d(Module):
         self.weight = Parameter(np.empty(shape, dtype))
         self.bias = Parameter(np.empty(self.out_channels, dtype)) if bias else None
         self.reset_parameters(generator=_generator(generator, seed))
+        if device is not None:  # drawn on the host (the same numbers anywhere), then moved
+            self.to(device)
 
     def reset_parameters(self, generator: np.random.Generator | None = None) -> None:
         """Draw fresh weights and bias with PyTorch's default initialisation."""

@@ -61,7 +61,7 @@ class Linear(Module):
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True,
                  dtype: Any = None, *, generator: np.random.Generator | None = None,
-                 seed: int | None = None) -> None:
+                 seed: int | None = None, device: Any = None) -> None:
         super().__init__()
         self.in_features = _size(in_features, "in_features", self)
         self.out_features = _size(out_features, "out_features", self)
@@ -69,6 +69,8 @@ class Linear(Module):
         self.weight = Parameter(np.empty((self.out_features, self.in_features), dtype))
         self.bias = Parameter(np.empty(self.out_features, dtype)) if bias else None
         self.reset_parameters(generator=_generator(generator, seed))
+        if device is not None:  # drawn on the host (the same numbers anywhere), then moved
+            self.to(device)
 
     def reset_parameters(self, generator: np.random.Generator | None = None) -> None:
         """Draw fresh weights and bias with PyTorch's default initialisation."""
@@ -482,8 +484,8 @@ class Embedding(Module):
                  max_norm: float | None = None, norm_type: float = 2.0,
                  scale_grad_by_freq: bool = False, sparse: bool = False,
                  _weight: Any = None, _freeze: bool = False, dtype: Any = None, *,
-                 generator: np.random.Generator | None = None, seed: int | None = None
-                 ) -> None:
+                 generator: np.random.Generator | None = None, seed: int | None = None,
+                 device: Any = None) -> None:
         super().__init__()
         self.num_embeddings = _size(num_embeddings, "num_embeddings", self)
         self.embedding_dim = _size(embedding_dim, "embedding_dim", self)
@@ -501,11 +503,14 @@ class Embedding(Module):
             self.weight = Parameter(np.empty(shape, dtype))
             self.reset_parameters(generator=_generator(generator, seed))
         else:
-            weight = _weight.array if isinstance(_weight, ag.Tensor) else np.asarray(_weight)
+            weight = _weight.array if isinstance(_weight, ag.Tensor) else (
+                _weight if ag.arrays.is_array(_weight) else np.asarray(_weight))
             if weight.shape != shape:
                 raise ValueError(f"Embedding: _weight has shape {weight.shape}, expected "
                                  f"{shape} (num_embeddings, embedding_dim)")
             self.weight = Parameter(weight, requires_grad=not _freeze)
+        if device is not None:
+            self.to(device)
 
     def reset_parameters(self, generator: np.random.Generator | None = None) -> None:
         """Draw the table from N(0, 1) and zero the padding row."""

@@ -85,7 +85,7 @@ class Parameter(ag.Tensor):
     def __init__(self, data: Any = None, requires_grad: bool = True) -> None:
         source = data.array if isinstance(data, ag.Tensor) else data
         super().__init__(np.empty(0, ag.get_default_dtype()) if source is None else source)
-        if isinstance(source, np.ndarray):
+        if ag.arrays.is_array(source):  # shared, on its device
             self.array = source
         self.requires_grad_(requires_grad)
 

@@ -29,7 +29,7 @@ class _BatchNorm(Module):
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
                  affine: bool = True, track_running_stats: bool = True, dtype: Any = None,
-                 bias: bool = True) -> None:
+                 bias: bool = True, *, device: Any = None) -> None:
         super().__init__()
         self.num_features = _size(num_features, "num_features", self)
         self.eps, self.momentum = eps, momentum
@@ -49,6 +49,8 @@ class _BatchNorm(Module):
             self.register_buffer("running_mean", None)
             self.register_buffer("running_var", None)
             self.register_buffer("num_batches_tracked", None)
+        if device is not None:
+            self.to(device)
 
     def reset_running_stats(self) -> None:
         """Running mean 0, running variance 1, no batches counted."""
@@ -128,8 +130,8 @@ class LayerNorm(Module):
     """
 
     def __init__(self, normalized_shape: int | Sequence[int], eps: float = 1e-5,
-                 elementwise_affine: bool = True, bias: bool = True, dtype: Any = None
-                 ) -> None:
+                 elementwise_affine: bool = True, bias: bool = True, dtype: Any = None, *,
+                 device: Any = None) -> None:
         super().__init__()
         if isinstance(normalized_shape, (int, np.integer)):
             normalized_shape = (normalized_shape,)
@@ -142,6 +144,8 @@ class LayerNorm(Module):
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
+        if device is not None:
+            self.to(device)
 
     def reset_parameters(self) -> None:
         """Weight 1 and bias 0."""

@@ -741,6 +741,12 @@ def _loss_value(loss: Any) -> float:
     return value if not math.isnan(value) else math.inf
 
 
+def _noise(generator: np.random.Generator, std: float, array: Any) -> Any:
+    """N(0, std^2) noise of `array`'s shape, drawn on the host (one seed, the same numbers on
+    every device) and copied where `array` lives."""
+    return ag.arrays.like(generator.normal(0.0, std, array.shape), array)
+
+
 class _GradientFree(Optimizer):
     """Shared by the optimisers that only evaluate the loss: `step(closure)` is required, and
     the closure runs under `ag.no_grad` (it need not call `backward`)."""
@@ -788,7 +794,7 @@ class RandomSearch(_GradientFree):
     def step(self, closure: Callable[[], Any] | None = None) -> float:
         before = self._evaluate(closure)
         saved = [param.array.copy() for param, _ in self._params()]
-        self._assign([array + self.generator.normal(0.0, group["std"], array.shape)
+        self._assign([array + _noise(self.generator, group["std"], array)
                       for array, (_, group) in zip(saved, self._params())])
         after = self._evaluate(closure)
         if after < before:
@@ -823,7 +829,7 @@ class Evolution(_GradientFree):
         self.population: list[list[np.ndarray]] = []
 
     def _mutant(self, parent: list[np.ndarray]) -> list[np.ndarray]:
-        return [array + self.generator.normal(0.0, group["std"], array.shape)
+        return [array + _noise(self.generator, group["std"], array)
                 for array, (_, group) in zip(parent, self._params())]
 
     def step(self, closure: Callable[[], Any] | None = None) -> float:

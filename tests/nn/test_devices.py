@@ -175,6 +175,57 @@ def test_an_optimiser_built_before_the_move_keeps_working(standin_cuda):
     assert on(opt_before.state[next(before.parameters())]["exp_avg"]) == "cuda"
 
 
+@pytest.mark.parametrize("make", [
+    lambda **kw: nn.Linear(5, 3, seed=0, **kw),
+    lambda **kw: nn.Conv2d(2, 3, 3, seed=0, **kw),
+    lambda **kw: nn.Embedding(6, 2, seed=0, **kw),
+    lambda **kw: nn.BatchNorm1d(4, **kw),
+    lambda **kw: nn.LayerNorm(4, **kw),
+], ids=["Linear", "Conv2d", "Embedding", "BatchNorm1d", "LayerNorm"])
+def test_layers_take_pytorchs_device_argument(make, standin_cuda):
+    """`nn.Linear(..., device="cuda")`: the same initial values as on the CPU (drawn on the
+    host from the same seed), on the device."""
+    cpu, dev = make(), make(device="cuda")
+    for ours, theirs in zip(dev.state_dict().values(), cpu.state_dict().values()):
+        assert on(ours) == "cuda"
+        np.testing.assert_array_equal(host(ours), host(theirs))
+
+
+def test_a_parameter_shares_a_device_array(standin_cuda):
+    data = ag.zeros(3, device="cuda")
+    param = nn.Parameter(data)
+    assert on(param) == "cuda" and param.array is data.array and param.requires_grad
+
+
+@pytest.mark.parametrize("optimiser", [
+    lambda p: nn.optim.RandomSearch(p, std=0.05, seed=0),
+    lambda p: nn.optim.Evolution(p, population=4, std=0.05, seed=0),
+], ids=["RandomSearch", "Evolution"])
+def test_gradient_free_optimisers_on_the_device(optimiser, standin_cuda):
+    cpu_model = mlp()
+    dev_model = copy.deepcopy(cpu_model).to("cuda")
+    x, y = batch((8, 784), np.float64)
+    losses = []
+    for model, device in ((cpu_model, "cpu"), (dev_model, "cuda")):
+        model.eval()
+        opt = optimiser(model.parameters())
+        xb, yb = x.to(device), y.to(device)
+        losses.append([opt.step(lambda m=model, xb=xb, yb=yb: F.cross_entropy(m(xb), yb))
+                       for _ in range(3)])
+    np.testing.assert_allclose(losses[1], losses[0], rtol=1e-12)
+    for ours, theirs in zip(dev_model.parameters(), cpu_model.parameters()):
+        assert on(ours) == "cuda"
+        assert_same(ours, theirs)
+
+
+def test_zero_grad_in_place_on_the_device(standin_cuda):
+    model = mlp().to("cuda")
+    F.cross_entropy(model(batch((2, 784), np.float64)[0].to("cuda")),
+                    ag.tensor([1, 2], device="cuda")).backward()
+    model.zero_grad(set_to_none=False)
+    assert all(on(p.grad) == "cuda" and not host(p.grad).any() for p in model.parameters())
+
+
 def test_module_cuda_without_a_gpu_backend_says_what_to_install():
     model = nn.Linear(2, 2)
     with pytest.raises(RuntimeError, match="CUDA is not available") as error:
