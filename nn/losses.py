@@ -20,7 +20,7 @@ import numpy as np
 import autograd_lite as ag
 from autograd_lite.formula import PRODUCT, call
 
-from .module import Module
+from .module import Module, device_error
 
 __all__ = [
     "BCELoss",
@@ -488,13 +488,10 @@ def _same_device(name: str, input: ag.Tensor, target: ag.Tensor) -> None:
     array library would index across devices silently, or copy)."""
     if type(input.array) is np.ndarray and type(target.array) is np.ndarray:
         return
-    devices = {str(input.device), str(target.device)}
-    if len(devices) > 1:
-        first, second = sorted(devices, key=lambda d: (d == "cpu", d))
-        raise RuntimeError(
-            f"Expected all tensors to be on the same device, but found at least two devices, "
-            f"{first} and {second}! ({name}: the target is on {target.device}, the input on "
-            f"{input.device}; move them with .to(device) first)")
+    if input.device != target.device:
+        raise device_error((input.device, target.device),
+                           f"{name}: the target is on {target.device}, the input on "
+                           f"{input.device}; move them with .to(device) first")
 
 
 def _index_targets(name: str, input: ag.Tensor, target: ag.Tensor, axis: int,

@@ -49,6 +49,14 @@ def on_device_of(values: Any, reference: Any, dtype: Any = None) -> Any:
     return ag.arrays.like(values, reference, dtype)
 
 
+def device_error(devices: Any, what: str) -> RuntimeError:
+    """PyTorch's error for tensors on different devices (`devices`: their names, such as
+    "cuda:0" and "cpu"), followed by `what` (which op, and what to do)."""
+    first, second = sorted(set(map(str, devices)), key=lambda d: (d == "cpu", d))[:2]
+    return RuntimeError(f"Expected all tensors to be on the same device, but found at least "
+                        f"two devices, {first} and {second}! ({what})")
+
+
 def overwrite(tensor: ag.Tensor, values: Any) -> ag.Tensor:
     """Copy `values` (an array on any device, or numbers) into `tensor` in place, on the
     tensor's device; call it under `ag.no_grad()` for a leaf that requires grad. Returns

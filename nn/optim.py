@@ -27,7 +27,7 @@ import autograd_lite as ag
 
 from . import lr_scheduler
 from .init import _generator
-from .module import on_device_of, overwrite, zero_grads
+from .module import device_error, on_device_of, overwrite, zero_grads
 
 __all__ = ["LBFGS", "SGD", "Adagrad", "Adam", "AdamW", "Evolution", "Optimizer", "RMSprop",
            "RandomSearch", "lr_scheduler"]
@@ -158,7 +158,11 @@ class Optimizer:
                     state = self.state.setdefault(param, {})
                     # in place on the parameter's array; copy_ of that same array copies
                     # nothing but tells autograd the tensor changed (its version)
-                    overwrite(param, self._update(param.array, grad, state, group))
+                    try:
+                        overwrite(param, self._update(param.array, grad, state, group))
+                    except Exception:
+                        _check_state_device(param, state)
+                        raise
         return loss
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: dict,
@@ -247,6 +251,17 @@ class Optimizer:
             lines.append(f"Parameter Group {i}")
             lines += [f"    {k}: {v}" for k, v in sorted(group.items()) if k != "params"]
         return "\n".join(lines) + "\n)"
+
+
+def _check_state_device(param: ag.Tensor, state: dict) -> None:
+    """After a failed update: state made on another device than the parameter's (the model
+    was moved after the optimiser's first step) raises PyTorch's error, saying what to do."""
+    devices = {ag.from_numpy(value).device for value in state.values()
+               if ag.arrays.is_array(value)} | {param.device}
+    if len(devices) > 1:
+        raise device_error(devices, "the optimizer's state was made before the model moved to "
+                           f"{param.device}: build the optimizer after model.to(device), as "
+                           "PyTorch advises, or load its state_dict() again") from None
 
 
 class SGD(Optimizer):

@@ -226,6 +226,22 @@ def test_zero_grad_in_place_on_the_device(standin_cuda):
     assert all(on(p.grad) == "cuda" and not host(p.grad).any() for p in model.parameters())
 
 
+@pytest.mark.parametrize("optimiser", ["sgd-nesterov", "adam-amsgrad", "rmsprop-centered"])
+def test_optimiser_state_from_before_the_move_raises_pytorchs_error(optimiser, standin_cuda):
+    model = mlp()
+    opt = OPTIMISERS[optimiser](model.parameters())
+    x, y = batch((4, 784), np.float64)
+    for device in ("cpu", "cuda"):
+        model.to(device)
+        opt.zero_grad()
+        F.cross_entropy(model(x.to(device)), y.to(device)).backward()
+        if device == "cpu":
+            opt.step()  # the state is made here, on the CPU
+    with pytest.raises(RuntimeError, match=SAME_DEVICE + " .the optimizer's state was made "
+                       "before the model moved to cuda:0: build the optimizer after"):
+        opt.step()
+
+
 def test_module_cuda_without_a_gpu_backend_says_what_to_install():
     model = nn.Linear(2, 2)
     with pytest.raises(RuntimeError, match="CUDA is not available") as error:
