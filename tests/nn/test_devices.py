@@ -392,10 +392,31 @@ def _gelu(device):
     return nn.GELU()(x) + nn.GELU("tanh")(x), x
 
 
-@pytest.mark.xfail(strict=True, raises=TypeError,
-                   reason="the ops under these layers (indexing's gradient IndexAdd, erf) make "
-                          "host arrays: fixed with the ops on devices (branch ops-device); "
-                          "remove this mark after merging it")
+NEEDS_OPS_DEVICE = pytest.mark.xfail(
+    strict=True, raises=TypeError,
+    reason="ops under these layers (indexing's gradient IndexAdd, erf, the comparisons in "
+           "relu's derivative) make host arrays: fixed with the ops on devices (branch "
+           "ops-device); remove this mark after merging it")
+
+
+@NEEDS_OPS_DEVICE
+def test_a_gradient_penalty_double_backward_on_the_device(standin_cuda):
+    """Second derivatives through Conv2d, BatchNorm, max pooling and Linear (create_graph)."""
+    cpu_model = cnn()
+    dev_model = copy.deepcopy(cpu_model).to("cuda")
+    data = np.random.default_rng(6).standard_normal((3, 1, 12, 12))
+    results = []
+    for model, device in ((cpu_model, "cpu"), (dev_model, "cuda")):
+        x = ag.tensor(data, requires_grad=True, device=device)
+        (grad,) = ag.autograd.grad([model(x).logsumexp(1).sum()], [x], create_graph=True)
+        (grad * grad).sum().backward()
+        results.append([grad] + [p.grad for p in model.parameters()])
+    for ours, theirs in zip(*reversed(results)):
+        assert on(ours) == "cuda"
+        assert_same(ours, theirs)
+
+
+@NEEDS_OPS_DEVICE
 @pytest.mark.parametrize("make", [_embedding, _gelu], ids=["embedding", "gelu"])
 def test_layers_over_ops_still_on_the_host(make, standin_cuda):
     results = []
