@@ -68,6 +68,8 @@ def _as_array(x: Any) -> np.ndarray:
         return data
     import autograd_lite as ag
 
+    if ag.arrays.is_array(data):  # a Tensor on a GPU: shared, as a NumPy-backed one is
+        return data
     return ag.tensor(x).array
 
 

@@ -79,8 +79,9 @@ def _size(value: Any, what: str, layer: object) -> int:
 class Parameter(ag.Tensor):
     """A Tensor that is a module's parameter: assigning it to a module attribute registers it.
 
-    It requires grad by default. Made from a Tensor or an ndarray it shares that memory, as
-    `torch.nn.Parameter` does; from lists and numbers it is a new float tensor.
+    It requires grad by default. Made from a Tensor or an array (NumPy's, or a GPU's) it
+    shares that memory, on its device, as `torch.nn.Parameter` does; from lists and numbers it
+    is a new float tensor.
 
     >>> w = nn.Parameter(ag.zeros(2))
     >>> w
@@ -136,6 +137,8 @@ def _device_or_dtype(value: Any) -> tuple[Any, Any]:
         return value.device, value.dtype
     if isinstance(value, ag.device):
         return value, None
+    if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
+        return ag.device(f"cuda:{int(value)}"), None  # an accelerator's ordinal, as PyTorch
     if isinstance(getattr(value, "type", None), str) and not isinstance(value, type):
         return ag.device(str(value)), None  # another library's device (torch.device("cpu"))
     if isinstance(value, str):

@@ -146,6 +146,7 @@ def test_module_to_moves_parameters_buffers_and_gradients_in_place(standin_cuda)
         np.testing.assert_array_equal(host(param), value)
     assert model.cpu() is model and {on(t) for t in params + buffers + grads} == {"cpu"}
     assert model.cuda(1) is model and params[0].device == ag.device("cuda:1")
+    assert model.to(0) is model and params[0].device == ag.device("cuda:0")
     assert model.to(ag.zeros(1, dtype=ag.float32)) is model  # a tensor's device and dtype
     assert params[0].device == ag.device("cpu") and params[0].dtype == np.float32
     assert model.to(device="cuda", dtype=ag.float64) is model
@@ -514,8 +515,9 @@ def test_a_dataloader_gives_cpu_batches_that_the_script_moves(standin_cuda):
 
 def test_a_dataset_of_device_tensors_gives_device_batches(standin_cuda):
     x, y = batch((10, 3), np.float64)
-    loader = nn.data.DataLoader(nn.data.TensorDataset(x.to("cuda"), y.to("cuda")),
-                                batch_size=4)
+    dataset = nn.data.TensorDataset(x.to("cuda"), y.to("cuda"))
+    assert on(dataset.tensors[0]) == "cuda"
+    loader = nn.data.DataLoader(dataset, batch_size=4)
     xb, yb = next(iter(loader))
     assert on(xb) == "cuda" and on(yb) == "cuda"
     np.testing.assert_array_equal(host(xb), host(x)[:4])
