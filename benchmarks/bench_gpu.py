@@ -546,6 +546,11 @@ def bench(config: Config, target: Target, workloads: Sequence[str],
 
 # ----- report ----------------------------------------------------------------------------------
 
+def _cell(text: str) -> str:
+    """`text` in a markdown table cell, as code."""
+    return "`" + text.replace("`", "'").replace("|", "/") + "`"
+
+
 def _verdict(median: float, fastest: float, aim: float) -> str:
     return ("met" if median <= aim else
             "met by the fastest steps only" if fastest <= aim else "not met")
@@ -632,7 +637,7 @@ def render_markdown(results: dict[str, Any]) -> str:
                 for impl, message in w["errors"].items()]
     if failures:
         lines += ["## Failures", "", "| model | implementation | error |", "|---|---|---|",
-                  *[f"| {label} | {impl} | `{message.replace('|', '/')}` |"
+                  *[f"| {label} | {impl} | {_cell(message)} |"
                     for label, impl, message in failures], ""]
     lines += ["## Agreement after one step", "",
               f"| model | implementation | loss | vs {labels['hand']}: loss (relative) | "
