@@ -98,14 +98,12 @@ class Config:
     block: int = 10      # measured steps of one library in a row
     settle: int = 2      # unmeasured steps at the start of each block
     warmup: int = 3      # unmeasured rounds first (CuPy compiles its kernels on first use)
-    # the large MLP on a CPU takes seconds per step: fewer of them there
-    cpu_large_repeats: int = 6
-    cpu_large_block: int = 2
+    budget_s: float = 40.0  # seconds of steps per model at most: fewer repeats for slow steps
 
 
-QUICK = Config(large_sizes=(256, 256, 256, 10), large_batch=256,
+QUICK = Config(large_sizes=(128, 128, 128, 10), large_batch=128,
                small_sizes=(784, 64, 32, 10), small_batch=32, cnn_batch=8,
-               repeats=3, block=3, settle=1, warmup=1, cpu_large_repeats=3, cpu_large_block=3)
+               repeats=3, block=3, settle=1, warmup=1)
 
 
 # ----- where a run computes ---------------------------------------------------------------------
@@ -494,7 +492,7 @@ def bench_workload(work: Workload, target: Target, config: Config,
     """ms per step of each implementation that runs, and the agreement check."""
     check = agreement(work, target, impls)
     errors = dict(check["errors"])
-    steps = {}
+    steps, slowest = {}, 0.0
     for impl in impls:
         if impl in errors:
             continue
@@ -502,13 +500,12 @@ def bench_workload(work: Workload, target: Target, config: Config,
             runner = build(impl, work, target)
             runner.step()          # a first step outside the timing (and a check that it runs)
             runner.sync()
+            steps[impl] = _timed(runner)
+            slowest = max(slowest, steps[impl]()["step"])
         except Exception as exc:
             errors[impl] = _error(exc)
-            continue
-        steps[impl] = _timed(runner)
-    repeats, block = config.repeats, config.block
-    if work.name == "mlp_large" and target.name != "cuda":
-        repeats, block = config.cpu_large_repeats, config.cpu_large_block
+            steps.pop(impl, None)
+    repeats, block = affordable(config, slowest, len(steps))
     timings = take_turns(steps, repeats, config.warmup, block, config.settle) if steps else {}
     del steps
     gc.collect()
@@ -520,6 +517,15 @@ def bench_workload(work: Workload, target: Target, config: Config,
                                "n": t["step"]["n"]} for impl, t in timings.items()},
         "errors": errors, "agreement": check,
     }
+
+
+def affordable(config: Config, step_s: float, libraries: int) -> tuple[int, int]:
+    """Repeats and block size that keep the steps of one model within `config.budget_s` when
+    the slowest library's step takes `step_s` (at least 3 repeats, at most `config.repeats`)."""
+    per_repeat = 1 + config.settle / config.block  # with the settling steps of each block
+    rounds = config.budget_s / max(step_s * libraries, 1e-9) - config.warmup
+    repeats = max(3, min(config.repeats, int(rounds / per_repeat)))
+    return repeats, min(config.block, repeats)
 
 
 def _timed(runner: Runner) -> Callable[[], dict[str, float]]:
@@ -589,18 +595,17 @@ def render_markdown(results: dict[str, Any]) -> str:
     lines += [
         "- One step: forward, backward, SGD update (lr 0.01), float32, from the same weights "
         "and batch in every implementation. Each sample is one step between two "
-        "synchronisations of the device; medians (and minima) of "
-        f"{config['repeats']} samples, the libraries taking turns in blocks of "
-        f"{config['block']} after {config['settle']} unmeasured steps, after "
-        f"{config['warmup']} unmeasured rounds"
-        + ("" if on_gpu else f" (the large MLP: {config['cpu_large_repeats']} samples in "
-           f"blocks of {config['cpu_large_block']})") + ".",
+        "synchronisations of the device; medians (and minima) of up to "
+        f"{config['repeats']} samples (fewer where steps are slow: at most "
+        f"{config['budget_s']:g} s of steps per model; the `n` column), the libraries taking "
+        f"turns in blocks of up to {config['block']} after {config['settle']} unmeasured "
+        f"steps, after {config['warmup']} unmeasured rounds.",
         "",
         "## Step times",
         "",
-        f"| model | implementation | ms/step (median) | ms/step (min) | vs {torch_name} "
+        f"| model | implementation | ms/step (median) | ms/step (min) | n | vs {torch_name} "
         "(median / min) |",
-        "|---|---|---:|---:|---:|",
+        "|---|---|---:|---:|---:|---:|",
     ]
     aims = []
     for name, w in results["workloads"].items():
@@ -612,9 +617,9 @@ def render_markdown(results: dict[str, Any]) -> str:
                 ratio = (f"{t['median'] / ref['median']:.2f}x / {t['min'] / ref['min']:.2f}x"
                          if ref else "—")
                 lines.append(f"| {w['label']} | {labels[impl]} | {t['median']:.2f} | "
-                             f"{t['min']:.2f} | {ratio} |")
+                             f"{t['min']:.2f} | {t['n']} | {ratio} |")
             elif impl in w["errors"]:
-                lines.append(f"| {w['label']} | {labels[impl]} | failed | — | — |")
+                lines.append(f"| {w['label']} | {labels[impl]} | failed | — | — | — |")
         aim = AIMS.get(name)
         if aim is None:
             continue

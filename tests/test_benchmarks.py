@@ -141,7 +141,7 @@ def test_bench_gpu_quick_on_the_cpu(tmp_path: Path, capsys: pytest.CaptureFixtur
         "# GPU benchmark: one training step, autograd_lite beside hand-written arrays and "
         "PyTorch",
         "## Step times",
-        "| model | implementation | ms/step (median) | ms/step (min) | vs PyTorch CPU "
+        "| model | implementation | ms/step (median) | ms/step (min) | n | vs PyTorch CPU "
         "(median / min) |",
         "## Aims",
         "## Agreement after one step",
@@ -150,13 +150,14 @@ def test_bench_gpu_quick_on_the_cpu(tmp_path: Path, capsys: pytest.CaptureFixtur
     ):
         assert header in text, header
     assert "## Failures" not in text
-    models = ("MLP 256-256-256-10, batch 256", "MLP 784-64-32-10, batch 32",
+    models = ("MLP 128-128-128-10, batch 128", "MLP 784-64-32-10, batch 32",
               "CNN of bench_conv.py, batch 8")
     labels = [label.format("NumPy") for label in GPU_LABELS] + ["PyTorch CPU"]
     for model in models:  # every implementation of every model was timed
         for label in labels:
-            assert re.search(rf"^\| {re.escape(model)} \| {re.escape(label)} \| [\d.]+ \| "
-                             r"[\d.]+ \| [\d.]+x / [\d.]+x \|$", text, re.MULTILINE), (model, label)
+            row = (rf"^\| {re.escape(model)} \| {re.escape(label)} \| [\d.]+ \| [\d.]+ \| \d+ \| "
+                   r"[\d.]+x / [\d.]+x \|$")
+            assert re.search(row, text, re.MULTILINE), (model, label)
     # one step from the same weights: the same loss and gradients in all four implementations
     rows = agreement_rows(text)
     assert {(model, impl) for model, impl, *_ in rows} == {(m, i) for m in models for i in labels}
@@ -186,7 +187,7 @@ def test_bench_gpu_hand_written_step_runs_on_a_cupy_like_array(
     _, text = standin_report
     assert "**Stand-in run**" in text
     rows = agreement_rows(text)
-    for model in ("MLP 256-256-256-10, batch 256", "MLP 784-64-32-10, batch 32",
+    for model in ("MLP 128-128-128-10, batch 128", "MLP 784-64-32-10, batch 32",
                   "CNN of bench_conv.py, batch 8"):
         mine = [r for r in rows if r[0] == model]
         assert {impl for _, impl, *_ in mine} >= {"hand-written stand-in", "PyTorch CPU"}
