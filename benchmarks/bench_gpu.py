@@ -48,6 +48,7 @@ import os
 import platform
 import sys
 import time
+import traceback
 import types
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -457,8 +458,17 @@ def build(impl: str, work: Workload, target: Target) -> Runner:
 
 
 def _error(exc: BaseException) -> str:
+    """One line for the report: the error and the last place in the library it passed through
+    (the whole traceback goes to stderr, into the log of a GPU check)."""
+    traceback.print_exception(exc, file=sys.stderr)
     text = f"{type(exc).__name__}: {exc}".splitlines()[0]
-    return text if len(text) <= 300 else text[:297] + "..."
+    text = text if len(text) <= 300 else text[:297] + "..."
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        parts = Path(frame.filename).parts
+        package = [i for i, part in enumerate(parts[:-1]) if part in ("autograd_lite", "nn")]
+        if package:
+            return f"{text} (at {'/'.join(parts[package[-1]:])}:{frame.lineno})"
+    return text
 
 
 def agreement(work: Workload, target: Target, impls: Sequence[str]) -> dict[str, Any]:
