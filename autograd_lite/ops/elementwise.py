@@ -98,7 +98,7 @@ class RoundedDiv(Function):
         if mode == "floor":
             return floor
         inexact = (floor * b != a) & ((a < 0) != (b < 0))  # floor went one below trunc
-        return np.asarray(floor + inexact, dtype=floor.dtype)
+        return (floor + inexact).astype(floor.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, grad):
@@ -179,7 +179,7 @@ def _integer_power(a, b):
     """Integers to integer powers, some negative, as PyTorch computes them with a tensor
     exponent: $a^{-n}$ is 1 for $a = 1$, $\\pm 1$ for $a = -1$ (by the parity of $n$), else 0."""
     negative = b < 0
-    ans = np.asarray(a ** np.where(negative, 0, b))  # the dtype NumPy gives a ** b
+    ans = a ** np.where(negative, 0, b)  # the dtype NumPy gives a ** b
     odd = (b % 2).astype(bool)
     small = np.where(a == 1, 1, np.where(a == -1, np.where(odd, -1, 1), 0))
     return np.where(negative, small, ans).astype(ans.dtype)
@@ -559,7 +559,7 @@ class Clamp(Function):
 
     @staticmethod
     def forward(ctx, a, lo, hi):
-        inside = np.ones(a.shape, dtype=bool)
+        inside = np.ones_like(a, dtype=bool)
         if lo is not None:
             inside &= a >= lo
         if hi is not None:
