@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from .arrays import is_array, to_host
 from .formula import (
     PRODUCT,
     Sym,
@@ -333,6 +334,7 @@ class _Derivation:
         except Exception:  # a user's formula that does not evaluate: fall back to the ratio
             value = None
         if value is not None:
+            value = to_host(value) if is_array(value) else value
             return float(np.asarray(value, dtype=np.float64).reshape(-1)[0])
         passed, grad = self.flow.edges.get((id(node), index)), self.flow.grad(node)
         if passed is None or grad is None or not np.any(grad):

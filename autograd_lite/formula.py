@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from .arrays import is_array
+from .arrays import is_array, to_host
 
 __all__ = ["Sym", "number", "constant", "render", "evaluate", "argument_names",
            "format_number", "format_array", "describe_index", "dims"]
@@ -42,8 +42,9 @@ def format_number(value: Any) -> str:
 
 
 def format_array(array: Any) -> str:
-    """Every value of a small array: ``3``, ``[1, 2]``, ``[[1, 2], [3, 4]]``."""
-    array = np.asarray(array)
+    """Every value of a small array (copied to the host from a device): ``3``, ``[1, 2]``,
+    ``[[1, 2], [3, 4]]``."""
+    array = to_host(array) if is_array(array) else np.asarray(array)
     if array.ndim == 0:
         return format_number(array)
     return "[" + ", ".join(format_array(row) for row in array) + "]"
@@ -93,8 +94,9 @@ class Sym:
 
 
 def number(value: Any) -> Sym:
-    """A numeric constant: a number, a small array written out, or ``const(shape)``."""
-    array = np.asarray(value)
+    """A numeric constant: a number, a small array written out, or ``const(shape)`` (a
+    device's array is copied to the host to be written)."""
+    array = to_host(value) if is_array(value) else np.asarray(value)
     if array.size != 1:
         if array.size <= 4:
             return Sym(format_array(array))

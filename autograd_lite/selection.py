@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from .arrays import is_host, like
 from .function import _mode, mark_modified
 from .ops import Gather, Scatter, ScatterAdd, Where
 from .promotion import _dtype_name
@@ -152,9 +153,12 @@ def masked_fill(input: Tensor, mask: Any, value: Any) -> Tensor:  # noqa: A002
                 f"masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
                 f"{value.ndim} dimension(s).")
         fill = value.to(input.array.dtype) if value.requires_grad else \
-            np.asarray(value.array, input.array.dtype)
+            value.array.astype(input.array.dtype)
     else:
         fill = np.asarray(value).astype(input.array.dtype)
+        if not is_host(input.array):  # a NumPy scalar meets a device's array as a number
+            fill = fill[()]
+            cond = like(cond, input.array)
     try:
         return Where.apply(cond, fill, input)
     except ValueError:
@@ -264,7 +268,8 @@ def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = 
     """
     if input.ndim == 0:
         _normalize_dim(dim, 0, "sort")
-        return ValuesIndices(input.clone(), Tensor._make(np.zeros((), np.int64), False, None))
+        return ValuesIndices(input.clone(),
+                             Tensor._make(np.zeros_like(input.array, np.int64), False, None))
     axis = _normalize_dim(dim, input.ndim, "sort")
     order = _sorted_indices(input.array, axis, descending).astype(np.int64)
     return ValuesIndices(Gather.apply(input, axis, order), Tensor._make(order, False, None))
@@ -288,7 +293,7 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True,  # noqa: A0
     if input.ndim == 0:
         return sort(input)
     order = _sorted_indices(input.array, axis, descending=largest)
-    order = np.take(order, np.arange(k), axis=axis).astype(np.int64)
+    order = order[(slice(None),) * axis + (slice(0, k),)].astype(np.int64)
     return ValuesIndices(Gather.apply(input, axis, order), Tensor._make(order, False, None))
 
 

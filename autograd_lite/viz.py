@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from . import render
+from .arrays import is_array, to_host
 from .engine import backpropagate
 from .formula import Sym, constant, format_array, format_number
 from .function import Function, Released
@@ -162,9 +163,13 @@ class Flow:
 
 
 def _array(grad: Any) -> np.ndarray | None:
+    """A recorded gradient as a NumPy array (copied from a device: the pictures and
+    `explain` show numbers on the host), or None."""
     if isinstance(grad, Tensor):  # recorded under create_graph
-        return grad.array
-    return np.asarray(grad) if isinstance(grad, np.ndarray | np.generic) else None
+        grad = grad.array
+    if isinstance(grad, np.ndarray | np.generic):
+        return np.asarray(grad)
+    return to_host(grad) if is_array(grad) else None
 
 
 def backward_flow(graph: Graph) -> Flow:
@@ -176,7 +181,7 @@ def backward_flow(graph: Graph) -> Flow:
     """
     root = graph.root_key
     if isinstance(root, Function) and root.out_grad is None and graph.root.requires_grad:
-        seed = np.ones(root.out_data.shape, dtype=root.out_data.dtype)
+        seed = np.ones_like(root.out_data)  # where the root lives
         try:
             backpropagate([graph.root], [seed], retain_graph=True, create_graph=False,
                           record=True)
@@ -216,12 +221,17 @@ def backward_flow(graph: Graph) -> Flow:
 
 def norm(array: np.ndarray) -> float:
     """The Euclidean norm of all the values."""
-    return float(np.linalg.norm(np.asarray(array, dtype=np.float64).ravel()))
+    return float(np.linalg.norm(_host(array).astype(np.float64).ravel()))
+
+
+def _host(array: Any) -> np.ndarray:
+    """`array` as a NumPy array (copied from a device)."""
+    return to_host(array) if is_array(array) else np.asarray(array)
 
 
 def describe(array: Any) -> str:
     """A value or gradient in a line of text: the number, or the shape and norm."""
-    array = np.asarray(array)
+    array = _host(array)
     if array.size == 1:
         return format_number(array.reshape(()))
     return f"shape {tuple(array.shape)}, norm {format_number(norm(array))}"
