@@ -36,7 +36,7 @@ def _in_float64(inputs: tuple) -> tuple:
         if (isinstance(t, Tensor) and t.array.dtype.kind == "f"
                 and t.array.dtype != np.float64):
             if id(t) not in copies:
-                data = np.ascontiguousarray(t.array, dtype=np.float64)
+                data = t.array.astype(np.float64, order="C")  # (where it lives)
                 copies[id(t)] = Tensor._make(data, t.requires_grad, None)
             t = copies[id(t)]
         result.append(t)
