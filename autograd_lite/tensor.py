@@ -947,6 +947,8 @@ class Tensor:
             self.array, self.grad_fn = out.array, out.grad_fn
             self._requires_grad = out.requires_grad  # False for an integer tensor
             return self
+        if type(self.array) is not np.ndarray and is_host(value):  # drawn on the host: copied
+            value = like(value, self.array)
         self.array[...] = value.array if value_grad else value
         mark_modified(self)
         return self

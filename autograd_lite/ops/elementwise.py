@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from ..arrays import is_array
+from ..arrays import is_array, is_host, like, to_host
 from ..device import device_of, move
 from ..formula import ATOM, ONE, Sym, mul, number, power
 from ..function import Function, register
@@ -544,6 +544,8 @@ class Erf(Function):
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
+        if type(a) is not np.ndarray and not is_host(a):  # NumPy's ufuncs lack erf: on the
+            return like(_erf(to_host(a)), a, a.dtype)   # host, and back (see ops-device.md)
         return _erf(a).astype(a.dtype, copy=False)
 
     @staticmethod
