@@ -251,11 +251,13 @@ def split(input: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple:  #
 
 
 def _sorted_indices(array: np.ndarray, axis: int, descending: bool) -> np.ndarray:
-    """Stable sort order along `axis` (NaN last ascending, first descending, as PyTorch)."""
+    """Stable sort order along `axis` (NaN last ascending, first descending, as PyTorch).
+    CuPy's sort is always stable and takes no `kind`: it is asked only of NumPy."""
+    stable = {"kind": "stable"} if is_host(array) else {}
     if not descending:
-        return np.argsort(array, axis=axis, kind="stable")
+        return np.argsort(array, axis=axis, **stable)
     flipped = np.flip(array, axis)  # ties keep their order: sort the reversed, reverse back
-    order = np.flip(np.argsort(flipped, axis=axis, kind="stable"), axis)
+    order = np.flip(np.argsort(flipped, axis=axis, **stable), axis)
     return array.shape[axis] - 1 - order
 
 
