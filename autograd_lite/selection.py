@@ -81,7 +81,8 @@ def _scatter_args(input: Tensor, dim: int, index: Any, src: Any, op: str,  # noq
         src_shape = tuple(src.shape)
     elif value and isinstance(src, (int, float, bool, np.number)):
         src_shape = None
-        src = np.asarray(src).astype(input.array.dtype)  # in the input's dtype, as PyTorch
+        # in the input's dtype, as PyTorch; a NumPy scalar, which a device's array takes too
+        src = np.asarray(src).astype(input.array.dtype)[()]
     else:
         raise TypeError(f"{op}(): src must be a Tensor{' or a number' if value else ''}, got "
                         f"{type(src).__name__}")
