@@ -233,3 +233,21 @@ def test_double_backward_through_indexing_and_softmax_on_a_device(standin_cuda):
         hessians.append(np.stack(rows))
     assert_allclose(hessians[1], hessians[0], rtol=1e-12)
     assert not math.isnan(hessians[1].sum())
+
+
+def test_integers_to_negative_powers_as_on_the_cpu(device):
+    """NumPy refuses integers to negative integer powers and CuPy does not: on a device the
+    engine takes PyTorch's way itself (a tensor exponent) or refuses (a number)."""
+    base, exponent = np.array([2, 1, -1, -1, 0]), np.array([-1, -3, -2, -3, 2])
+    out = on(device, base) ** on(device, exponent)
+    assert out.device.type == device
+    assert_array_equal(host(out), (torch.tensor(base) ** torch.tensor(exponent)).numpy())
+    assert_array_equal(host(2 ** on(device, exponent)), [0, 0, 0, 0, 4])
+    with pytest.raises(RuntimeError, match="Integers to negative integer powers"):
+        on(device, base) ** -1
+
+
+def test_a_device_constant_is_written_in_the_picture(standin_cuda):
+    x = on(standin_cuda, [1.0, 2.0], requires_grad=True)
+    y = (x * on(standin_cuda, [3.0, 4.0]).array).sum()
+    assert "* [3, 4]" in ag.draw_graph(y).source

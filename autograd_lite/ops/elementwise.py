@@ -135,6 +135,8 @@ class Pow(Function):
         else:
             with np.errstate(divide="ignore", invalid="ignore"):  # 0 ** -1 = inf, as in PyTorch
                 try:
+                    if _device_integer_power(a, b):  # what NumPy refuses, CuPy computes
+                        raise ValueError("Integers to negative integer powers are not allowed.")
                     ans = a ** b
                 except ValueError:  # NumPy refuses integers to negative integer powers
                     if not is_array(b):
@@ -173,6 +175,15 @@ class Pow(Function):
                 return ONE
             return mul(exponent, base if lower == 1 else power(base, number(lower)))
         return super().local_derivative(ctx, operands, index)
+
+
+def _device_integer_power(a, b) -> bool:
+    """Whether `a ** b` raises integers on a device to integer powers that may be negative:
+    NumPy refuses those (and then `_integer_power` gives PyTorch's values), CuPy does not."""
+    device = not is_host(b) if is_array(b) else is_array(a) and not is_host(a)
+    if not device or np.result_type(a).kind not in "biu":
+        return False
+    return b.dtype.kind in "iu" if is_array(b) else type(b) is int and b < 0
 
 
 def _integer_power(a, b):
