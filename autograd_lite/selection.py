@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from .arrays import is_host, like
+from .device import same_device
 from .function import _mode, mark_modified
 from .ops import Gather, Scatter, ScatterAdd, Where
 from .promotion import _dtype_name
@@ -21,12 +22,15 @@ __all__ = ["gather", "scatter", "scatter_add", "masked_fill", "chunk", "split", 
            "topk"]
 
 
-def _index_array(index: Any, op: str) -> np.ndarray:
-    """An index tensor's array, checked to be int64 or int32 (as PyTorch accepts)."""
+def _index_array(index: Any, op: str, input: Tensor) -> np.ndarray:  # noqa: A002
+    """An index tensor's array, checked to be int64 or int32 (as PyTorch accepts) and on
+    `input`'s device (PyTorch's error otherwise)."""
     array = index.array if isinstance(index, Tensor) else np.asarray(index)
     if array.dtype not in (np.int64, np.int32):
         raise RuntimeError(f"{op}(): Expected dtype int32/int64 for index (got "
                            f"{_dtype_name(array.dtype)})")
+    if type(array) is not type(input.array):
+        same_device((input.array, array), op)
     return array
 
 
@@ -48,7 +52,7 @@ def gather(input: Tensor, dim: int, index: Tensor) -> Tensor:  # noqa: A002
             [4., 3.]])
     """
     axis = _normalize_dim(dim, input.ndim, "gather")
-    array = _index_array(index, "gather")
+    array = _index_array(index, "gather", input)
     if array.ndim != input.ndim and not (input.ndim == 0 and array.ndim <= 1):
         raise RuntimeError(
             f"gather(): Index tensor must have the same number of dimensions as input tensor "
@@ -71,7 +75,7 @@ def _scatter_args(input: Tensor, dim: int, index: Any, src: Any, op: str,  # noq
                   value: bool) -> tuple:
     """The axis, the index array and the source of a scatter, checked as PyTorch checks."""
     axis = _normalize_dim(dim, input.ndim, op)
-    array = _index_array(index, op)
+    array = _index_array(index, op, input)
     if isinstance(src, Tensor):
         if src.array.dtype != input.array.dtype:
             raise RuntimeError(

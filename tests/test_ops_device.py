@@ -132,6 +132,12 @@ def test_mixing_devices_raises_pytorchs_error(standin_cuda):
     with pytest.raises(RuntimeError, match="Expected all tensors to be on the same device"):
         ag.cat([on(standin_cuda, X), ag.tensor(X)])
     assert (on(standin_cuda, X) * ag.tensor(2.0)).device.type == "cuda"  # a CPU scalar: fine
+    index = ag.tensor([[0], [1], [2]])
+    for call in (lambda: on(standin_cuda, X).gather(1, index),
+                 lambda: on(standin_cuda, X).scatter(1, index, 0.0),
+                 lambda: ag.tensor(X)[on(standin_cuda, [0, 1])]):
+        with pytest.raises(RuntimeError, match="Expected all tensors to be on the same device"):
+            call()
 
 
 def test_copy_across_devices_is_differentiable(standin_cuda):
