@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from . import autograd
+from .arrays import like
 from .function import enable_grad, is_grad_enabled
 from .joins import stack
 from .tensor import Tensor, as_array
@@ -360,7 +361,8 @@ def jacobian(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
                 for i in range(flat_size):
                     onehot = np.zeros(flat_size, dtype=out.array.dtype)
                     onehot[i] = 1
-                    seed = Tensor._make(onehot.reshape(out.shape), False, None)
+                    onehot = like(onehot.reshape(out.shape), out.array)  # where out lives
+                    seed = Tensor._make(onehot, False, None)
                     for row, g in zip(rows, _grads([out], inputs, [seed], create_graph=watched)):
                         row.append(g)
                 all_rows.append(rows)
@@ -371,8 +373,8 @@ def jacobian(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
                 if row:
                     jac = stack(row).reshape(tuple(out.shape) + tuple(x.shape))
                 else:
-                    jac = Tensor._make(np.zeros(tuple(out.shape) + tuple(x.shape),
-                                                dtype=x.array.dtype), False, None)
+                    jac = Tensor._make(np.zeros_like(x.array, shape=tuple(out.shape)
+                                                     + tuple(x.shape)), False, None)
                 jacobians.append(jac if watched else jac.detach())
             per_output.append(_per_argnum(jacobians, layout, argnums))
         jac = _unflatten(spec, per_output)

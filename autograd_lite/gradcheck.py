@@ -2,6 +2,8 @@
 
 Floating inputs in lower precision (float32, float16) are checked on float64 copies, so that
 a correct function passes whatever dtype its inputs have; complex inputs are used as given.
+Inputs on a device (a GPU) are perturbed there, in place; each output's values, and each
+gradient, are copied to the host to fill the Jacobians.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from . import engine
+from .arrays import like, to_host
 from .tensor import Tensor
 
 __all__ = ["GradcheckError", "gradcheck", "gradgradcheck"]
@@ -33,7 +36,7 @@ def _in_float64(inputs: tuple) -> tuple:
         if (isinstance(t, Tensor) and t.array.dtype.kind == "f"
                 and t.array.dtype != np.float64):
             if id(t) not in copies:
-                data = np.ascontiguousarray(t.array, dtype=np.float64)
+                data = t.array.astype(np.float64, order="C")  # (where it lives)
                 copies[id(t)] = Tensor._make(data, t.requires_grad, None)
             t = copies[id(t)]
         result.append(t)
@@ -59,9 +62,9 @@ def _numerical(fn: Callable, inputs: tuple, wrt: list, eps: float) -> list:
         for k in range(flat.size):
             original = flat[k]
             flat[k] = original + eps
-            plus = [o.array.astype(np.float64).ravel() for o in _outputs(fn, inputs)]
+            plus = [to_host(o.array).astype(np.float64).ravel() for o in _outputs(fn, inputs)]
             flat[k] = original - eps
-            minus = [o.array.astype(np.float64).ravel() for o in _outputs(fn, inputs)]
+            minus = [to_host(o.array).astype(np.float64).ravel() for o in _outputs(fn, inputs)]
             flat[k] = original
             for i in range(len(outs)):
                 jac[i][j][:, k] = (plus[i] - minus[i]) / (2 * eps)
@@ -77,11 +80,12 @@ def _analytical(fn: Callable, inputs: tuple, wrt: list) -> list:
         for r in range(out.array.size):
             seed = np.zeros(out.array.size, dtype=out.array.dtype)
             seed[r] = 1
-            grads = engine.grad(out, wrt, Tensor._make(seed.reshape(out.shape), False, None),
+            seed = like(seed.reshape(out.shape), out.array)  # where the output lives
+            grads = engine.grad(out, wrt, Tensor._make(seed, False, None),
                                   retain_graph=True, allow_unused=True)
             for j, g in enumerate(grads):
                 if g is not None:
-                    jac[i][j][r, :] = g.array.astype(np.float64).ravel()
+                    jac[i][j][r, :] = to_host(g.array).astype(np.float64).ravel()
     return jac
 
 
@@ -168,8 +172,8 @@ def gradgradcheck(fn: Callable, inputs: Any,
     outs = _outputs(fn, inputs)
     if grad_outputs is None:
         rng = np.random.default_rng(seed)
-        grad_outputs = [Tensor._make(rng.standard_normal(o.shape).astype(o.array.dtype), True,
-                                     None) for o in outs]
+        grad_outputs = [Tensor._make(like(rng.standard_normal(o.shape), o.array, o.array.dtype),
+                                     True, None) for o in outs]
     grad_outputs = [grad_outputs] if isinstance(grad_outputs, Tensor) else list(grad_outputs)
     grad_outputs = list(_in_float64(tuple(grad_outputs)))
     if len(grad_outputs) != len(outs):

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from .arrays import ndarray
+from .arrays import is_array, ndarray
 from .function import _mode, mark_modified
 from .ops import Cat, Einsum, MatMul, Maximum, Minimum, Pad, Where
 from .promotion import _CATEGORY, _dtype_name, _needs_promotion, _promoted, result_type
@@ -94,7 +94,8 @@ def where(condition: Any, a: Any = None, b: Any = None) -> Any:
     if a is None or b is None:
         raise TypeError("where() takes either one argument (the condition) or three "
                         "(condition, input, other)")
-    cond = condition.array if isinstance(condition, Tensor) else np.asarray(condition)
+    cond = condition.array if isinstance(condition, Tensor) else \
+        condition if is_array(condition) else np.asarray(condition)
     if cond.dtype != np.bool_:
         raise RuntimeError(
             f"where: expected the condition to be a boolean tensor, but got dtype "
@@ -115,7 +116,8 @@ def where(condition: Any, a: Any = None, b: Any = None) -> Any:
 
 def _nonzero(condition: Any) -> tuple:
     """The indices of the nonzero elements of `condition`, one int64 tensor per dimension."""
-    data = condition.array if isinstance(condition, Tensor) else np.asarray(condition)
+    data = condition.array if isinstance(condition, Tensor) else \
+        condition if is_array(condition) else np.asarray(condition)
     indices = np.nonzero(np.atleast_1d(data))
     return tuple(Tensor._make(i.astype(np.int64), False, None) for i in indices)
 
@@ -218,7 +220,8 @@ def _into(out: Tensor, name: str, function: Any, *args: Any) -> Tensor:
     if result.shape == out.array.shape:
         out.array[...] = result
     else:  # PyTorch resizes `out` to the result's shape
-        out.array = result.copy() if result.base is not None else result
+        out.array = result if type(result) is ndarray and result.base is None else \
+            result.copy()  # (a device's result: copied, whatever it shares)
     mark_modified(out)
     return out
 
@@ -338,7 +341,8 @@ def _isclose(input: Tensor, other: Tensor, rtol: float, atol: float,  # noqa: A0
         np.broadcast_shapes(a.shape, b.shape)
     except ValueError:
         raise _size_mismatch(a.shape, b.shape) from None
-    return Tensor._make(np.asarray(np.isclose(a, b, rtol, atol, equal_nan)), False, None)
+    close = np.isclose(a, b, rtol, atol, equal_nan)
+    return Tensor._make(close if is_array(close) else np.asarray(close), False, None)
 
 
 def _size_mismatch(a: tuple, b: tuple) -> RuntimeError:

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from .arrays import like, to_host
 from .creation import _check_nonnegative, _finish, _float_dtype, _size
 from .device import CPU, check_device
 from .function import Function
@@ -177,12 +178,15 @@ class Sample(Function):
     @staticmethod
     def forward(ctx, draw, *params):
         ctx.params = [(np.shape(p), np.result_type(p)) for p in params]
+        ctx.device_draw = None if type(draw) is np.ndarray else draw  # zeros made there
         return draw
 
     @staticmethod
     def backward(ctx, grad):
-        return (None, *(np.zeros(shape, dtype) if needed else None for (shape, dtype), needed
-                        in zip(ctx.params, ctx.needs_input_grad[1:])))
+        where = ctx.device_draw
+        return (None, *((np.zeros(shape, dtype) if where is None else
+                         np.zeros_like(where, dtype, shape=shape)) if needed else None
+                        for (shape, dtype), needed in zip(ctx.params, ctx.needs_input_grad[1:])))
 
 
 def _sampled(draw: np.ndarray, *params: Any) -> Tensor:
@@ -325,9 +329,9 @@ def normal(mean: Any, std: Any = 1.0, size: Any = None, *, generator: Any = None
         raise RuntimeError(f"normal: the shapes of mean {tuple(a.shape)} and std "
                            f"{tuple(b.shape)} cannot be broadcast together") from None
     # as PyTorch: the result is like `mean` when it is a tensor, else like `std`
-    like = mean if isinstance(mean, Tensor) else std
-    out_dtype = like.array.dtype if dtype is None else np.dtype(dtype)
-    eps = _draw("normal", "normal", rng, shape, out_dtype)
+    model = mean if isinstance(mean, Tensor) else std
+    out_dtype = model.array.dtype if dtype is None else np.dtype(dtype)
+    eps = like(_draw("normal", "normal", rng, shape, out_dtype), arrays[0])  # (a device's)
     value = (eps * _plain(std, out_dtype) + _plain(mean, out_dtype)).astype(out_dtype, copy=False)
     return _sampled(value, mean, std)
 
@@ -355,6 +359,8 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False,  # n
         raise TypeError("multinomial(): argument 'num_samples' (position 2) must be int, not "
                         f"{type(num_samples).__name__}")
     p = input.array if isinstance(input, Tensor) else np.asarray(input)
+    where = p  # the picks go back to the device of the weights; drawn on the host
+    p = to_host(p)
     if p.ndim not in (1, 2):
         raise RuntimeError(f"prob_dist must be 1 or 2 dim (multinomial got shape {p.shape})")
     if p.dtype.kind != "f":
@@ -369,7 +375,7 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False,  # n
     rows = p.reshape(-1, categories).astype(np.float64)
     shape = (*p.shape[:-1], num_samples)
     if rows.shape[0] == 0:
-        return Tensor._make(np.zeros(shape, np.int64), False, None)
+        return Tensor._make(like(np.zeros(shape, np.int64), where), False, None)
     if not (np.all(rows >= 0) and np.all(rows < np.inf)):  # (NaN fails both)
         raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
     totals = rows.sum(axis=1)
@@ -390,7 +396,7 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False,  # n
         # categories without replacement, each in proportion to its weight
         keys = rows / rng.standard_exponential(rows.shape)
         picks = np.argsort(-keys, axis=1, kind="stable")[:, :num_samples]
-    return Tensor._make(picks.astype(np.int64).reshape(shape), False, None)
+    return Tensor._make(like(picks.astype(np.int64).reshape(shape), where), False, None)
 
 
 def bernoulli(input: Tensor, p: float | None = None, *,  # noqa: A002
@@ -407,7 +413,7 @@ def bernoulli(input: Tensor, p: float | None = None, *,  # noqa: A002
     if p is not None:
         _check_probability(p, "bernoulli")
     rng = _rng(generator, "bernoulli")
-    draw = (rng.random(probs.shape) < (probs if p is None else p)).astype(probs.dtype)
+    draw = (like(rng.random(probs.shape), probs) < (probs if p is None else p)).astype(probs.dtype)
     return _sampled(draw, input)
 
 
@@ -489,7 +495,7 @@ def bernoulli_(self: Tensor, p: Any = 0.5, *, generator: Any = None) -> Tensor:
     """Fill with 0/1 samples, each 1 with probability `p` (a number or a tensor), in place."""
     _check_probability(p, "bernoulli_")
     probs = p.array if isinstance(p, Tensor) else p
-    draw = _rng(generator, "bernoulli_").random(self.shape) < probs
+    draw = like(_rng(generator, "bernoulli_").random(self.shape), self.array) < probs
     return self._overwrite(draw.astype(self.array.dtype), "bernoulli_")
 
 

@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from .arrays import is_host, like
+from .device import same_device
 from .function import _mode, mark_modified
 from .ops import Gather, Scatter, ScatterAdd, Where
 from .promotion import _dtype_name
@@ -20,12 +22,15 @@ __all__ = ["gather", "scatter", "scatter_add", "masked_fill", "chunk", "split", 
            "topk"]
 
 
-def _index_array(index: Any, op: str) -> np.ndarray:
-    """An index tensor's array, checked to be int64 or int32 (as PyTorch accepts)."""
+def _index_array(index: Any, op: str, input: Tensor) -> np.ndarray:  # noqa: A002
+    """An index tensor's array, checked to be int64 or int32 (as PyTorch accepts) and on
+    `input`'s device (PyTorch's error otherwise)."""
     array = index.array if isinstance(index, Tensor) else np.asarray(index)
     if array.dtype not in (np.int64, np.int32):
         raise RuntimeError(f"{op}(): Expected dtype int32/int64 for index (got "
                            f"{_dtype_name(array.dtype)})")
+    if type(array) is not type(input.array):
+        same_device((input.array, array), op)
     return array
 
 
@@ -47,7 +52,7 @@ def gather(input: Tensor, dim: int, index: Tensor) -> Tensor:  # noqa: A002
             [4., 3.]])
     """
     axis = _normalize_dim(dim, input.ndim, "gather")
-    array = _index_array(index, "gather")
+    array = _index_array(index, "gather", input)
     if array.ndim != input.ndim and not (input.ndim == 0 and array.ndim <= 1):
         raise RuntimeError(
             f"gather(): Index tensor must have the same number of dimensions as input tensor "
@@ -70,7 +75,7 @@ def _scatter_args(input: Tensor, dim: int, index: Any, src: Any, op: str,  # noq
                   value: bool) -> tuple:
     """The axis, the index array and the source of a scatter, checked as PyTorch checks."""
     axis = _normalize_dim(dim, input.ndim, op)
-    array = _index_array(index, op)
+    array = _index_array(index, op, input)
     if isinstance(src, Tensor):
         if src.array.dtype != input.array.dtype:
             raise RuntimeError(
@@ -80,7 +85,8 @@ def _scatter_args(input: Tensor, dim: int, index: Any, src: Any, op: str,  # noq
         src_shape = tuple(src.shape)
     elif value and isinstance(src, (int, float, bool, np.number)):
         src_shape = None
-        src = np.asarray(src).astype(input.array.dtype)  # in the input's dtype, as PyTorch
+        # in the input's dtype, as PyTorch; a NumPy scalar, which a device's array takes too
+        src = np.asarray(src).astype(input.array.dtype)[()]
     else:
         raise TypeError(f"{op}(): src must be a Tensor{' or a number' if value else ''}, got "
                         f"{type(src).__name__}")
@@ -152,9 +158,12 @@ def masked_fill(input: Tensor, mask: Any, value: Any) -> Tensor:  # noqa: A002
                 f"masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
                 f"{value.ndim} dimension(s).")
         fill = value.to(input.array.dtype) if value.requires_grad else \
-            np.asarray(value.array, input.array.dtype)
+            value.array.astype(input.array.dtype)
     else:
         fill = np.asarray(value).astype(input.array.dtype)
+        if not is_host(input.array):  # a NumPy scalar meets a device's array as a number
+            fill = fill[()]
+            cond = like(cond, input.array)
     try:
         return Where.apply(cond, fill, input)
     except ValueError:
@@ -247,11 +256,13 @@ def split(input: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple:  #
 
 
 def _sorted_indices(array: np.ndarray, axis: int, descending: bool) -> np.ndarray:
-    """Stable sort order along `axis` (NaN last ascending, first descending, as PyTorch)."""
+    """Stable sort order along `axis` (NaN last ascending, first descending, as PyTorch).
+    CuPy's sort is always stable and takes no `kind`: it is asked only of NumPy."""
+    stable = {"kind": "stable"} if is_host(array) else {}
     if not descending:
-        return np.argsort(array, axis=axis, kind="stable")
+        return np.argsort(array, axis=axis, **stable)
     flipped = np.flip(array, axis)  # ties keep their order: sort the reversed, reverse back
-    order = np.flip(np.argsort(flipped, axis=axis, kind="stable"), axis)
+    order = np.flip(np.argsort(flipped, axis=axis, **stable), axis)
     return array.shape[axis] - 1 - order
 
 
@@ -264,7 +275,8 @@ def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = 
     """
     if input.ndim == 0:
         _normalize_dim(dim, 0, "sort")
-        return ValuesIndices(input.clone(), Tensor._make(np.zeros((), np.int64), False, None))
+        return ValuesIndices(input.clone(),
+                             Tensor._make(np.zeros_like(input.array, np.int64), False, None))
     axis = _normalize_dim(dim, input.ndim, "sort")
     order = _sorted_indices(input.array, axis, descending).astype(np.int64)
     return ValuesIndices(Gather.apply(input, axis, order), Tensor._make(order, False, None))
@@ -288,7 +300,7 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True,  # noqa: A0
     if input.ndim == 0:
         return sort(input)
     order = _sorted_indices(input.array, axis, descending=largest)
-    order = np.take(order, np.arange(k), axis=axis).astype(np.int64)
+    order = order[(slice(None),) * axis + (slice(0, k),)].astype(np.int64)
     return ValuesIndices(Gather.apply(input, axis, order), Tensor._make(order, False, None))
 
 

@@ -27,7 +27,7 @@ from . import device as _device
 from . import engine as _engine
 from . import function as _function
 from . import promotion as _promotion
-from .arrays import is_array, is_host, ndarray, to_host
+from .arrays import is_array, is_host, like, ndarray, to_host
 from .display import tensor_html, tensor_markdown, tensor_repr
 from .function import _mode, mark_modified
 from .ops import (
@@ -197,6 +197,20 @@ def _index_arg(index: Any, shape: tuple) -> Any:
         return _index_item(index)
     except ValueError as e:
         raise ValueError(f"tensor of shape {shape}[{_describe(index)}]: {e}") from None
+
+
+def _result(value: Any) -> Any:
+    """An array op's result as an array: a NumPy scalar (what 0-d NumPy arrays give) as a
+    0-d array; an array (a device's too) as it is."""
+    return value if type(value) is np.ndarray or is_array(value) else np.asarray(value)
+
+
+def _index_on(index: Any, array: Any) -> Any:
+    """An index for a device's `array`: its NumPy index arrays copied there, as CuPy takes
+    its own (and `np.add.at` in the gradient refuses a mix)."""
+    if isinstance(index, tuple):
+        return tuple(_index_on(i, array) for i in index)
+    return like(index, array) if isinstance(index, np.ndarray) else index
 
 
 def _index_item(index: Any) -> Any:
@@ -763,7 +777,7 @@ class Tensor:
             return other
         other = other.array if isinstance(other, Tensor) else other
         try:
-            return Tensor._make(np.asarray(compare(self.array, other)), False, None)
+            return Tensor._make(_result(compare(self.array, other)), False, None)
         except ValueError:
             raise RuntimeError(
                 f"{compare.__name__}: the shapes {tuple(self.shape)} and {_shape_of(other)} "
@@ -805,7 +819,7 @@ class Tensor:
             raise RuntimeError(
                 f"{name}: the shapes {tuple(self.shape)} and {_shape_of(value)} cannot be "
                 "broadcast together: each dimension, from the last, must be equal or 1") from None
-        return Tensor._make(np.asarray(result), False, None)
+        return Tensor._make(_result(result), False, None)
 
     def __and__(self, other: Any) -> Tensor:
         return self._bitwise(other, np.bitwise_and, "bitwise_and")
@@ -836,7 +850,7 @@ class Tensor:
     def _logical_reduction(self, reduce: Callable, dim: Any, keepdim: bool,
                            name: str) -> Tensor:
         axes = _reduce_axes(dim, self.ndim, name)
-        result = np.asarray(reduce(self.array, axis=axes, keepdims=bool(keepdim)))
+        result = _result(reduce(self.array, axis=axes, keepdims=bool(keepdim)))
         if self.array.dtype == np.uint8:  # as PyTorch: uint8 in, uint8 out
             result = result.astype(np.uint8)
         return Tensor._make(result, False, None)
@@ -933,6 +947,8 @@ class Tensor:
             self.array, self.grad_fn = out.array, out.grad_fn
             self._requires_grad = out.requires_grad  # False for an integer tensor
             return self
+        if type(self.array) is not np.ndarray and is_host(value):  # drawn on the host: copied
+            value = like(value, self.array)
         self.array[...] = value.array if value_grad else value
         mark_modified(self)
         return self
@@ -947,7 +963,11 @@ class Tensor:
 
     def copy_(self, src: Any) -> Tensor:
         """Copy `src` (broadcast to this shape) into this tensor, in place."""
+        if isinstance(src, Tensor) and src.device != self.device:
+            src = src.to(self.device)  # across devices, as PyTorch copies (differentiably)
         value = src.array if isinstance(src, Tensor) else np.asarray(src)
+        if type(self.array) is not np.ndarray and is_host(value):
+            value = like(value, self.array)
         try:
             if value.shape != self.array.shape:  # (an optimizer's step copies same shapes)
                 np.broadcast_to(value, self.shape)
@@ -969,6 +989,10 @@ class Tensor:
         >>> p[0, 1] -= 1           # recorded: the gradient flows back to logits
         """
         index = _index_arg(index, tuple(self.shape))
+        if type(self.array) is not np.ndarray:  # on a device: the index and values there too
+            index = _index_on(index, self.array)
+            if isinstance(value, (np.ndarray, list)):
+                value = like(value, self.array, self.array.dtype)
         value_grad = isinstance(value, Tensor) and value._requires_grad
         if (self._requires_grad or value_grad) and _mode.grad_enabled:
             if self._requires_grad and self.grad_fn is None:
@@ -1107,11 +1131,11 @@ class Tensor:
         axis = _normalize_dim(dim, self.ndim, name)
         _check_nonempty(self, (axis,), name)
         indices = pick(self.array, axis=axis, keepdims=keepdim) if self.ndim else \
-            np.zeros((), dtype=np.int64)
+            np.zeros_like(self.array, dtype=np.int64)
         values = MaxAlong.apply(self, axis, keepdim, indices) if self.ndim else \
             op.apply(self, None, False)
-        return ValuesIndices(values, Tensor._make(np.asarray(indices, dtype=np.int64), False,
-                                                  None))
+        return ValuesIndices(values, Tensor._make(
+            _result(indices.astype(np.int64, copy=False)), False, None))
 
     def max(self, dim: Any = None, keepdim: bool = False) -> Any:
         """The maximum: of all elements; or `(values, indices)` along `dim`; or, given a
@@ -1157,11 +1181,13 @@ class Tensor:
                     "not 0")
             index = pick(self.array)  # of the flattened tensor; keepdim keeps every dim as 1
             shape = (1,) * self.ndim if keepdim else ()
+            if not is_host(index):  # a device's 0-d array
+                return Tensor._make(index.astype(np.int64).reshape(shape), False, None)
             return Tensor._make(np.full(shape, index, dtype=np.int64), False, None)
         axis = _normalize_dim(dim, self.ndim, name)
         _check_nonempty(self, (axis,), name)
         if not self.ndim:
-            return Tensor._make(np.zeros((), dtype=np.int64), False, None)
+            return Tensor._make(np.zeros_like(self.array, dtype=np.int64), False, None)
         return Tensor._make(pick(self.array, axis=axis, keepdims=keepdim).astype(np.int64),
                             False, None)
 
@@ -1211,7 +1237,7 @@ class Tensor:
             raise TypeError(f"div(): unsupported operand type {type(other).__name__}")
         a, b = _promoted((self, operand))
         divisor = b.array if isinstance(b, Tensor) else np.asarray(b)
-        if divisor.dtype.kind in "biu" and _is_integral(a) and not np.all(divisor):
+        if divisor.dtype.kind in "biu" and _is_integral(a) and not bool(np.all(divisor)):
             raise RuntimeError("ZeroDivisionError: div(): integer division by zero (with "
                                f"rounding_mode={rounding_mode!r})")
         try:
@@ -1416,6 +1442,8 @@ class Tensor:
 
     def __getitem__(self, index: Any) -> Tensor:
         index = _index_arg(index, tuple(self.shape))
+        if type(self.array) is not np.ndarray:
+            index = _index_on(index, self.array)
         try:
             return Index.apply(self, index)
         except IndexError as e:

@@ -163,8 +163,10 @@ class Flow:
 
 
 def _array(grad: Any) -> np.ndarray | None:
+    """A recorded gradient as a NumPy array (copied from a device: the pictures and
+    `explain` show numbers on the host), or None."""
     if isinstance(grad, Tensor):  # recorded under create_graph
-        return grad.array
+        grad = grad.array
     return host(grad) if is_array(grad) or isinstance(grad, np.generic) else None
 
 
@@ -177,7 +179,7 @@ def backward_flow(graph: Graph) -> Flow:
     """
     root = graph.root_key
     if isinstance(root, Function) and root.out_grad is None and graph.root.requires_grad:
-        seed = np.ones(root.out_data.shape, dtype=root.out_data.dtype)
+        seed = np.ones_like(root.out_data)  # where the root lives
         try:
             backpropagate([graph.root], [seed], retain_graph=True, create_graph=False,
                           record=True)

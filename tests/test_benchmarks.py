@@ -196,8 +196,6 @@ def test_bench_gpu_hand_written_step_runs_on_a_cupy_like_array(
         assert all(dl < 1e-5 and dg < 1e-5 for *_, dl, dg in mine)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 16: autograd_lite's ops and nn do not run on a "
-                   "device yet (the helpers fixing them remove this marker when they do)")
 def test_bench_gpu_every_row_runs_on_the_standin_cuda(standin_report: tuple[int, str]) -> None:
     status, text = standin_report
     failures = text.split("## Failures")[1].split("##")[0] if "## Failures" in text else ""

@@ -5,7 +5,7 @@
 import numpy as np
 import pytest
 import strategies as S
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import autograd_lite as ag
@@ -454,3 +454,78 @@ def test_second_order_maximum_minimum(op, data):
 def test_second_order_matmul(kind, data):
     shape_a, shape_b = data.draw(S.matmul_shapes(kind))
     check2(lambda x, y: (x @ y) ** 2, data.draw(S.arrays(shape_a)), data.draw(S.arrays(shape_b)))
+
+
+# ----- on a device: "cuda" played by the CuPy stand-in (tests/device_arrays.py) -------------
+# gradcheck perturbs the inputs where they live and reads the outputs back to the host; the
+# second-order checks run the recorded backward of each kind of op on device arrays.
+
+RNG = np.random.default_rng(16)
+
+
+def device_leaf(values, device, dtype=np.float64):
+    return ag.tensor(np.asarray(values, dtype=dtype), device=device, requires_grad=True)
+
+
+DEVICE_SECOND_ORDER = {
+    **{name: (fn, values) for name, (fn, values) in SMOOTH_UNARY.items()},
+    **{name: (fn, values_a, values_b) for name, (fn, values_a, values_b)
+       in SMOOTH_BINARY.items()},
+    "maximum": (lambda a, b: ag.maximum(a, b) * a * b, S.arrays, S.arrays),
+    "matmul": (lambda a, b: (a @ b) ** 2, S.arrays, S.arrays),
+    "gather": (lambda a: a.gather(1, ag.tensor([[0, 2], [1, 1]], device=a.device)) ** 2,
+               S.arrays),
+    "sort": (lambda a: a.sort(1).values ** 2, S.distinct_arrays),
+    "cumsum prod": (lambda a: a.cumsum(1).prod(1), S.positive_arrays),  # (no 0: see Prod)
+    "norm": (lambda a: a.norm(dim=1), S.positive_arrays),
+}
+
+
+@pytest.mark.parametrize("name", DEVICE_SECOND_ORDER)
+@settings(max_examples=2, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_first_and_second_order_on_a_device(name, standin_cuda, data):
+    fn, *values = DEVICE_SECOND_ORDER[name]
+    shapes = [(2, 3), (3, 3)] if name == "matmul" else [(2, 3)] * len(values)
+    arrays = [data.draw(v(s)) for v, s in zip(values, shapes)]
+    assert ag.gradcheck(fn, tuple(device_leaf(a, standin_cuda) for a in arrays))
+    assert ag.gradgradcheck(fn, tuple(device_leaf(a, standin_cuda) for a in arrays))
+
+
+def test_gradcheck_on_a_device_leaves_the_inputs_as_they_were(standin_cuda):
+    x32 = device_leaf(RNG.standard_normal((2, 3)), standin_cuda, np.float32)
+    x64 = device_leaf(RNG.standard_normal(3), standin_cuda)
+    before32, before64 = x32.detach().cpu().numpy().copy(), x64.detach().cpu().numpy().copy()
+    seen = []
+
+    def fn(a, b):
+        seen.append((a.device.type, a.dtype, b.device.type))
+        return (a * b).tanh()
+
+    assert ag.gradcheck(fn, (x32, x64))
+    assert ag.gradgradcheck(fn, (x32, x64))
+    assert set(seen) == {("cuda", np.float64, "cuda")}  # float64 copies, on the device
+    np.testing.assert_array_equal(x32.detach().cpu().numpy(), before32)
+    np.testing.assert_array_equal(x64.detach().cpu().numpy(), before64)
+    assert x32.grad is None and x64.grad is None and x32.device.type == "cuda"
+
+
+class WrongSquare(ag.Function):
+    """x**2 with a derivative of 3x: gradcheck must catch it on a device too."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * x
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * 3 * x
+
+
+def test_gradcheck_on_a_device_finds_a_wrong_derivative(standin_cuda):
+    x = device_leaf([0.5, -1.0, 2.0], standin_cuda)
+    with pytest.raises(ag.GradcheckError, match="Jacobian entries differ"):
+        ag.gradcheck(WrongSquare.apply, (x,))
+    assert ag.gradcheck(WrongSquare.apply, (x,), raise_exception=False) is False

@@ -11,7 +11,7 @@ import pytest
 import strategies as S
 import torch
 import torch.nn.functional as F
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from numpy.testing import assert_allclose
@@ -116,7 +116,7 @@ def where(data, dtype):
     shape_c, shape_a, shape_b = data.draw(S.broadcastable_shapes(3))
     cond = data.draw(hnp.arrays(np.bool_, shape_c))
     return ([draw_arrays(data, dtype, shape=shape_a), draw_arrays(data, dtype, shape=shape_b)],
-            lambda a, b: ag.where(ag.tensor(cond), a, b),
+            lambda a, b: ag.where(ag.tensor(cond, device=a.device), a, b),
             lambda a, b: torch.where(torch.tensor(cond), a, b))
 
 
@@ -272,21 +272,38 @@ def outer_dot(data, dtype):
             lambda x, y: torch.outer(x, y) * x.dot(y))
 
 
+def check_case(name, dtype, data, device):
+    """One drawn case of the table on `device`: values, then gradients for a random upstream
+    gradient on the same device, against PyTorch's on the CPU."""
+    arrays, ours, theirs = CASES[name](data, dtype)
+    xs = [ag.tensor(a, device=device, requires_grad=True) for a in arrays]
+    ts = [torch.tensor(a, requires_grad=True) for a in arrays]
+    out, expected = ours(*xs), theirs(*ts)
+    assert out.device == xs[0].device
+    assert_same(out, expected, dtype)
+    upstream = data.draw(S.arrays(out.shape, dtype=dtype))
+    out.backward(ag.tensor(upstream, device=device))
+    expected.backward(torch.tensor(upstream))
+    for x, t in zip(xs, ts):
+        assert x.grad is not None and x.grad.device == x.device
+        assert_same(x.grad, t.grad, dtype)
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
 @pytest.mark.parametrize("name", CASES)
 @given(data=st.data())
 def test_values_and_gradients_match_torch(name, dtype, data):
-    arrays, ours, theirs = CASES[name](data, dtype)
-    xs = [ag.tensor(a, requires_grad=True) for a in arrays]
-    ts = [torch.tensor(a, requires_grad=True) for a in arrays]
-    out, expected = ours(*xs), theirs(*ts)
-    assert_same(out, expected, dtype)
-    upstream = data.draw(S.arrays(out.shape, dtype=dtype))
-    out.backward(ag.tensor(upstream))
-    expected.backward(torch.tensor(upstream))
-    for x, t in zip(xs, ts):
-        assert x.grad is not None
-        assert_same(x.grad, t.grad, dtype)
+    check_case(name, dtype, data, "cpu")
+
+
+# The same table on "cuda" played by the CuPy stand-in (tests/device_arrays.py): fewer examples,
+# as each op's device path is the same code whatever the shapes.
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
+@pytest.mark.parametrize("name", CASES)
+@settings(max_examples=4, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_values_and_gradients_match_torch_on_a_device(name, dtype, standin_cuda, data):
+    check_case(name, dtype, data, standin_cuda)
 
 
 # ----- max/min along a dim: the indices too ---------------------------------------------------
@@ -306,68 +323,73 @@ def test_max_min_dim_values_and_indices(op, data):
     assert values is ours.values and indices is ours.indices
 
 
-def test_argmax_argmin_match_torch():
+def test_argmax_argmin_match_torch(device):
     x = np.array([[1.0, 5.0, 5.0], [-2.0, -2.0, 0.0]])
     for op in ["argmax", "argmin"]:
         for dim in [None, 0, 1, -1]:
-            ours = getattr(ag.tensor(x), op)(dim) if dim is not None else getattr(
-                ag.tensor(x), op)()
+            t = ag.tensor(x, device=device)
+            ours = getattr(t, op)(dim) if dim is not None else getattr(t, op)()
             theirs = getattr(torch.tensor(x), op)(dim)
-            np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
-            assert ours.dtype is np.int64
+            np.testing.assert_array_equal(ours.cpu().numpy(), theirs.numpy())
+            assert ours.dtype is np.int64 and ours.device == t.device
 
 
 # ----- corner cases: ties, kinks and the edges of the domain ---------------------------------
 
-def grads(fn, values, library, dtype=np.float64):
-    """The gradient of `fn(x).sum()` at `values`, in `library` (ag or torch)."""
-    x = library.tensor(np.array(values, dtype=dtype), requires_grad=True)
+def grads(fn, values, library, dtype=np.float64, device="cpu"):
+    """The gradient of `fn(x).sum()` at `values`, in `library` (ag, on `device`, or torch)."""
+    if library is ag:
+        x = ag.tensor(np.array(values, dtype=dtype), device=device, requires_grad=True)
+    else:
+        x = torch.tensor(np.array(values, dtype=dtype), requires_grad=True)
     fn(x).sum().backward()
-    return x.grad.numpy()
+    return x.grad.cpu().numpy()
 
 
-def both(fn_ag, values, fn_torch=None):
-    return grads(fn_ag, values, ag), grads(fn_torch or fn_ag, values, torch)
+def both(fn_ag, values, fn_torch=None, device="cpu"):
+    return grads(fn_ag, values, ag, device=device), grads(fn_torch or fn_ag, values, torch)
 
 
 @pytest.mark.parametrize("op", ["max", "min", "amax", "amin"])
-def test_tie_in_a_full_reduction_shares_the_gradient_evenly(op):
+def test_tie_in_a_full_reduction_shares_the_gradient_evenly(op, device):
     x = [3.0, -1.0, 3.0, -1.0, 3.0]
-    ours, theirs = both(lambda t: getattr(t, op)() * 6, x)
+    ours, theirs = both(lambda t: getattr(t, op)() * 6, x, device=device)
     np.testing.assert_array_equal(ours, theirs)
     picked = [0, 2, 4] if op in ("max", "amax") else [1, 3]
     np.testing.assert_array_equal(ours, [6 / len(picked) if i in picked else 0 for i in range(5)])
 
 
-def test_tie_in_max_along_a_dim_sends_the_gradient_to_the_reported_index():
+def test_tie_in_max_along_a_dim_sends_the_gradient_to_the_reported_index(device):
     x = [[1.0, 4.0, 4.0], [2.0, 2.0, 2.0]]
-    ours, theirs = both(lambda t: t.max(1).values, x)
+    ours, theirs = both(lambda t: t.max(1).values, x, device=device)
     np.testing.assert_array_equal(ours, theirs)
     np.testing.assert_array_equal(ours, [[0, 1, 0], [1, 0, 0]])
 
 
-def test_tie_in_amax_along_a_dim_shares_the_gradient():
+def test_tie_in_amax_along_a_dim_shares_the_gradient(device):
     x = [[1.0, 4.0, 4.0], [2.0, 2.0, 2.0]]
-    ours, theirs = both(lambda t: t.amax(1), x)
+    ours, theirs = both(lambda t: t.amax(1), x, device=device)
     np.testing.assert_allclose(ours, theirs, rtol=1e-15)
     np.testing.assert_allclose(ours, [[0, 0.5, 0.5], [1 / 3, 1 / 3, 1 / 3]], rtol=1e-15)
 
 
 @pytest.mark.parametrize("op", ["maximum", "minimum"])
-def test_maximum_minimum_tie_sends_half_to_each_side(op):
-    a = ag.tensor([1.0, 2.0, -3.0], dtype=ag.float64, requires_grad=True)
-    b = ag.tensor([1.0, 0.0, -3.0], dtype=ag.float64, requires_grad=True)
+def test_maximum_minimum_tie_sends_half_to_each_side(op, device):
+    a = ag.tensor([1.0, 2.0, -3.0], dtype=ag.float64, device=device,
+                  requires_grad=True)
+    b = ag.tensor([1.0, 0.0, -3.0], dtype=ag.float64, device=device,
+                  requires_grad=True)
     ta = torch.tensor([1.0, 2.0, -3.0], dtype=torch.float64, requires_grad=True)
     tb = torch.tensor([1.0, 0.0, -3.0], dtype=torch.float64, requires_grad=True)
     getattr(ag, op)(a, b).sum().backward()
     getattr(torch, op)(ta, tb).sum().backward()
-    np.testing.assert_array_equal(a.grad.numpy(), ta.grad.numpy())
-    np.testing.assert_array_equal(b.grad.numpy(), tb.grad.numpy())
-    assert a.grad.numpy()[0] == b.grad.numpy()[0] == 0.5
-    assert a.grad.numpy()[2] == b.grad.numpy()[2] == 0.5
+    np.testing.assert_array_equal(a.grad.cpu().numpy(), ta.grad.numpy())
+    np.testing.assert_array_equal(b.grad.cpu().numpy(), tb.grad.numpy())
+    assert a.grad.cpu().numpy()[0] == b.grad.cpu().numpy()[0] == 0.5
+    assert a.grad.cpu().numpy()[2] == b.grad.cpu().numpy()[2] == 0.5
 
 
-def test_relu_abs_and_leaky_relu_at_zero():
+def test_relu_abs_and_leaky_relu_at_zero(device):
     x = [-1.0, 0.0, 1.0]
     for ours_fn, torch_fn, at_zero in [
         (lambda t: t.relu(), None, 0.0),
@@ -375,68 +397,70 @@ def test_relu_abs_and_leaky_relu_at_zero():
         (lambda t: t.leaky_relu(0.2), lambda t: F.leaky_relu(t, 0.2), 0.2),
         (lambda t: ag.leaky_relu(t), lambda t: F.leaky_relu(t), 0.01),
     ]:
-        ours, theirs = both(ours_fn, x, torch_fn)
+        ours, theirs = both(ours_fn, x, torch_fn, device=device)
         np.testing.assert_array_equal(ours, theirs)
         assert ours[1] == at_zero
 
 
-def test_clamp_passes_the_gradient_on_its_boundaries():
+def test_clamp_passes_the_gradient_on_its_boundaries(device):
     x = [-2.0, -1.0, 0.0, 1.0, 2.0]
-    ours, theirs = both(lambda t: t.clamp(-1.0, 1.0), x)
+    ours, theirs = both(lambda t: t.clamp(-1.0, 1.0), x, device=device)
     np.testing.assert_array_equal(ours, theirs)
     np.testing.assert_array_equal(ours, [0, 1, 1, 1, 0])
-    ours, theirs = both(lambda t: t.clamp(min=0.0), x)
+    ours, theirs = both(lambda t: t.clamp(min=0.0), x, device=device)
     np.testing.assert_array_equal(ours, theirs)
     np.testing.assert_array_equal(ours, [0, 0, 1, 1, 1])
-    ours, theirs = both(lambda t: t.clamp(max=-1.0), x)
+    ours, theirs = both(lambda t: t.clamp(max=-1.0), x, device=device)
     np.testing.assert_array_equal(ours, [1, 1, 0, 0, 0])
     np.testing.assert_array_equal(ours, theirs)
 
 
 @pytest.mark.parametrize("exponent", [0, 0.0, 1, 2, 0.5, -1, 3])
-def test_power_of_zero_and_exponent_zero(exponent):
+def test_power_of_zero_and_exponent_zero(exponent, device):
     x = [0.0, 1.0, -2.0] if exponent == int(exponent) else [0.0, 1.0, 2.0]
     for fn in [lambda t: t ** exponent, lambda t: t.pow(exponent)]:
-        xs = (ag.tensor(x, dtype=ag.float64), torch.tensor(x, dtype=torch.float64))
+        xs = (ag.tensor(x, dtype=ag.float64, device=device),
+              torch.tensor(x, dtype=torch.float64))
         assert_same(fn(xs[0]), fn(xs[1]), np.float64)
-        ours, theirs = both(fn, x)
+        ours, theirs = both(fn, x, device=device)
         np.testing.assert_allclose(ours, theirs, rtol=1e-15, atol=0)
 
 
-def test_tensor_power_tensor_at_zero_base_and_zero_exponent():
+def test_tensor_power_tensor_at_zero_base_and_zero_exponent(device):
     base, exponent = [0.0, 0.0, 0.0, 2.0, 0.0], [0.0, 1.0, 2.0, 0.0, -1.0]
-    ours = [ag.tensor(v, dtype=ag.float64, requires_grad=True) for v in (base, exponent)]
+    ours = [ag.tensor(v, dtype=ag.float64, device=device,
+                  requires_grad=True) for v in (base, exponent)]
     theirs = [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in (base, exponent)]
     out, expected = ours[0] ** ours[1], theirs[0] ** theirs[1]
     assert_same(out, expected, np.float64)
     out.sum().backward()
     expected.sum().backward()
     for x, t in zip(ours, theirs):
-        np.testing.assert_array_equal(x.grad.numpy(), t.grad.numpy())
-    np.testing.assert_array_equal(ours[0].grad.numpy()[:4], [0.0, 1.0, 0.0, 0.0])  # 0**0: 0
-    assert ours[1].grad.numpy()[4] == -np.inf
+        np.testing.assert_array_equal(x.grad.cpu().numpy(), t.grad.numpy())
+    np.testing.assert_array_equal(ours[0].grad.cpu().numpy()[:4], [0, 1, 0, 0])  # 0**0: 0
+    assert ours[1].grad.cpu().numpy()[4] == -np.inf
 
 
-def test_scalar_base_zero_to_a_tensor_power():
-    ours, theirs = both(lambda t: 0.0 ** t, [0.0, 1.0, 2.0, -1.0])
+def test_scalar_base_zero_to_a_tensor_power(device):
+    ours, theirs = both(lambda t: 0.0 ** t, [0.0, 1.0, 2.0, -1.0], device=device)
     np.testing.assert_array_equal(ours, theirs)
 
 
-def test_sqrt_and_log_at_zero():
+def test_sqrt_and_log_at_zero(device):
     for fn in [lambda t: t.sqrt(), lambda t: t.log()]:
         x = [0.0, 4.0]
-        value = fn(ag.tensor(x, dtype=ag.float64))
+        value = fn(ag.tensor(x, dtype=ag.float64, device=device))
         assert_same(value, fn(torch.tensor(x, dtype=torch.float64)), np.float64)
-        ours, theirs = both(fn, x)
+        ours, theirs = both(fn, x, device=device)
         np.testing.assert_array_equal(ours, theirs)
         assert ours[0] == np.inf
     assert ag.tensor([0.0]).log().item() == -np.inf
 
 
-def test_log_and_sqrt_of_negatives_are_nan():
+def test_log_and_sqrt_of_negatives_are_nan(device):
     x = [-1.0, 1.0]
     for fn in [lambda t: t.log(), lambda t: t.sqrt()]:
-        assert_same(fn(ag.tensor(x)), fn(torch.tensor(x)), np.float32)
+        assert_same(fn(ag.tensor(x, device=device)), fn(torch.tensor(x)), np.float32)
 
 
 @pytest.mark.filterwarnings("error")
@@ -445,19 +469,20 @@ def test_log_and_sqrt_of_negatives_are_nan():
     lambda t: t.log(), lambda t: t.sqrt(), lambda t: (t - 1).sqrt(), lambda t: (t - 1).log(),
     lambda t: 0.0 ** (t - 1), lambda t: (t - float("inf")).logsumexp(0),
 ])
-def test_infinities_and_nans_come_silently_as_in_torch(fn):
+def test_infinities_and_nans_come_silently_as_in_torch(fn, device):
     x = [0.0, 1.0, 2.0]
-    ours = fn(ag.tensor(x, dtype=ag.float64, requires_grad=True))
+    ours = fn(ag.tensor(x, dtype=ag.float64, device=device,
+                  requires_grad=True))
     assert_same(ours, fn(torch.tensor(x, dtype=torch.float64)), np.float64)
     ours.sum().backward()
 
 
-def test_softmax_and_logsumexp_are_stable_for_large_inputs():
+def test_softmax_and_logsumexp_are_stable_for_large_inputs(device):
     x = [1000.0, 1001.0, -1000.0]
     for fn in [lambda t: t.softmax(0), lambda t: t.log_softmax(0), lambda t: t.logsumexp(0),
                lambda t: t.sigmoid(), lambda t: t.tanh()]:
-        assert_same(fn(ag.tensor(x)), fn(torch.tensor(x)), np.float32)
-        ours, theirs = both(fn, x)
+        assert_same(fn(ag.tensor(x, device=device)), fn(torch.tensor(x)), np.float32)
+        ours, theirs = both(fn, x, device=device)
         np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-300)
         assert np.isfinite(ours).all()
 
@@ -465,9 +490,9 @@ def test_softmax_and_logsumexp_are_stable_for_large_inputs():
 @pytest.mark.parametrize("op", ["sum", "mean", "var", "std", "amax", "amin"])
 @pytest.mark.parametrize("empty", [(), []])
 @pytest.mark.parametrize("keepdim", [False, True])
-def test_an_empty_dim_list_reduces_every_dimension(op, empty, keepdim):
+def test_an_empty_dim_list_reduces_every_dimension(op, empty, keepdim, device):
     x = np.arange(6.0).reshape(2, 3)
-    ours = getattr(ag.tensor(x), op)(empty, keepdim=keepdim)
+    ours = getattr(ag.tensor(x, device=device), op)(empty, keepdim=keepdim)
     assert_same(ours, getattr(torch.tensor(x), op)(empty, keepdim=keepdim), np.float64)
     assert ours.shape == ((1, 1) if keepdim else ())
 
@@ -478,15 +503,17 @@ def test_an_empty_dim_list_reduces_every_dimension(op, empty, keepdim):
     lambda lib, t: t.amin(1), lambda lib, t: t.T.amax(0, keepdim=True),
     lambda lib, t: t.reshape(2, 0, 1), lambda lib, t: lib.cat([t, t], 1),
 ])
-def test_ops_on_empty_tensors(fn):
-    ours = fn(ag, ag.zeros(0, 2, dtype=ag.float64, requires_grad=True))
+def test_ops_on_empty_tensors(fn, device):
+    ours = fn(ag, ag.zeros(0, 2, dtype=ag.float64, device=device,
+                  requires_grad=True))
     assert_same(ours, fn(torch, torch.zeros(0, 2, dtype=torch.float64, requires_grad=True)),
                 np.float64)
 
 
-def test_logsumexp_of_an_all_minus_infinity_row():
+def test_logsumexp_of_an_all_minus_infinity_row(device):
     x = [[-np.inf, -np.inf], [0.0, 1.0]]
-    assert_same(ag.tensor(x).logsumexp(1), torch.tensor(x).logsumexp(1), np.float32)
+    assert_same(ag.tensor(x, device=device).logsumexp(1), torch.tensor(x).logsumexp(1),
+                np.float32)
 
 
 # ----- where, cat and pad ---------------------------------------------------------------------
@@ -494,12 +521,13 @@ def test_logsumexp_of_an_all_minus_infinity_row():
 @pytest.mark.parametrize("values", [
     [[True, False], [False, True]], [0.0, 2.0, -1.0], True, [[0, 0], [0, 0]], [[[1, 0, 2]]],
 ])
-def test_where_with_only_a_condition_gives_the_nonzero_indices(values):
-    ours = ag.where(ag.tensor(values))
+def test_where_with_only_a_condition_gives_the_nonzero_indices(values, device):
+    ours = ag.where(ag.tensor(values, device=device))
     theirs = torch.where(torch.tensor(values))
     assert isinstance(ours, tuple) and len(ours) == len(theirs)
     for o, t in zip(ours, theirs):
         assert_same(o, t)
+        assert o.device.type == device
 
 
 @pytest.mark.parametrize("make, dim", [
@@ -509,8 +537,8 @@ def test_where_with_only_a_condition_gives_the_nonzero_indices(values):
     (lambda lib: [lib.zeros(0), lib.zeros(0)], 0),
     (lambda lib: [lib.ones(3), lib.zeros(0)], 0),
 ])
-def test_cat_skips_one_dimensional_empty_tensors(make, dim):
-    ours, theirs = make(ag), make(torch)
+def test_cat_skips_one_dimensional_empty_tensors(make, dim, device):
+    ours, theirs = [o.to(device) for o in make(ag)], make(torch)
     for o in ours:
         o.requires_grad_()
     for t in theirs:
@@ -528,13 +556,14 @@ def test_cat_skips_one_dimensional_empty_tensors(make, dim):
     (-1, 2), (-1, 2, 1, -2), (-2, -2), (-4, 0), (-3, -1), (-1, -1, -1, -1), (0, -1), (1, 1, -1, 0),
 ])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_pad_with_negative_widths_crops(widths, dtype):
+def test_pad_with_negative_widths_crops(widths, dtype, device):
     x = RNG.standard_normal((3, 4)).astype(dtype)
-    ours, theirs = ag.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    ours = ag.tensor(x, device=device, requires_grad=True)
+    theirs = torch.tensor(x, requires_grad=True)
     out, expected = ag.pad(ours, widths, value=1.5), F.pad(theirs, widths, value=1.5)
     assert_same(out, expected)
     g = RNG.standard_normal(tuple(expected.shape)).astype(dtype)
-    out.backward(ag.tensor(g))
+    out.backward(ag.tensor(g, device=device))
     expected.backward(torch.tensor(g))
     assert_same(ours.grad, theirs.grad)
 
@@ -577,8 +606,8 @@ def test_argmax_along_a_non_empty_dim_of_an_empty_tensor(op, keepdim):
 @pytest.mark.parametrize("values, kwargs", [([1.5], {"unbiased": False}),
                                             ([2.0, 2.0, 2.0], {}),
                                             ([[1.0, 1.0], [0.0, 3.0]], {"dim": 1})])
-def test_std_gradient_where_the_std_is_zero(values, kwargs):
-    ours = ag.tensor(values, dtype=ag.float64, requires_grad=True)
+def test_std_gradient_where_the_std_is_zero(values, kwargs, device):
+    ours = ag.tensor(values, dtype=ag.float64, device=device, requires_grad=True)
     theirs = torch.tensor(values, dtype=torch.float64, requires_grad=True)
     ours.std(**kwargs).sum().backward()
     theirs.std(**kwargs).sum().backward()
@@ -592,8 +621,8 @@ def test_std_gradient_where_the_std_is_zero(values, kwargs):
     ([[1.0, 2.0], [0.0, 3.0]], {"dim": (0, 1), "keepdim": True}),
     ([[1.0, 2.0, 4.0], [5.0, 5.0, 5.0]], {"dim": -1, "unbiased": False}),
 ])
-def test_std_values_and_gradients_at_the_edges(values, kwargs):
-    ours = ag.tensor(values, dtype=ag.float64, requires_grad=True)
+def test_std_values_and_gradients_at_the_edges(values, kwargs, device):
+    ours = ag.tensor(values, dtype=ag.float64, device=device, requires_grad=True)
     theirs = torch.tensor(values, dtype=torch.float64, requires_grad=True)
     assert_same(ours.std(**kwargs), theirs.std(**kwargs))
     ours.std(**kwargs).sum().backward()
@@ -602,22 +631,23 @@ def test_std_values_and_gradients_at_the_edges(values, kwargs):
 
 
 @pytest.mark.parametrize("values", [[2.0, 2.0, 2.0], [1.0, 2.0, 4.0]])
-def test_std_second_derivative(values):
+def test_std_second_derivative(values, device):
     weights = [1.0, 2.0, 3.0]
     hessian_rows = []
     for lib, grad in ((torch, torch.autograd.grad), (ag, ag.autograd.grad)):
-        x = lib.tensor(values, dtype=lib.float64, requires_grad=True)
+        on = dict(device=device) if lib is ag else {}
+        x = lib.tensor(values, dtype=lib.float64, requires_grad=True, **on)
         (g,) = grad(x.std(), x, create_graph=True)
-        (h,) = grad((g * lib.tensor(weights, dtype=lib.float64)).sum(), x)
+        (h,) = grad((g * lib.tensor(weights, dtype=lib.float64, **on)).sum(), x)
         hessian_rows.append(as_np(h))
     assert_allclose(hessian_rows[1], hessian_rows[0], rtol=1e-12, atol=1e-15)
 
 
 # ----- integer powers and bitwise ops ---------------------------------------------------------
 
-def test_integer_tensor_to_negative_integer_tensor_powers():
+def test_integer_tensor_to_negative_integer_tensor_powers(device):
     base, exponent = np.array([2, 1, -1, -1, 3]), np.array([-1, -3, -2, -3, 2])
-    assert_same(ag.tensor(base) ** ag.tensor(exponent),
+    assert_same(ag.tensor(base, device=device) ** ag.tensor(exponent, device=device),
                 torch.tensor(base) ** torch.tensor(exponent))
 
 
@@ -627,13 +657,16 @@ def test_integer_tensor_to_negative_integer_tensor_powers():
     ([3, -1, 1], -1),                  # a 0-d exponent tensor
     (np.array([2, 3], np.int32), [-1, 2]),
 ])
-def test_more_integer_powers_with_a_tensor_exponent(base, exponent):
-    ours_base = ag.tensor(base) if isinstance(base, (list, np.ndarray)) else base
-    theirs_base = torch.tensor(base) if isinstance(base, (list, np.ndarray)) else base
-    assert_same(ours_base ** ag.tensor(exponent), theirs_base ** torch.tensor(exponent))
+def test_more_integer_powers_with_a_tensor_exponent(base, exponent, device):
+    tensor = isinstance(base, (list, np.ndarray))
+    ours_base = ag.tensor(base, device=device) if tensor else base
+    theirs_base = torch.tensor(base) if tensor else base
+    assert_same(ours_base ** ag.tensor(exponent, device=device),
+                theirs_base ** torch.tensor(exponent))
 
 
 @pytest.mark.parametrize("op", [lambda a, b: a & b, lambda a, b: a | b])
-def test_bitwise_and_or_of_integer_tensors(op):
+def test_bitwise_and_or_of_integer_tensors(op, device):
     a, b = [1, 2, 6], [3, 1, 4]
-    assert_same(op(ag.tensor(a), ag.tensor(b)), op(torch.tensor(a), torch.tensor(b)))
+    assert_same(op(ag.tensor(a, device=device), ag.tensor(b, device=device)),
+                op(torch.tensor(a), torch.tensor(b)))

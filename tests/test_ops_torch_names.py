@@ -2,7 +2,9 @@
 one program runs on both libraries (`m` is `ag` or `torch`), on the same float64 data, and
 gives the same values, dtypes and gradients; the differentiable ones pass gradcheck (and, where
 their derivative is itself differentiable, gradgradcheck); one bad input each raises PyTorch's
-error type with its message."""
+error type with its message. Each runs on the CPU and on "cuda" played by the CuPy stand-in
+(tests/device_arrays.py), made the default device so that the index tensors the programs make
+land there too, as under PyTorch's `torch.set_default_device`."""
 
 import math
 
@@ -164,16 +166,24 @@ CASES = {
 }
 
 
+@pytest.fixture
+def on(device):
+    """`device` made the default one for the test (the stand-in's teardown resets it)."""
+    ag.set_default_device(device)
+    return device
+
+
 @pytest.mark.parametrize("name", CASES)
-def test_values_dtypes_and_gradients_are_pytorchs(name):
+def test_values_dtypes_and_gradients_are_pytorchs(name, on):
     program, arrays = CASES[name]
     ours, theirs = tensors(ag, arrays), tensors(torch, arrays)
     out, expected = program(ag, *ours), program(torch, *theirs)
     if isinstance(expected, tuple):  # (values, indices): both the same, both named
-        assert_array_equal(out.indices.array, expected.indices.numpy())
+        assert_array_equal(out.indices.cpu().array, expected.indices.numpy())
         assert out.indices.dtype == ag.int64
     out, expected = first(out), first(expected)
     assert np.dtype(out.dtype).name == torch_dtype_name(expected)
+    assert out.device.type == on
     assert tuple(out.shape) == tuple(expected.shape)
     assert_allclose(as_np(out), as_np(expected), rtol=1e-10, atol=1e-12)
     assert out.requires_grad == expected.requires_grad
@@ -184,10 +194,11 @@ def test_values_dtypes_and_gradients_are_pytorchs(name):
         for a, b in zip(ours, theirs):
             if b.requires_grad:  # (PyTorch leaves a zero gradient out: p=0 norm)
                 theirs_grad = np.zeros(b.shape) if b.grad is None else b.grad.numpy()
-                assert_allclose(a.grad.array, theirs_grad, rtol=1e-10, atol=1e-12)
+                assert a.grad.device == a.device
+                assert_allclose(a.grad.cpu().array, theirs_grad, rtol=1e-10, atol=1e-12)
 
 
-def test_zeros_in_prod_get_the_product_of_the_others_and_the_rest_get_zero():
+def test_zeros_in_prod_get_the_product_of_the_others_and_the_rest_get_zero(on):
     x = ag.tensor([[2.0, 0.0, 3.0], [0.0, 0.0, 5.0]], requires_grad=True)
     x.prod(1).sum().backward()
     assert x.grad.tolist() == [[0.0, 6.0, 0.0], [0.0, 0.0, 0.0]]
@@ -237,7 +248,7 @@ GRADCHECKS = {  # name: (function of leaves, arrays, whether its derivative is d
 
 
 @pytest.mark.parametrize("name", GRADCHECKS)
-def test_gradients_match_finite_differences(name):
+def test_gradients_match_finite_differences(name, on):
     function, arrays, second_order = GRADCHECKS[name]
     assert ag.gradcheck(function, leaves(*arrays))
     if second_order:
@@ -251,7 +262,7 @@ def test_norm_is_pytorchs_for_any_dims(seed, p, dim, keepdim):
     values = np.random.default_rng(seed).standard_normal((3, 4))
     ours, theirs = tensors(ag, [values]), tensors(torch, [values])
     out, expected = ours[0].norm(p, dim, keepdim), theirs[0].norm(p, dim, keepdim)
-    assert_allclose(out.array, expected.detach().numpy(), rtol=1e-12)
+    assert_allclose(out.cpu().array, expected.detach().numpy(), rtol=1e-12)
     out.sum().backward()
     expected.sum().backward()
     assert_allclose(ours[0].grad.array, theirs[0].grad.numpy(), rtol=1e-10, atol=1e-12)
@@ -261,12 +272,12 @@ def test_norm_is_pytorchs_for_any_dims(seed, p, dim, keepdim):
 
 @pytest.mark.parametrize("call", [lambda x: x.sort(), lambda x: x.topk(2),
                                   lambda x: x.max(1), lambda x: ag.sort(x, 0)])
-def test_values_and_indices_results_unpack_and_have_names(call):
+def test_values_and_indices_results_unpack_and_have_names(call, on):
     x = ag.tensor(X)
     result = call(x)
     values, indices = result
     assert values is result.values and indices is result.indices
-    assert indices.dtype == ag.int64
+    assert indices.dtype == ag.int64 and indices.device == values.device == x.device
 
 
 def test_the_legacy_constructor_takes_sizes_and_data_keeps_its_meaning():
@@ -281,20 +292,20 @@ def test_the_legacy_constructor_takes_sizes_and_data_keeps_its_meaning():
     assert ag.Tensor(2.5).item() == 2.5
 
 
-def test_matmul_and_mm_write_into_out_and_resize_it():
+def test_matmul_and_mm_write_into_out_and_resize_it(on):
     a, b = ag.tensor(X), ag.tensor(Y)
     out = ag.zeros(0, dtype=ag.float64)
     assert ag.matmul(a, b, out=out) is out
     assert out.shape == (3, 5)
-    assert_allclose(out.array, X @ Y, rtol=1e-12)
+    assert_allclose(out.cpu().array, X @ Y, rtol=1e-12)
     same = ag.zeros(3, 5, dtype=ag.float64)
     view = same.data
     a.matmul(b, out=same)
-    assert_allclose(view.array, X @ Y, rtol=1e-12)  # written in place: views see it
+    assert_allclose(view.cpu().array, X @ Y, rtol=1e-12)  # written in place: views see it
     assert ag.mm(a, b, out=ag.zeros(1, dtype=ag.float64)).shape == (3, 5)
 
 
-def test_in_place_scatter_and_masked_fill_record_on_a_non_leaf_and_write_otherwise():
+def test_in_place_scatter_and_masked_fill_record_on_a_non_leaf_and_write_otherwise(on):
     w = ag.tensor(X, requires_grad=True)
     src = ag.tensor(Y[:3, :1], requires_grad=True)
     h = w * 2
@@ -305,33 +316,33 @@ def test_in_place_scatter_and_masked_fill_record_on_a_non_leaf_and_write_otherwi
     th = tw * 2
     th.scatter_(1, torch.tensor(INDEX[:, :1]), tsrc).masked_fill_(th > 1, 0.0)
     th.sum().backward()
-    assert_allclose(h.detach().array, th.detach().numpy(), rtol=1e-12)
-    assert_allclose(w.grad.array, tw.grad.numpy(), rtol=1e-12)
-    assert_allclose(src.grad.array, tsrc.grad.numpy(), rtol=1e-12)
+    assert_allclose(h.detach().cpu().array, th.detach().numpy(), rtol=1e-12)
+    assert_allclose(w.grad.cpu().array, tw.grad.numpy(), rtol=1e-12)
+    assert_allclose(src.grad.cpu().array, tsrc.grad.numpy(), rtol=1e-12)
     plain = ag.zeros(3)
     view = plain.data
     plain.scatter_add_(0, ag.tensor([0, 0, 2]), ag.ones(3))
     assert view.tolist() == [2.0, 0.0, 1.0]
 
 
-def test_in_place_forms_refuse_a_leaf_that_requires_grad():
+def test_in_place_forms_refuse_a_leaf_that_requires_grad(on):
     w = ag.tensor(X, requires_grad=True)
     with raises(RuntimeError, "masked_fill_", "leaf", "no_grad"):
         w.masked_fill_(w > 0, 0.0)
     with ag.no_grad():
         w.masked_fill_(w > 0, 0.0)
-    assert (w.array <= 0).all()
+    assert (w <= 0).all()
 
 
-def test_rounded_division_has_a_zero_gradient_as_in_pytorch():
+def test_rounded_division_has_a_zero_gradient_as_in_pytorch(on):
     x = ag.tensor(X, requires_grad=True)
     y = x.div(0.5, rounding_mode="floor")
     assert y.requires_grad
     y.sum().backward()
-    assert_array_equal(x.grad.array, np.zeros_like(X))
+    assert_array_equal(x.grad.cpu().array, np.zeros_like(X))
 
 
-def test_allclose_returns_a_python_bool_with_pytorchs_defaults():
+def test_allclose_returns_a_python_bool_with_pytorchs_defaults(on):
     a = ag.tensor([1.0, 100.0])
     assert ag.allclose(a, ag.tensor([1.0 + 5e-9, 100.0 + 9e-4])) is True
     assert a.allclose(ag.tensor([1.0, 100.0 + 2e-3])) is False
@@ -339,7 +350,7 @@ def test_allclose_returns_a_python_bool_with_pytorchs_defaults():
     assert ag.allclose(ag.tensor([np.nan]), ag.tensor([np.nan]), equal_nan=True) is True
 
 
-def test_explain_and_pictures_name_the_new_ops():
+def test_explain_and_pictures_name_the_new_ops(on):
     x = ag.tensor(X, requires_grad=True)
     y = ag.einsum("ij->i", x).norm() + x.cumsum(1).prod() + x.gather(1, ag.tensor(INDEX)).sum()
     source = ag.draw_graph(y).source
@@ -425,7 +436,7 @@ ERRORS = [
 
 
 @pytest.mark.parametrize("index", range(len(ERRORS)))
-def test_a_bad_input_raises_pytorchs_error(index):
+def test_a_bad_input_raises_pytorchs_error(index, on):
     call, kind, fragments = ERRORS[index]
     with raises(kind, *fragments):
         call()

@@ -23,8 +23,9 @@ def torch_dtype_name(t: torch.Tensor) -> str:
 
 
 def as_np(t) -> np.ndarray:
-    """The values of an autograd_lite or torch tensor as an ndarray."""
-    return t.detach().numpy() if isinstance(t, torch.Tensor) else t.detach().array
+    """The values of an autograd_lite or torch tensor as an ndarray (copied to the host from a
+    device)."""
+    return t.detach().numpy() if isinstance(t, torch.Tensor) else t.detach().cpu().array
 
 
 def assert_same(ours: ag.Tensor, theirs: torch.Tensor, dtype=None, *, rtol: float = 1e-6,

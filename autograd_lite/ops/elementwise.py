@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from ..arrays import is_array
+from ..arrays import is_array, is_host, like, to_host
 from ..device import device_of, move
 from ..formula import ATOM, ONE, Sym, mul, number, power
 from ..function import Function, register
@@ -98,7 +98,7 @@ class RoundedDiv(Function):
         if mode == "floor":
             return floor
         inexact = (floor * b != a) & ((a < 0) != (b < 0))  # floor went one below trunc
-        return np.asarray(floor + inexact, dtype=floor.dtype)
+        return (floor + inexact).astype(floor.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, grad):
@@ -135,6 +135,8 @@ class Pow(Function):
         else:
             with np.errstate(divide="ignore", invalid="ignore"):  # 0 ** -1 = inf, as in PyTorch
                 try:
+                    if _device_integer_power(a, b):  # what NumPy refuses, CuPy computes
+                        raise ValueError("Integers to negative integer powers are not allowed.")
                     ans = a ** b
                 except ValueError:  # NumPy refuses integers to negative integer powers
                     if not is_array(b):
@@ -175,11 +177,20 @@ class Pow(Function):
         return super().local_derivative(ctx, operands, index)
 
 
+def _device_integer_power(a, b) -> bool:
+    """Whether `a ** b` raises integers on a device to integer powers that may be negative:
+    NumPy refuses those (and then `_integer_power` gives PyTorch's values), CuPy does not."""
+    device = not is_host(b) if is_array(b) else is_array(a) and not is_host(a)
+    if not device or np.result_type(a).kind not in "biu":
+        return False
+    return b.dtype.kind in "iu" if is_array(b) else type(b) is int and b < 0
+
+
 def _integer_power(a, b):
     """Integers to integer powers, some negative, as PyTorch computes them with a tensor
     exponent: $a^{-n}$ is 1 for $a = 1$, $\\pm 1$ for $a = -1$ (by the parity of $n$), else 0."""
     negative = b < 0
-    ans = np.asarray(a ** np.where(negative, 0, b))  # the dtype NumPy gives a ** b
+    ans = a ** np.where(negative, 0, b)  # the dtype NumPy gives a ** b
     odd = (b % 2).astype(bool)
     small = np.where(a == 1, 1, np.where(a == -1, np.where(odd, -1, 1), 0))
     return np.where(negative, small, ans).astype(ans.dtype)
@@ -544,6 +555,8 @@ class Erf(Function):
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
+        if type(a) is not np.ndarray and not is_host(a):  # NumPy's ufuncs lack erf: on the
+            return like(_erf(to_host(a)), a, a.dtype)   # host, and back (see ops-device.md)
         return _erf(a).astype(a.dtype, copy=False)
 
     @staticmethod
@@ -559,7 +572,7 @@ class Clamp(Function):
 
     @staticmethod
     def forward(ctx, a, lo, hi):
-        inside = np.ones(a.shape, dtype=bool)
+        inside = np.ones_like(a, dtype=bool)
         if lo is not None:
             inside &= a >= lo
         if hi is not None:

@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..arrays import like
 from ..formula import ATOM, Sym, call
 from ..function import Function
-from .shape import Pad
+from .shape import Pad, zeros
 
 
 def full_index(index: np.ndarray, axis: int) -> tuple:
     """`index` along `axis` as a NumPy advanced index: the other dimensions count up."""
     grid = list(np.indices(index.shape, sparse=True))
+    if type(index) is not np.ndarray:  # a device's index: the counting ones there too
+        grid = [like(g, index) for g in grid]
     grid[axis] = index
     return tuple(grid)
 
@@ -70,7 +73,7 @@ class GatherBackward(Function):
     @staticmethod
     def forward(ctx, grad, shape, axis, index):
         ctx.axis, ctx.index = axis, index
-        out = np.zeros(shape, dtype=grad.dtype)
+        out = zeros(shape, grad)
         np.add.at(out, full_index(index, axis), grad)
         return out
 

@@ -6,6 +6,7 @@ import string
 
 import numpy as np
 
+from ..arrays import like
 from ..formula import ATOM, PRODUCT, UNARY, Sym, call
 from ..function import Function
 
@@ -81,7 +82,7 @@ class Einsum(Function):
                 grads.append(None)
                 continue
             equation, constants = _gradient_equation(subscripts, output, k,
-                                                     np.shape(operands[k]), grad.dtype)
+                                                     np.shape(operands[k]), grad)
             others = [o for j, o in enumerate(operands) if j != k]
             grads.append(Einsum.in_backward(equation, grad, *others, *constants))
         return tuple(grads)
@@ -95,10 +96,12 @@ class Einsum(Function):
         return f"einsum({ctx.equation})"
 
 
-def _gradient_equation(subscripts: list, output: str, k: int, shape: tuple,
-                       dtype: np.dtype) -> tuple:
+def _gradient_equation(subscripts: list, output: str, k: int, shape: tuple, grad) -> tuple:
     """The einsum that gives operand `k`'s gradient from (grad, the other operands, the
-    constants it returns): ones for labels only operand k has, identities for its repeats."""
+    constants it returns): ones for labels only operand k has, identities for its repeats,
+    made where `grad` lives in its dtype."""
+    reference = getattr(grad, "array", grad)  # (a Tensor under create_graph)
+    dtype = grad.dtype
     used = set("".join(subscripts) + output)
     fresh = [c for c in string.ascii_letters if c not in used]
     elsewhere = set(output + "".join(s for j, s in enumerate(subscripts) if j != k))
@@ -107,7 +110,7 @@ def _gradient_equation(subscripts: list, output: str, k: int, shape: tuple,
         if letter in seen:  # a repeated label: the gradient lies on the diagonal
             new = fresh.pop(0)
             terms.append(letter + new)
-            constants.append(np.eye(size, dtype=dtype))
+            constants.append(like(np.eye(size, dtype=dtype), reference))
             target.append(new)
         else:
             seen[letter] = size
@@ -115,6 +118,6 @@ def _gradient_equation(subscripts: list, output: str, k: int, shape: tuple,
     for letter, size in seen.items():
         if letter not in elsewhere:  # summed over in operand k alone: spread back evenly
             terms.append(letter)
-            constants.append(np.ones(size, dtype=dtype))
+            constants.append(like(np.ones(size, dtype=dtype), reference))
     others = [s for j, s in enumerate(subscripts) if j != k]
     return ",".join([output, *others, *terms]) + "->" + "".join(target), constants

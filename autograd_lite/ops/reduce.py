@@ -165,7 +165,7 @@ class MaxAlong(Reduction):
     @staticmethod
     def forward(ctx, a, axis, keepdims, indices):
         picked = np.expand_dims(indices, axis) if not keepdims else indices
-        ctx.mask = np.zeros(a.shape, dtype=bool)
+        ctx.mask = np.zeros_like(a, dtype=bool)
         np.put_along_axis(ctx.mask, picked, True, axis=axis)
         ctx.axis, ctx.keepdims = axis, keepdims
         values = np.take_along_axis(a, picked, axis=axis)
@@ -296,7 +296,7 @@ class Norm(Reduction):
         else:
             with np.errstate(divide="ignore"):
                 ans = np.sum(magnitude ** p, axis=axis, keepdims=keepdims) ** (1.0 / p)
-        ans = np.asarray(ans, dtype=magnitude.dtype)
+        ans = ans.astype(magnitude.dtype, copy=False)  # (a NumPy scalar for a full norm)
         ctx.save_for_backward(a, ans)
         return ans
 
@@ -362,7 +362,7 @@ class Prod(Reduction):
     @staticmethod
     def forward(ctx, a, axis, keepdims):
         ctx.shape, ctx.axis, ctx.keepdims = a.shape, axis, keepdims
-        ans = np.asarray(np.prod(a, axis=axis, keepdims=keepdims))
+        ans = np.prod(a, axis=axis, keepdims=keepdims)
         ctx.save_for_backward(a, ans)
         return ans
 

@@ -8,6 +8,14 @@ from ..formula import ATOM, Sym, call, describe_index
 from ..function import Function
 
 
+def zeros(shape: tuple, like: np.ndarray) -> np.ndarray:
+    """Zeros of `shape` in `like`'s dtype, on `like`'s device (NumPy's own on the CPU: calloc
+    is the cheapest)."""
+    if type(like) is np.ndarray:
+        return np.zeros(shape, like.dtype)
+    return np.zeros_like(like, shape=shape)
+
+
 def _transposed(a: Sym, axes: tuple) -> Sym:
     """``a.T`` for a matrix, else ``permute(a, axes)``."""
     if tuple(axes) == (1, 0):
@@ -52,7 +60,7 @@ class Permute(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return np.transpose(grad, np.argsort(ctx.axes)), None
+        return np.transpose(grad, tuple(np.argsort(ctx.axes).tolist())), None
 
     @classmethod
     def present(cls, ctx, operands):
@@ -128,7 +136,7 @@ class IndexAdd(Function):
     @staticmethod
     def forward(ctx, grad, shape, index):
         ctx.index = index
-        out = np.zeros(shape, dtype=grad.dtype)
+        out = zeros(shape, grad)
         np.add.at(out, index, grad)
         return out
 

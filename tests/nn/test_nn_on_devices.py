@@ -393,14 +393,6 @@ def _gelu(device):
     return nn.GELU()(x) + nn.GELU("tanh")(x), x
 
 
-NEEDS_OPS_DEVICE = pytest.mark.xfail(
-    strict=True, raises=TypeError,
-    reason="ops under these layers (indexing's gradient IndexAdd, erf, the comparisons in "
-           "relu's derivative) make host arrays: fixed with the ops on devices (branch "
-           "ops-device); remove this mark after merging it")
-
-
-@NEEDS_OPS_DEVICE
 def test_a_gradient_penalty_double_backward_on_the_device(standin_cuda):
     """Second derivatives through Conv2d, BatchNorm, max pooling and Linear (create_graph)."""
     cpu_model = cnn()
@@ -417,7 +409,6 @@ def test_a_gradient_penalty_double_backward_on_the_device(standin_cuda):
         assert_same(ours, theirs)
 
 
-@NEEDS_OPS_DEVICE
 @pytest.mark.parametrize("make", [_embedding, _gelu], ids=["embedding", "gelu"])
 def test_layers_over_ops_still_on_the_host(make, standin_cuda):
     results = []
