@@ -8,7 +8,8 @@ fraction of a percent is real. Cases (small arrays, so the Python overhead domin
 
 - `per_op mul_add` / `per_op sin_mul`: forward + backward of `x = x * 1.0001 + 0.0001` /
   `x = x.sin() * 1.0001` on a shape-(4,) float32 tensor, per op (as in bench_engine.py);
-- `mlp raw`: one SGD step of an MLP 64-32-16-10 at batch 8 with raw tensors (bench_engine's
+- `mlp raw`: one SGD step of bench_engine's MLP 784-512-256-10 at batch 8 (not 128: the
+  Python around the kernels is what differs) with raw tensors (bench_engine's
   `tensor_mlp_step`); `mlp nn`: the same with `nn.MLP`, `F.cross_entropy`, `nn.optim.SGD`;
 - `conv`: one step of bench_conv.py's CNN (Conv2d 1→8 3x3, ReLU, MaxPool2d, Flatten, Linear,
   cross-entropy, SGD) at batch 4.
@@ -38,8 +39,8 @@ import numpy as np
 CASES = {  # name: (label, steps N, unit divisor: ops per step)
     "per_op_mul_add": ("per op: `x * 1.0001 + 0.0001`", 10, 200),
     "per_op_sin_mul": ("per op: `x.sin() * 1.0001`", 10, 200),
-    "mlp_raw": ("MLP step, raw tensors (64-32-16-10, batch 8)", 10, 1),
-    "mlp_nn": ("MLP step, nn + F.cross_entropy + optim.SGD", 10, 1),
+    "mlp_raw": ("MLP step, raw tensors (784-512-256-10, batch 8)", 5, 1),
+    "mlp_nn": ("MLP step, nn + F.cross_entropy + optim.SGD", 5, 1),
     "conv": ("conv step (bench_conv's CNN, batch 4)", 5, 1),
 }
 WARMUP = 3
@@ -63,7 +64,7 @@ def make_step(case: str) -> Callable[[], object]:
             y.backward(ag.ones(4))
         return chain
     if case.startswith("mlp"):
-        sizes, batch = (64, 32, 16, 10), 8
+        sizes, batch = (784, 512, 256, 10), 8
         x = ag.tensor(rng.standard_normal((batch, sizes[0])).astype(np.float32))
         y = ag.tensor(rng.integers(0, sizes[-1], batch))
         if case == "mlp_nn":
