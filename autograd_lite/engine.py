@@ -138,18 +138,23 @@ def backpropagate(
             if wanted is not None and node in wanted:
                 wanted[node] = grad
             if type(node) is OutputOf:  # one output of several: its owner waits for them all
-                _gather(node, grad, grads, dependencies, ready, create_graph)
-                if not keep_all and grad.size > KEEP_ELEMENTS:
+                owner, grad = _gather(node, grad, grads, dependencies, create_graph)
+                if not keep_all and node.out_grad.size > KEEP_ELEMENTS:
                     release(node)
-                continue
-            outputs = chain_rule(node, grad, retain_graph, create_graph, check_finite)
-            # each input's gradient, in the input's shape, is sent on
-            if type(grad) is list:  # (a node with several outputs: one gradient for each)
+                if owner is None:
+                    continue
+                # the owner's step, with one gradient per output, at once (it would be next
+                # from `ready`)
+                node = owner
+                outputs = chain_rule(node, grad, retain_graph, create_graph, check_finite,
+                                     several=True)
                 node.out_grad, node.passed = [_as_array(g) for g in grad], None
                 large = not keep_all and any(g.size > KEEP_ELEMENTS for g in node.out_data)
             else:
+                outputs = chain_rule(node, grad, retain_graph, create_graph, check_finite)
                 node.out_grad, node.passed = (grad.array if create_graph else grad), None
                 large = not keep_all and grad.size > KEEP_ELEMENTS
+            # each input's gradient, in the input's shape, is sent on
             args = node.args
             for index, parent in enumerate(node.inputs):
                 parent_grad = outputs[index]
@@ -183,10 +188,11 @@ def backpropagate(
     return [wanted[(t.grad_fn if t.grad_fn is not None else t)] for t in inputs]
 
 
-def _gather(node: OutputOf, grad: Any, grads: dict, dependencies: dict, ready: list,
-            create_graph: bool) -> None:
+def _gather(node: OutputOf, grad: Any, grads: dict, dependencies: dict,
+            create_graph: bool) -> tuple:
     """Put the gradient of output `node.index` in its owner's list of gradients, one per
-    output; the owner is ready once every output that leads to the roots has sent its own."""
+    output. Once every output that leads to the roots has sent its own, the owner is ready:
+    `(owner, its list)`, else `(None, None)`."""
     owner = node.owner
     node.out_grad, node.passed = (grad.array if create_graph else grad), None
     slots = grads.get(owner)
@@ -197,8 +203,8 @@ def _gather(node: OutputOf, grad: Any, grads: dict, dependencies: dict, ready: l
     left = dependencies[owner] - 1
     if left:
         dependencies[owner] = left
-    else:
-        ready.append((owner, grads.pop(owner)))
+        return None, None
+    return owner, grads.pop(owner)
 
 
 def _as_array(grad: Any) -> Any:
@@ -217,7 +223,7 @@ def _share(node: Function, index: int, grad: Any) -> None:
 
 
 def chain_rule(node: Function, grad: Any, retain_graph: bool, create_graph: bool,
-               check_finite: bool) -> tuple:
+               check_finite: bool, several: bool = False) -> tuple:
     """One node's step of the backward pass: its op's derivative, the gradient of each input
     (None where none is needed) from the gradient of its output.
 
@@ -233,7 +239,7 @@ def chain_rule(node: Function, grad: Any, retain_graph: bool, create_graph: bool
             node._check_versions()
         if create_graph:
             node.saved_tensors = node._saved_as_tensors()
-    if type(grad) is list:  # one per output of a node with several (see OutputOf)
+    if several:  # `grad` has one gradient per output of a node with several (see OutputOf)
         outputs = node.backward(node, *node._output_grads(grad, create_graph))
     else:
         outputs = node.backward(node, grad)
