@@ -15,7 +15,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["ndarray", "ARRAY_TYPES", "is_array", "is_host", "to_host", "host", "copy", "like",
+__all__ = ["ndarray", "ARRAY_TYPES", "is_array", "is_host", "to_host", "host", "as_array", "copy",
+           "like",
            "as_strided", "register_array_type", "unregister_array_type"]
 
 ndarray = np.ndarray
@@ -69,6 +70,12 @@ def to_host(array: Any) -> np.ndarray:
         return array
     backend = backend_of(array)
     return np.asarray(array) if backend is None else backend.to_host(array)
+
+
+def as_array(value: Any) -> Any:
+    """`value` as an array where it lives: an array itself (on any device), anything else
+    (numbers, lists, NumPy scalars) through `np.asarray`."""
+    return value if is_array(value) else np.asarray(value)
 
 
 def host(value: Any, dtype: Any = None) -> np.ndarray:

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from . import arrays
-from .arrays import is_array, ndarray
+from .arrays import as_array, is_array, ndarray
 from .device import device_of
 from .function import FREED, Function, OutputOf, Released, _clock, _mode, freed_error
 
@@ -280,13 +280,9 @@ def _as_gradient(grad: Any, create_graph: bool) -> Any:
     """A gradient a backward returned, as the pass needs it: a Tensor when recording, else an
     ndarray (user Functions may return Tensors, NumPy scalars or numbers)."""
     if create_graph:
-        return grad if isinstance(grad, Tensor) else Tensor._make(_numbers(grad), False, None)
-    return grad.array if isinstance(grad, Tensor) else _numbers(grad)
+        return grad if isinstance(grad, Tensor) else Tensor._make(as_array(grad), False, None)
+    return grad.array if isinstance(grad, Tensor) else as_array(grad)
 
-
-def _numbers(grad: Any) -> Any:
-    """A gradient given as an array (kept where it lives), NumPy scalar or numbers."""
-    return grad if is_array(grad) else np.asarray(grad)
 
 
 def _check_finite(node: Function, outputs: list) -> None:
@@ -516,7 +512,7 @@ def grad(
 def _accumulate(tensor: Tensor, grad: Any, create_graph: bool) -> None:
     """Add `grad` into `tensor.grad` (hooks have already run), in the tensor's dtype."""
     if create_graph:
-        grad = grad if isinstance(grad, Tensor) else Tensor._make(_numbers(grad), False, None)
+        grad = grad if isinstance(grad, Tensor) else Tensor._make(as_array(grad), False, None)
         if grad.array.dtype != tensor.array.dtype:
             grad = grad.to(tensor.dtype)
         tensor._grad = grad if tensor._grad is None else tensor._grad + grad

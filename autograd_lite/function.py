@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from . import device as _device
-from .arrays import is_array, is_host, ndarray, to_host
+from .arrays import host, is_array, is_host, ndarray
 from .formula import (
     Sym,
     argument_names,
@@ -735,7 +735,7 @@ class Function:
                      if not isinstance(a, tensor | Released) and ctx.inputs[i] is None]
         if cls.derivatives is not None and len(args) == 2 and len(constants) == 1:
             index, value = constants[0]
-            array = to_host(value) if is_array(value) else np.asarray(value)
+            array = host(value)
             text = format_array(array) if array.size <= max_elements else \
                 f"const{tuple(array.shape)}"
             if base.isidentifier():

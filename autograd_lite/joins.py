@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from .arrays import is_array, ndarray
+from .arrays import as_array, ndarray
 from .function import _mode, mark_modified
 from .ops import Cat, Einsum, MatMul, Maximum, Minimum, Pad, Where
 from .promotion import _CATEGORY, _dtype_name, _needs_promotion, _promoted, result_type
@@ -94,8 +94,7 @@ def where(condition: Any, a: Any = None, b: Any = None) -> Any:
     if a is None or b is None:
         raise TypeError("where() takes either one argument (the condition) or three "
                         "(condition, input, other)")
-    cond = condition.array if isinstance(condition, Tensor) else \
-        condition if is_array(condition) else np.asarray(condition)
+    cond = condition.array if isinstance(condition, Tensor) else as_array(condition)
     if cond.dtype != np.bool_:
         raise RuntimeError(
             f"where: expected the condition to be a boolean tensor, but got dtype "
@@ -116,8 +115,7 @@ def where(condition: Any, a: Any = None, b: Any = None) -> Any:
 
 def _nonzero(condition: Any) -> tuple:
     """The indices of the nonzero elements of `condition`, one int64 tensor per dimension."""
-    data = condition.array if isinstance(condition, Tensor) else \
-        condition if is_array(condition) else np.asarray(condition)
+    data = condition.array if isinstance(condition, Tensor) else as_array(condition)
     indices = np.nonzero(np.atleast_1d(data))
     return tuple(Tensor._make(i.astype(np.int64), False, None) for i in indices)
 
@@ -342,7 +340,7 @@ def _isclose(input: Tensor, other: Tensor, rtol: float, atol: float,  # noqa: A0
     except ValueError:
         raise _size_mismatch(a.shape, b.shape) from None
     close = np.isclose(a, b, rtol, atol, equal_nan)
-    return Tensor._make(close if is_array(close) else np.asarray(close), False, None)
+    return Tensor._make(as_array(close), False, None)
 
 
 def _size_mismatch(a: tuple, b: tuple) -> RuntimeError:
