@@ -92,9 +92,10 @@ def copy(array: Any, dtype: Any = None) -> Any:
 
 
 def like(value: Any, reference: Any, dtype: Any = None) -> Any:
-    """`value` (an array, a NumPy scalar or numbers) as an array where `reference` lives."""
+    """`value` (an array on any device, a NumPy scalar or numbers) as an array where
+    `reference` lives: itself when it is there already, else a copy."""
     if type(reference) is ndarray or backend_of(reference) is None:
-        return np.asarray(value, dtype)
+        return host(value, dtype)
     if is_array(value) and not is_host(value):
         return value if dtype is None else value.astype(dtype, copy=False)
     backend = backend_of(reference)

@@ -965,8 +965,8 @@ class Tensor:
         """Copy `src` (broadcast to this shape) into this tensor, in place."""
         if isinstance(src, Tensor) and src.device != self.device:
             src = src.to(self.device)  # across devices, as PyTorch copies (differentiably)
-        value = src.array if isinstance(src, Tensor) else np.asarray(src)
-        if type(self.array) is not np.ndarray and is_host(value):
+        value = src.array if isinstance(src, Tensor) else src if is_array(src) else np.asarray(src)
+        if type(value) is not type(self.array):  # an array of another device: copied across
             value = like(value, self.array)
         try:
             if value.shape != self.array.shape:  # (an optimizer's step copies same shapes)

@@ -730,7 +730,7 @@ def _lp_pool2d(input: Any, norm_type: float, kernel_size: Any, stride: Any, ceil
     out = _avg_pool2d(x.pow(norm_type), kernel_size, stride, 0, ceil_mode, True, None, name)
     # PyTorch's sign(a) * relu(|a|) is `a` with derivative [a != 0]; its relu backward *masks*
     # (so a zero window, where pow(1/p)' is infinite, gets gradient 0, not NaN): so does where
-    kept = ag.where(ag.from_numpy(out.array != 0), out, 0.0)
+    kept = ag.where(out != 0, out, 0.0)
     return (kept * (kw * kh)).pow(1.0 / norm_type)
 
 

@@ -33,7 +33,6 @@ from .losses import (
     nll_loss,
     smooth_l1_loss,
 )
-from .module import overwrite
 
 __all__ = [
     "avg_pool2d",
@@ -332,11 +331,11 @@ def batch_norm(input: ag.Tensor, running_mean: ag.Tensor | None, running_var: ag
         var = (centered * centered).mean(dims, keepdim=True)
         with ag.no_grad():
             if running_mean is not None:
-                overwrite(running_mean, running_mean.array * (1 - momentum)
+                running_mean.copy_(running_mean.array * (1 - momentum)
                                    + mean.array.reshape(-1) * momentum)
             if running_var is not None:
                 unbiased = var.array.reshape(-1) * (count / (count - 1))
-                overwrite(running_var, running_var.array * (1 - momentum) + unbiased * momentum)
+                running_var.copy_(running_var.array * (1 - momentum) + unbiased * momentum)
     else:
         if running_mean is None or running_var is None:
             raise ValueError("batch_norm: running_mean and running_var are needed when not "
@@ -409,11 +408,11 @@ def embedding(input: ag.Tensor, weight: ag.Tensor, padding_idx: int | None = Non
             norms = np.linalg.norm(table[used], ord=norm_type, axis=1)
             scale = np.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
             table[used] *= scale[:, None].astype(table.dtype)
-            overwrite(weight, table)
+            weight.copy_(table)
     out = weight[indices]
     if padding_idx is not None:
         padding_idx = padding_idx + rows if padding_idx < 0 else padding_idx
         pad = (indices == padding_idx)[..., None]
         if pad.any():
-            out = ag.where(ag.from_numpy(pad), weight.detach()[indices], out)
+            out = ag.where(pad, weight.detach()[indices], out)
     return out

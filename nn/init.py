@@ -17,8 +17,6 @@ import numpy as np
 
 import autograd_lite as ag
 
-from .module import overwrite
-
 __all__ = [
     "calculate_gain",
     "constant_",
@@ -53,7 +51,7 @@ def _fill(tensor: ag.Tensor, values: Any) -> ag.Tensor:
     if not isinstance(tensor, ag.Tensor):
         raise TypeError(f"nn.init expects a Tensor, got {type(tensor).__name__}")
     with ag.no_grad():
-        overwrite(tensor, values)
+        tensor.copy_(values)
     return tensor
 
 

@@ -174,7 +174,7 @@ def huber_loss(input: ag.Tensor, target: Any, reduction: str = "mean",
     input, target = _target_like("HuberLoss", _input("HuberLoss", input), target)
     diff = input - target
     size = diff.abs()
-    return _reduce(ag.where(ag.from_numpy(size.array < delta), diff * diff * 0.5,
+    return _reduce(ag.where(size < delta, diff * diff * 0.5,
                             (size - 0.5 * delta) * delta), reduction)
 
 

@@ -40,30 +40,12 @@ def zero_grads(params: Any, set_to_none: bool = True) -> None:
             param.grad.array[...] = 0
 
 
-def on_device_of(values: Any, reference: Any, dtype: Any = None) -> Any:
-    """`values` (an array on any device, or numbers) as an array where the array `reference`
-    lives, in `dtype` (default: its own): itself when it is there already, else a copy."""
-    if ag.arrays.is_host(reference) and ag.arrays.is_array(values) and not ag.arrays.is_host(
-            values):
-        values = ag.arrays.to_host(values)  # a device's array onto the CPU
-    return ag.arrays.like(values, reference, dtype)
-
-
 def device_error(devices: Any, what: str) -> RuntimeError:
     """PyTorch's error for tensors on different devices (`devices`: their names, such as
     "cuda:0" and "cpu"), followed by `what` (which op, and what to do)."""
     first, second = sorted(set(map(str, devices)), key=lambda d: (d == "cpu", d))[:2]
     return RuntimeError(f"Expected all tensors to be on the same device, but found at least "
                         f"two devices, {first} and {second}! ({what})")
-
-
-def overwrite(tensor: ag.Tensor, values: Any) -> ag.Tensor:
-    """Copy `values` (an array on any device, or numbers) into `tensor` in place, on the
-    tensor's device; call it under `ag.no_grad()` for a leaf that requires grad. Returns
-    `tensor`."""
-    if type(values) is np.ndarray and type(tensor.array) is np.ndarray:  # the CPU's path
-        return tensor.copy_(values)
-    return tensor.copy_(ag.from_numpy(on_device_of(values, tensor.array)))
 
 
 def _size(value: Any, what: str, layer: object) -> int:
@@ -632,7 +614,7 @@ class Module:
                                + "\n\t".join(errors))
         with ag.no_grad():
             for target, array in updates:
-                overwrite(target, on_device_of(array, target.array, target.array.dtype))
+                target.copy_(array)
         return _IncompatibleKeys(missing, unexpected)
 
     # ----- display

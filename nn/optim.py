@@ -27,7 +27,7 @@ import autograd_lite as ag
 
 from . import lr_scheduler
 from .init import _generator
-from .module import device_error, on_device_of, overwrite, zero_grads
+from .module import device_error, zero_grads
 
 __all__ = ["LBFGS", "SGD", "Adagrad", "Adam", "AdamW", "Evolution", "Optimizer", "RMSprop",
            "RandomSearch", "lr_scheduler"]
@@ -159,7 +159,7 @@ class Optimizer:
                     # in place on the parameter's array; copy_ of that same array copies
                     # nothing but tells autograd the tensor changed (its version)
                     try:
-                        overwrite(param, self._update(param.array, grad, state, group))
+                        param.copy_(self._update(param.array, grad, state, group))
                     except Exception:
                         _check_state_device(param, state)
                         raise
@@ -243,7 +243,7 @@ class Optimizer:
             raise ValueError(f"optimizer state '{key}' of parameter {number} has shape "
                              f"{array.shape}, but the parameter has shape {tuple(param.shape)}")
         # on the parameter's device and in its dtype, as PyTorch's load_state_dict casts
-        return ag.arrays.copy(on_device_of(array, param.array), param.array.dtype)
+        return ag.arrays.copy(ag.arrays.like(array, param.array), param.array.dtype)
 
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]
@@ -619,13 +619,13 @@ class LBFGS(Optimizer):
             for param in self._params:
                 count = math.prod(param.shape)
                 change = update[offset:offset + count].reshape(param.shape)
-                overwrite(param, param.array + (step_size * change).astype(param.array.dtype))
+                param.copy_(param.array + (step_size * change).astype(param.array.dtype))
                 offset += count
 
     def _set_param(self, arrays: list[np.ndarray]) -> None:
         with ag.no_grad():
             for param, array in zip(self._params, arrays):
-                overwrite(param, array)
+                param.copy_(array)
 
     @staticmethod
     def _evaluate(closure: Callable[[], Any]) -> tuple[Any, float]:
@@ -786,7 +786,7 @@ class _GradientFree(Optimizer):
     def _assign(self, arrays: list[np.ndarray]) -> None:
         with ag.no_grad():
             for (param, _), array in zip(self._params(), arrays):
-                overwrite(param, array)
+                param.copy_(array)
 
 
 class RandomSearch(_GradientFree):

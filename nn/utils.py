@@ -14,8 +14,6 @@ import numpy as np
 
 import autograd_lite as ag
 
-from .module import overwrite
-
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "clip_grads_with_norm_", "get_total_norm",
            "parameters_to_vector", "vector_to_parameters"]
 
@@ -60,7 +58,7 @@ def clip_grads_with_norm_(parameters: ag.Tensor | Iterable[ag.Tensor], max_norm:
         scale = np.float64(min(float(max_norm) / (float(total_norm) + 1e-6), 1.0))
     with ag.no_grad():
         for grad in grads:
-            overwrite(grad, grad.array * ag.arrays.like(scale, grad.array, grad.array.dtype))
+            grad.copy_(grad.array * ag.arrays.like(scale, grad.array, grad.array.dtype))
 
 
 def clip_grad_norm_(parameters: ag.Tensor | Iterable[ag.Tensor], max_norm: float,
@@ -94,7 +92,7 @@ def clip_grad_value_(parameters: ag.Tensor | Iterable[ag.Tensor], clip_value: fl
     with ag.no_grad():
         for param in _tensors(parameters):
             if param.grad is not None:
-                overwrite(param.grad, np.clip(param.grad.array, -limit, limit))
+                param.grad.copy_(np.clip(param.grad.array, -limit, limit))
 
 
 def parameters_to_vector(parameters: Iterable[ag.Tensor]) -> ag.Tensor:
@@ -115,5 +113,5 @@ def vector_to_parameters(vec: ag.Tensor, parameters: Iterable[ag.Tensor]) -> Non
     with ag.no_grad():
         for param in parameters:
             count = math.prod(param.shape)
-            overwrite(param, values[offset:offset + count].reshape(param.shape))
+            param.copy_(values[offset:offset + count].reshape(param.shape))
             offset += count

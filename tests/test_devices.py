@@ -83,6 +83,18 @@ def test_to_moves_both_ways_and_returns_the_tensor_itself_when_it_is_there(stand
     assert x.to(g).is_cuda  # to(other): other's device and dtype
 
 
+def test_copy_takes_tensors_and_arrays_from_either_device_into_the_tensors_own(standin_cuda):
+    on_cpu, on_gpu = ag.zeros(3), ag.zeros(3, device="cuda")
+    on_cpu.copy_(ag.tensor([1.0, 2.0, 3.0], device="cuda").array)
+    on_gpu.copy_(np.array([4.0, 5.0, 6.0]))
+    on_gpu.copy_(on_gpu.array * 2)  # the tensor's own device, as an optimizer's step copies
+    assert type(on_cpu.array) is np.ndarray and on_cpu.tolist() == [1.0, 2.0, 3.0]
+    assert type(on_gpu.array) is DeviceArray and on_gpu.tolist() == [8.0, 10.0, 12.0]
+    assert on_cpu.copy_(ag.tensor([7.0], device="cuda")).tolist() == [7.0, 7.0, 7.0]
+    gpu_values = ag.ones(2, device="cuda").array
+    assert type(ag.arrays.like(gpu_values, np.zeros(2))) is np.ndarray
+
+
 def test_gradients_flow_back_across_a_move(standin_cuda):
     x = ag.tensor([1.0, 2.0, 3.0], dtype=ag.float64, requires_grad=True)
     y = (x.to("cuda") ** 2).sum()
