@@ -7,10 +7,11 @@ weights:
 
 - autograd_lite: `nn.Sequential` of `nn.Conv2d`, `nn.ReLU`, `nn.MaxPool2d`, `nn.Flatten`,
   `nn.Linear`, `F.cross_entropy`, `nn.optim.SGD`.
-- numpy: the same step written by hand (forward, hand-derived backward, update), with the
-  techniques an experienced NumPy programmer uses: im2col through `as_strided` and one batched
-  matmul, col2im-free weight gradient (the input needs none), max pooling by strided slices.
-  It is the floor for any NumPy engine: the ratio measures autograd_lite's overhead.
+- numpy: the same step written by hand (forward, hand-derived backward, update; in
+  `hand_steps.py`), with the techniques an experienced NumPy programmer uses: im2col through
+  `as_strided` and one batched matmul, col2im-free weight gradient (the input needs none), max
+  pooling by strided slices. It is the floor for any NumPy engine: the ratio measures
+  autograd_lite's overhead.
 - torch: the same model in PyTorch CPU (`torch.nn`), with as many threads as NumPy's BLAS.
 
 Each step is timed in three phases: forward (to the loss), backward, update. Timings are
@@ -42,7 +43,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from numpy.lib.stride_tricks import as_strided
 
 import autograd_lite as ag
 import nn
@@ -59,11 +59,17 @@ from bench_engine import (  # noqa: E402 - the sibling benchmark's measuring too
     take_turns,
     torch,
 )
+from hand_steps import (  # noqa: E402 - the step by hand, shared with bench_gpu.py
+    LEARNING_RATE,
+    hand_cnn_backward,
+    hand_cnn_forward,
+    hand_update,
+)
 
 LIBRARIES = ("autograd_lite", "numpy", "torch")
 NUMPY_AIM = 1.25   # autograd_lite step at most this times the hand-written NumPy step
 TORCH_AIM = 2.0    # ... and at most this times PyTorch's
-LEARNING_RATE = 0.01
+PARAMETERS = ("0.weight", "0.bias", "4.weight", "4.bias")  # the nn.Sequential's state_dict keys
 
 
 @dataclass
@@ -114,64 +120,25 @@ def make_data(config: Config, seed: int = 0) -> dict[str, np.ndarray]:
 # ----- hand-written NumPy ----------------------------------------------------------------------
 
 class NumpyCNN:
-    """The step by hand: im2col forward, hand-derived backward, SGD update."""
+    """The step by hand (`hand_steps`: im2col forward, hand-derived backward, SGD update),
+    one method per phase, so that each phase is timed on its own."""
 
     def __init__(self, data: dict[str, np.ndarray], config: Config) -> None:
-        self.w, self.b = data["0.weight"].copy(), data["0.bias"].copy()
-        self.fc_w, self.fc_b = data["4.weight"].copy(), data["4.bias"].copy()
-        self.k = config.kernel
+        self.params = [data[name].copy() for name in PARAMETERS]
+        self.rows = np.arange(config.batch)
 
     def forward(self, x: np.ndarray, y: np.ndarray) -> float:
-        n, c, h, w = x.shape
-        k, out = self.k, self.w.shape[0]
-        ho, wo = h - k + 1, w - k + 1
-        s_n, s_c, s_h, s_w = x.strides
-        cols = as_strided(x, (n, c, k, k, ho, wo), (s_n, s_c, s_h, s_w, s_h, s_w)
-                          ).reshape(n, c * k * k, ho * wo)                 # one copy
-        z = np.matmul(self.w.reshape(out, -1), cols)                      # (N, O, L)
-        z += self.b[:, None]
-        z = z.reshape(n, out, ho, wo)
-        a = np.maximum(z, 0)
-        # 2x2 max pool: running max over the four offsets, keeping the first maximum's offset
-        pooled = a[:, :, 0::2, 0::2].copy()
-        arg = np.zeros(pooled.shape, np.uint8)
-        for offset in range(1, 4):
-            window = a[:, :, offset // 2::2, offset % 2::2]
-            later = np.multiply(window > pooled, offset, dtype=np.uint8)
-            np.maximum(pooled, window, out=pooled)
-            np.maximum(arg, later, out=arg)
-        flat = pooled.reshape(n, -1)
-        logits = flat @ self.fc_w.T + self.fc_b
-        shifted = logits - logits.max(axis=1, keepdims=True)
-        log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-        self.saved = (cols, z, arg, flat, log_p, y)
-        return float(-log_p[np.arange(n), y].mean())
+        loss, self.saved = hand_cnn_forward(np, self.params, x, y, self.rows)
+        return float(loss)
 
     def backward(self) -> None:
-        cols, z, arg, flat, log_p, y = self.saved
-        n = flat.shape[0]
-        d_logits = np.exp(log_p)
-        d_logits[np.arange(n), y] -= 1
-        d_logits /= n
-        self.d_fc_w = d_logits.T @ flat
-        self.d_fc_b = d_logits.sum(axis=0)
-        d_pooled = (d_logits @ self.fc_w).reshape(arg.shape)
-        d_z = np.zeros(z.shape, np.float32)
-        for offset in range(4):
-            d_z[:, :, offset // 2::2, offset % 2::2] = d_pooled * (arg == offset)
-        d_z *= z > 0
-        rows = d_z.reshape(n, z.shape[1], -1)
-        self.d_w = np.matmul(rows, cols.swapaxes(1, 2)).sum(axis=0).reshape(self.w.shape)
-        self.d_b = rows.sum(axis=(0, 2))
+        self.gradients = hand_cnn_backward(np, self.saved)
 
     def update(self) -> None:
-        for p, g in ((self.w, self.d_w), (self.b, self.d_b), (self.fc_w, self.d_fc_w),
-                     (self.fc_b, self.d_fc_b)):
-            p -= LEARNING_RATE * g
+        hand_update(self.params, self.gradients)
 
     def grads(self) -> dict[str, np.ndarray]:
-        return {"0.weight": self.d_w, "0.bias": self.d_b, "4.weight": self.d_fc_w,
-                "4.bias": self.d_fc_b}
+        return dict(zip(PARAMETERS, self.gradients))
 
 
 # ----- the three runners -----------------------------------------------------------------------

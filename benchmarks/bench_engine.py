@@ -56,6 +56,9 @@ import autograd_lite as ag
 import nn
 from nn import functional as F
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from hand_steps import LEARNING_RATE, hand_mlp, hand_update, tensor_mlp_step  # noqa: E402
+
 try:
     import torch
 except ImportError:  # PyTorch is only a reference: its columns are left empty without it
@@ -354,56 +357,6 @@ def mlp_data(config: Config, seed: int = 0) -> tuple[list[np.ndarray], np.ndarra
     return params, x, y
 
 
-LEARNING_RATE = 0.01
-
-
-def numpy_mlp_step(params: list[np.ndarray], x: np.ndarray, y: np.ndarray) -> float:
-    """One SGD step by hand: forward, hand-derived backward, in-place update; the loss."""
-    n = x.shape[0]
-    rows = np.arange(n)
-    activations, pre = [x], []
-    h = x
-    for i in range(0, len(params), 2):
-        z = h @ params[i] + params[i + 1]
-        pre.append(z)
-        h = np.maximum(z, 0) if i + 2 < len(params) else z
-        activations.append(h)
-    shifted = h - h.max(axis=1, keepdims=True)
-    log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-    loss = -log_p[rows, y].mean()
-
-    delta = np.exp(log_p)            # d loss / d logits = (softmax - onehot) / n
-    delta[rows, y] -= 1
-    delta /= n
-    grads = [None] * len(params)
-    for layer in range(len(params) // 2 - 1, -1, -1):
-        weight = params[2 * layer]
-        grads[2 * layer] = activations[layer].T @ delta
-        grads[2 * layer + 1] = delta.sum(axis=0)
-        if layer:
-            delta = (delta @ weight.T) * (pre[layer - 1] > 0)
-    for p, g in zip(params, grads):
-        p -= LEARNING_RATE * g
-    return float(loss)
-
-
-def tensor_mlp_step(lib: Any, params: list[Any], x: Any, y: Any, rows: Any) -> float:
-    """One SGD step with raw tensors; the same code runs on autograd_lite and PyTorch."""
-    h = x
-    for i in range(0, len(params), 2):
-        h = h @ params[i] + params[i + 1]
-        if i + 2 < len(params):
-            h = h.relu()
-    loss = -h.log_softmax(1)[rows, y].mean()
-    for p in params:
-        p.grad = None
-    loss.backward()
-    with lib.no_grad():
-        for p in params:
-            p -= LEARNING_RATE * p.grad
-    return loss.item()
-
-
 def nn_mlp_step(model: nn.Module, opt: nn.optim.Optimizer, x: ag.Tensor,
                 y: ag.Tensor) -> float:
     """One SGD step the way a user of the `nn` package writes it."""
@@ -431,7 +384,13 @@ def mlp_runner(lib_name: str, config: Config) -> Callable[[], float]:
     """A zero-argument function doing one training step in `lib_name`, from fresh weights."""
     weights, x, y = mlp_data(config)
     if lib_name == "numpy":
-        return lambda: numpy_mlp_step(weights, x, y)
+        rows = np.arange(config.mlp_batch)
+
+        def numpy_step() -> float:  # forward, hand-derived backward, in-place update
+            loss, grads = hand_mlp(np, weights, x, y, rows)
+            hand_update(weights, grads)
+            return float(loss)
+        return numpy_step
     if lib_name == "autograd_lite_nn":
         model = nn_mlp(weights, config.mlp_sizes)
         opt = nn.optim.SGD(model.parameters(), lr=LEARNING_RATE)

@@ -18,7 +18,8 @@ Four implementations start from the same weights and batch:
 - `autograd_lite (nn)`: what a user of the `nn` package writes: `nn.MLP` or `nn.Sequential` of
   `Conv2d`/`Linear` layers moved with `.to("cuda")`, `F.cross_entropy`, `nn.optim.SGD`;
 - `hand-written CuPy`: the forward and the hand-derived backward on CuPy arrays, written once
-  against an array module `xp` (so the same code is the hand-written NumPy step on the CPU);
+  against an array module `xp` in `hand_steps.py` (so the same code is the hand-written NumPy
+  step on the CPU, and the floor of `bench_engine.py` and `bench_conv.py`);
 - `PyTorch CUDA`: the raw-tensor code above, run by PyTorch (TF32 off, so that every library
   computes in float32).
 
@@ -62,7 +63,8 @@ import nn
 from nn import functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_conv import Config as ConvConfig  # noqa: E402 - the sibling benchmarks' pieces
+from bench_conv import PARAMETERS as CNN_PARAMETERS  # noqa: E402 - the sibling scripts' pieces
+from bench_conv import Config as ConvConfig  # noqa: E402
 from bench_conv import make_data as conv_data  # noqa: E402
 from bench_engine import (  # noqa: E402
     RESULTS_DIR,
@@ -76,9 +78,9 @@ from bench_engine import (  # noqa: E402
     torch,
 )
 from bench_engine import Config as EngineConfig  # noqa: E402
+from hand_steps import LEARNING_RATE, hand_cnn, hand_mlp, hand_update  # noqa: E402
 
 TESTS_DIR = Path(__file__).resolve().parent.parent / "tests"
-LEARNING_RATE = 0.01
 IMPLEMENTATIONS = ("autograd_lite", "autograd_lite_nn", "hand", "torch")
 WORKLOADS = ("mlp_large", "mlp_small", "cnn")
 AIMS = {"mlp_large": 1.15, "mlp_small": 2.0}   # autograd_lite step / PyTorch CUDA step
@@ -247,7 +249,7 @@ def make_workload(name: str, config: Config) -> Workload:
     if name == "cnn":
         conv = ConvConfig(batch=config.cnn_batch)
         data = conv_data(conv)
-        params = [data[k] for k in ("0.weight", "0.bias", "4.weight", "4.bias")]
+        params = [data[k] for k in CNN_PARAMETERS]
         sizes = (1, conv.channels, conv.features, conv.classes)
         return Workload(name, f"CNN of bench_conv.py, batch {conv.batch}",
                         "cnn", sizes, conv.batch, params, data["x"], data["y"])
@@ -297,7 +299,7 @@ def nn_model(work: Workload) -> nn.Module:
     _, channels, features, classes = work.sizes
     model = nn.Sequential(nn.Conv2d(1, channels, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
                           nn.Linear(features, classes))
-    model.load_state_dict(dict(zip(("0.weight", "0.bias", "4.weight", "4.bias"), work.params)))
+    model.load_state_dict(dict(zip(CNN_PARAMETERS, work.params)))
     return model
 
 
@@ -318,82 +320,6 @@ def nn_grads(model: nn.Module, work: Workload) -> list[np.ndarray]:
     if work.kind == "mlp":
         grads[0::2] = [g.T for g in grads[0::2]]
     return grads
-
-
-# ----- hand-written, once for NumPy and CuPy ----------------------------------------------------
-
-def hand_mlp(xp: Any, params: list[Any], x: Any, y: Any, rows: Any) -> tuple[Any, list[Any]]:
-    """Forward and hand-derived backward of the MLP on `xp` arrays: the loss (a 0-d array, so
-    the GPU is not waited for) and the gradients."""
-    n = x.shape[0]
-    activations, pre = [x], []
-    h = x
-    for i in range(0, len(params), 2):
-        z = h @ params[i] + params[i + 1]
-        pre.append(z)
-        h = xp.maximum(z, 0) if i + 2 < len(params) else z
-        activations.append(h)
-    shifted = h - h.max(axis=1, keepdims=True)
-    log_p = shifted - xp.log(xp.exp(shifted).sum(axis=1, keepdims=True))
-    loss = -log_p[rows, y].mean()
-    delta = xp.exp(log_p)            # d loss / d logits = (softmax - onehot) / n
-    delta[rows, y] -= 1
-    delta /= n
-    grads: list[Any] = [None] * len(params)
-    for layer in range(len(params) // 2 - 1, -1, -1):
-        grads[2 * layer] = activations[layer].T @ delta
-        grads[2 * layer + 1] = delta.sum(axis=0)
-        if layer:
-            delta = (delta @ params[2 * layer].T) * (pre[layer - 1] > 0)
-    return loss, grads
-
-
-def hand_cnn(xp: Any, params: list[Any], x: Any, y: Any, rows: Any) -> tuple[Any, list[Any]]:
-    """`bench_conv.NumpyCNN`'s forward and backward on `xp` arrays: im2col through a strided
-    view and one batched matmul, 2x2 max pooling by strided slices; the loss and gradients."""
-    w, b, fc_w, fc_b = params
-    n, c, height, width = x.shape
-    out, k = w.shape[0], w.shape[2]
-    ho, wo = height - k + 1, width - k + 1
-    s_n, s_c, s_h, s_w = x.strides
-    cols = xp.lib.stride_tricks.as_strided(
-        x, (n, c, k, k, ho, wo), (s_n, s_c, s_h, s_w, s_h, s_w)).reshape(n, c * k * k, ho * wo)
-    z = xp.matmul(w.reshape(out, -1), cols)                            # (N, O, L)
-    z += b[:, None]
-    z = z.reshape(n, out, ho, wo)
-    a = xp.maximum(z, 0)
-    pooled = a[:, :, 0::2, 0::2].copy()
-    arg = xp.zeros(pooled.shape, xp.uint8)
-    for offset in range(1, 4):
-        window = a[:, :, offset // 2::2, offset % 2::2]
-        later = xp.multiply(window > pooled, offset, dtype=xp.uint8)
-        xp.maximum(pooled, window, out=pooled)
-        xp.maximum(arg, later, out=arg)
-    flat = pooled.reshape(n, -1)
-    logits = flat @ fc_w.T + fc_b
-    shifted = logits - logits.max(axis=1, keepdims=True)
-    log_p = shifted - xp.log(xp.exp(shifted).sum(axis=1, keepdims=True))
-    loss = -log_p[rows, y].mean()
-    d_logits = xp.exp(log_p)
-    d_logits[rows, y] -= 1
-    d_logits /= n
-    d_fc_w = d_logits.T @ flat
-    d_fc_b = d_logits.sum(axis=0)
-    d_pooled = (d_logits @ fc_w).reshape(arg.shape)
-    d_z = xp.zeros(z.shape, xp.float32)
-    for offset in range(4):
-        d_z[:, :, offset // 2::2, offset % 2::2] = d_pooled * (arg == offset)
-    d_z *= z > 0
-    grad_rows = d_z.reshape(n, out, -1)
-    d_w = xp.matmul(grad_rows, cols.swapaxes(1, 2)).sum(axis=0).reshape(w.shape)
-    d_b = grad_rows.sum(axis=(0, 2))
-    return loss, [d_w, d_b, d_fc_w, d_fc_b]
-
-
-def hand_update(params: list[Any], grads: list[Any]) -> None:
-    """The SGD update, in place."""
-    for p, g in zip(params, grads):
-        p -= LEARNING_RATE * g
 
 
 # ----- one implementation on one target ----------------------------------------------------------

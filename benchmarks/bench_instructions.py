@@ -9,8 +9,8 @@ fraction of a percent is real. Cases (small arrays, so the Python overhead domin
 - `per_op mul_add` / `per_op sin_mul`: forward + backward of `x = x * 1.0001 + 0.0001` /
   `x = x.sin() * 1.0001` on a shape-(4,) float32 tensor, per op (as in bench_engine.py);
 - `mlp raw`: one SGD step of bench_engine's MLP 784-512-256-10 at batch 8 (not 128: the
-  Python around the kernels is what differs) with raw tensors (bench_engine's
-  `tensor_mlp_step`); `mlp nn`: the same with `nn.MLP`, `F.cross_entropy`, `nn.optim.SGD`;
+  Python around the kernels is what differs) with raw tensors (`hand_steps.tensor_mlp_step`,
+  as in bench_engine.py); `mlp nn`: the same with `nn.MLP`, `F.cross_entropy`, `nn.optim.SGD`;
 - `conv`: one step of bench_conv.py's CNN (Conv2d 1→8 3x3, ReLU, MaxPool2d, Flatten, Linear,
   cross-entropy, SGD) at batch 4.
 
@@ -35,6 +35,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from hand_steps import tensor_mlp_step  # noqa: E402 - torch-free, unlike bench_engine
 
 CASES = {  # name: (label, steps N, unit divisor: ops per step)
     "per_op_mul_add": ("per op: `x * 1.0001 + 0.0001`", 10, 200),
@@ -77,21 +80,7 @@ def make_step(case: str) -> Callable[[], object]:
             params.append(ag.zeros(fan_out, requires_grad=True))
         rows = ag.arange(batch)
 
-        def raw() -> None:  # bench_engine.tensor_mlp_step
-            h = x
-            for i in range(0, len(params), 2):
-                h = h @ params[i] + params[i + 1]
-                if i + 2 < len(params):
-                    h = h.relu()
-            loss = -h.log_softmax(1)[rows, y].mean()
-            for p in params:
-                p.grad = None
-            loss.backward()
-            with ag.no_grad():
-                for p in params:
-                    p -= 0.01 * p.grad
-            loss.item()
-        return raw
+        return lambda: tensor_mlp_step(ag, params, x, y, rows)
     model = nn.Sequential(nn.Conv2d(1, 8, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
                           nn.Linear(8 * 13 * 13, 10))
     x = ag.from_numpy(rng.standard_normal((4, 1, 28, 28)).astype(np.float32))
