@@ -17,7 +17,6 @@ import argparse
 import contextlib
 import os
 import re
-import stat
 import sys
 import tempfile
 import time
@@ -438,34 +437,11 @@ def run_eval(args: argparse.Namespace) -> int:
 
 
 def _check_output_file(path: Path, flag: str) -> None:
-    """Fail before any work if `path` cannot be written: it must not be a folder, and its
-    folder must exist and be writable."""
-    if path.is_dir():
-        raise CommandError(f"{flag} {path} is a folder; give a file path such as "
-                           f"{path / 'model.safetensors'}")
+    """Fail before any work if `path` cannot take a checkpoint (`nn.io.check_save_target`)."""
     try:
-        info = os.lstat(path)
-    except OSError:
-        info = None
-    if info is not None:
-        if stat.S_ISLNK(info.st_mode):
-            raise CommandError(f"{flag} {path} is a symbolic link; nothing is written through "
-                               "a link: remove it or choose another path")
-        if not stat.S_ISREG(info.st_mode):
-            raise CommandError(f"{flag} {path} is {nn_io._kind(info.st_mode)}, not a regular "
-                               "file; choose another path")
-        if not os.access(path, os.W_OK):
-            raise CommandError(f"{flag} {path} is read-only; make it writable (chmod u+w) or "
-                               "choose another path")
-    parent = path.parent
-    if not parent.exists():
-        raise CommandError(f"{flag} {path}: the folder {parent} does not exist; create it "
-                           "first or choose another path")
-    if not parent.is_dir():
-        raise CommandError(f"{flag} {path}: {parent} is not a folder")
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise CommandError(f"{flag} {path}: the folder {parent} is not writable; choose "
-                           "another path")
+        nn_io.check_save_target(path)
+    except (OSError, ValueError) as e:
+        raise CommandError(f"{flag} {_message(e)}") from None
 
 
 def _check_not_an_input(out: Path, data: list[str]) -> None:

@@ -46,7 +46,8 @@ import numpy as np
 
 import autograd_lite as ag
 
-__all__ = ["load", "save", "read_header", "open_regular", "convert_npz"]
+__all__ = ["load", "save", "check_save_target", "read_header", "open_regular",
+           "convert_npz"]
 
 StrPath = str | os.PathLike[str]
 
@@ -161,7 +162,8 @@ def save(obj: Any, path: StrPath) -> None:
     The file is written to a temporary file in the same folder, synced to disk, and then
     moved onto ``path`` in one step: a crash or an error mid-write leaves any old file at
     ``path`` intact, and temporary files left by earlier crashes are removed. ``path`` is used
-    exactly as given (no suffix is added). Nothing is written through a symbolic link.
+    exactly as given (no suffix is added). Nothing is written through a symbolic link. A
+    ``path`` that cannot take the file is refused before any work, by `check_save_target`.
 
     >>> nn.save({"model": model, "optimizer": opt, "config": {"lr": 0.1}}, "run.safetensors")
 
@@ -184,7 +186,7 @@ def save(obj: Any, path: StrPath) -> None:
     import safetensors.numpy
 
     path = os.fspath(path)
-    _check_target(path)
+    check_save_target(path)
     flattener = _Flattener()
     tree = flattener.tree(obj)
     metadata = {"format": _FORMAT, "version": str(_VERSION),
@@ -196,12 +198,12 @@ def save(obj: Any, path: StrPath) -> None:
 def write_atomically(path: StrPath, write: Callable[[IO[bytes]], Any]) -> None:
     """Call ``write(file)`` on a temporary file beside ``path``, sync it, move it onto ``path``.
 
-    Refuses a ``path`` that is a link, a FIFO, a device or read-only (see `save`); removes the
+    Refuses a ``path`` that `check_save_target` refuses, with its errors; removes the
     temporary files that killed earlier writes left beside ``path``; on any error removes its
     own temporary file and raises an ``OSError`` that names ``path``.
     """
     path = os.fspath(path)
-    _check_target(path)
+    check_save_target(path)
     directory, base = os.path.split(os.path.abspath(path))
     _remove_stale_temporaries(directory, base)
     try:
@@ -225,35 +227,53 @@ def write_atomically(path: StrPath, write: Callable[[IO[bytes]], Any]) -> None:
     _sync_directory(directory)
 
 
-def _check_target(path: str) -> None:
-    """Raise an error naming ``path`` if it cannot be (re)placed by a new regular file."""
+def check_save_target(path: StrPath) -> None:
+    """Raise the error `save` would raise for ``path`` before writing anything there.
+
+    Call it before long work whose result goes to ``path`` (``autograd-lite train --out`` does)
+    to fail at once, not after the work. Each message starts with ``path``, says what is
+    wrong and what to do.
+
+    >>> nn.io.check_save_target("runs/model.safetensors")
+
+    Raises:
+        ValueError: if ``path`` is a symbolic link, a FIFO, a device or a socket.
+        IsADirectoryError: if ``path`` is a folder.
+        PermissionError: if ``path`` is read-only or its folder is not writable.
+        FileNotFoundError: if the folder of ``path`` does not exist.
+        NotADirectoryError: if the folder of ``path`` is not a folder.
+        OSError: if ``path`` cannot be looked at (a folder on the way is not searchable).
+    """
+    path = os.fspath(path)
     folder = os.path.dirname(path) or "."
     try:
         info = os.lstat(path)
     except (FileNotFoundError, NotADirectoryError):
         info = None
     except OSError as exc:
-        raise OSError(exc.errno, f"cannot save to {path}: {exc.strerror}") from None
+        raise OSError(exc.errno, f"{path}: {exc.strerror}; give another path") from None
     if info is not None:
         if stat.S_ISLNK(info.st_mode):
-            raise ValueError(f"cannot save to {path}: it is a symbolic link, and nothing is "
-                             "written through a link; remove it or give another path")
+            raise ValueError(f"{path} is a symbolic link, and nothing is written through a "
+                             "link; remove it or give another path")
         if stat.S_ISDIR(info.st_mode):
-            raise IsADirectoryError(f"cannot save to {path}: it is a folder; give a file name "
-                                    "inside it")
+            example = os.path.join(path, "model.safetensors")
+            raise IsADirectoryError(f"{path} is a folder; give a file path inside it, such as "
+                                    f"{example}")
         if not stat.S_ISREG(info.st_mode):
-            raise ValueError(f"cannot save to {path}: it is {_kind(info.st_mode)}, not a "
-                             "regular file; give another path")
+            raise ValueError(f"{path} is {_kind(info.st_mode)}, not a regular file; give "
+                             "another path")
         if not os.access(path, os.W_OK):
-            raise PermissionError(f"cannot save to {path}: the file is read-only; make it "
-                                  "writable (chmod u+w) or give another path")
+            raise PermissionError(f"{path} is read-only; make it writable (chmod u+w) or give "
+                                  "another path")
     if not os.path.exists(folder):
-        raise FileNotFoundError(f"cannot save to {path}: the folder {folder} does not exist; "
-                                "create it first")
+        raise FileNotFoundError(f"{path}: the folder {folder} does not exist; create it first "
+                                "or give another path")
     if not os.path.isdir(folder):
-        raise NotADirectoryError(f"cannot save to {path}: {folder} is not a folder")
+        raise NotADirectoryError(f"{path}: {folder} is not a folder; give another path")
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise PermissionError(f"cannot save to {path}: the folder {folder} is not writable")
+        raise PermissionError(f"{path}: the folder {folder} is not writable; make it writable "
+                              "or give another path")
 
 
 def _kind(mode: int) -> str:

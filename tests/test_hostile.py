@@ -417,7 +417,7 @@ def test_save_refuses_a_read_only_target_even_as_root(tmp_path, monkeypatch):
     real_access = os.access
     monkeypatch.setattr(os, "access", lambda p, mode, **kw: False if Path(p) == readonly
                         else real_access(p, mode, **kw))
-    with pytest.raises(PermissionError, match="ro.safetensors: the file is read-only"):
+    with pytest.raises(PermissionError, match="ro.safetensors is read-only; make it writable"):
         nn.save({"a": np.ones(1)}, readonly)
     assert readonly.read_text() == "old"
 

@@ -126,6 +126,46 @@ def test_train_checks_out_before_training(tmp_path, capsys, monkeypatch):
     assert_one_line_error(code, err, "--out", "is a folder")
 
 
+def test_train_refuses_every_out_that_nn_save_refuses_with_its_reason(tmp_path, capsys,
+                                                                      monkeypatch):
+    import os
+
+    import nn.commands
+
+    monkeypatch.setattr(nn.commands, "_train", lambda *a, **k: pytest.fail("trained"))
+    (tmp_path / "file").write_text("")
+    (tmp_path / "locked").mkdir()
+    (tmp_path / "folder").mkdir()
+    os.symlink(tmp_path / "folder", tmp_path / "link")
+    hidden = tmp_path / "hidden.npz"
+    real_access, real_lstat = os.access, os.lstat
+    monkeypatch.setattr(os, "access", lambda p, mode, **kw: False if str(p).endswith("locked")
+                        else real_access(p, mode, **kw))
+
+    def lstat(path, *args, **kwargs):
+        if str(path) == str(hidden):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_lstat(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "lstat", lstat)
+    cases = {
+        "nope/m.npz": "{t}/nope/m.npz: the folder {t}/nope does not exist; create it first or "
+                      "give another path",
+        "file/m.npz": "{t}/file/m.npz: {t}/file is not a folder; give another path",
+        "locked/m.npz": "{t}/locked/m.npz: the folder {t}/locked is not writable; make it "
+                        "writable or give another path",
+        "hidden.npz": "{t}/hidden.npz: Permission denied; give another path",
+        "link": "{t}/link is a symbolic link, and nothing is written through a link; remove it "
+                "or give another path",
+        "folder": "{t}/folder is a folder; give a file path inside it, such as "
+                  "{t}/folder/model.safetensors",
+    }
+    for out, message in cases.items():
+        code, _, err = train_small(tmp_path, capsys, out=out)
+        assert code == 2
+        assert err == f"autograd-lite: error: --out {message.format(t=tmp_path)}\n"
+
+
 def test_resume_from_a_demo_checkpoint_says_why_not(tmp_path, capsys):
     import nn
 

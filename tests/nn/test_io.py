@@ -363,3 +363,80 @@ def test_a_path_that_cannot_be_a_file_is_named_before_writing(tmp_path):
     with pytest.raises(NotADirectoryError, match="is not a folder"):
         save({"a": 1}, tmp_path / "file" / "m.safetensors")
     assert _files(tmp_path) == ["file"]
+
+
+def _refused_by_access(monkeypatch, refused: Path) -> None:
+    """Make ``os.access`` deny ``refused`` (root may write anything, and os.access says so)."""
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode, **kw: False if Path(p) == refused
+                        else real_access(p, mode, **kw))
+
+
+def test_a_target_that_is_a_link_a_fifo_or_a_device_is_refused_before_writing(tmp_path):
+    victim = tmp_path / "victim"
+    victim.write_text("keep me")
+    link = tmp_path / "link.safetensors"
+    os.symlink(victim, link)
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    cases = [(link, f"{link} is a symbolic link, and nothing is written through a link; remove "
+                    "it or give another path"),
+             (fifo, f"{fifo} is a FIFO (named pipe), not a regular file; give another path"),
+             ("/dev/null", "/dev/null is a device, not a regular file; give another path")]
+    for path, message in cases:
+        with pytest.raises(ValueError) as error:
+            save({"a": np.ones(2)}, path)
+        assert str(error.value) == message
+    assert victim.read_text() == "keep me" and os.path.islink(link)
+    assert _files(tmp_path) == ["fifo", "link.safetensors", "victim"]
+
+
+def test_a_read_only_target_or_folder_is_refused_with_what_to_do(tmp_path, monkeypatch):
+    old = tmp_path / "old.safetensors"
+    old.write_text("old")
+    _refused_by_access(monkeypatch, old)
+    with pytest.raises(PermissionError) as error:
+        save({"a": 1}, old)
+    assert str(error.value) == (f"{old} is read-only; make it writable (chmod u+w) or give "
+                                "another path")
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    _refused_by_access(monkeypatch, locked)
+    with pytest.raises(PermissionError) as error:
+        save({"a": 1}, locked / "m.safetensors")
+    assert str(error.value) == (f"{locked / 'm.safetensors'}: the folder {locked} is not "
+                                "writable; make it writable or give another path")
+    assert old.read_text() == "old" and os.listdir(locked) == []
+
+
+def test_a_target_that_cannot_be_looked_at_is_refused_naming_it(tmp_path, monkeypatch):
+    target = tmp_path / "hidden" / "m.safetensors"
+    real_lstat = os.lstat
+
+    def lstat(path, *args, **kwargs):
+        if Path(path) == target:
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real_lstat(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "lstat", lstat)
+    with pytest.raises(OSError) as error:
+        save({"a": 1}, target)
+    assert error.value.errno == errno.EACCES
+    assert error.value.strerror == f"{target}: Permission denied; give another path"
+
+
+def test_the_folder_messages_name_the_target_and_say_what_to_do(tmp_path):
+    with pytest.raises(FileNotFoundError) as error:
+        save({"a": 1}, tmp_path / "nope" / "m.safetensors")
+    assert str(error.value) == (f"{tmp_path / 'nope' / 'm.safetensors'}: the folder "
+                                f"{tmp_path / 'nope'} does not exist; create it first or give "
+                                "another path")
+    with pytest.raises(IsADirectoryError) as error:
+        save({"a": 1}, tmp_path)
+    assert str(error.value) == (f"{tmp_path} is a folder; give a file path inside it, such as "
+                                f"{tmp_path / 'model.safetensors'}")
+    (tmp_path / "file").write_text("")
+    with pytest.raises(NotADirectoryError) as error:
+        save({"a": 1}, tmp_path / "file" / "m.safetensors")
+    assert str(error.value) == (f"{tmp_path / 'file' / 'm.safetensors'}: {tmp_path / 'file'} "
+                                "is not a folder; give another path")
