@@ -410,7 +410,7 @@ def test_a_gradient_penalty_double_backward_on_the_device(standin_cuda):
 
 
 @pytest.mark.parametrize("make", [_embedding, _gelu], ids=["embedding", "gelu"])
-def test_layers_over_ops_still_on_the_host(make, standin_cuda):
+def test_embedding_and_exact_gelu_on_the_device_equal_the_cpu(make, standin_cuda):
     results = []
     for device in ("cpu", "cuda"):
         out, leaf = make(device)
