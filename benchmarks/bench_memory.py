@@ -37,10 +37,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from hand_steps import tensor_mlp_train_step  # noqa: E402 - imports no library itself
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS_DIR = ROOT / "benchmarks" / "results"
 LIBRARIES = ("autograd_lite", "torch")
-LEARNING_RATE = 0.01
 GROWTH_AIM = 1.5   # RSS growth with kept losses at most this times PyTorch's
 PEAK_AIM = 1.0     # peak without kept losses at most PyTorch's
 CHAIN_AIM = 1.10   # the chain's RSS while the loss is alive at most PyTorch's + 10%
@@ -111,19 +113,7 @@ def train(lib: Any, config: Config, keep_tensors: bool) -> dict[str, Any]:
 
     def step() -> Any:
         """One SGD step; its loss, which holds whatever the library keeps of the graph."""
-        h = x
-        for i in range(0, len(params), 2):
-            h = h @ params[i] + params[i + 1]
-            if i + 2 < len(params):
-                h = h.relu()
-        loss = -h.log_softmax(1)[rows, y].mean()
-        for p in params:
-            p.grad = None
-        loss.backward()
-        with lib.no_grad():
-            for p in params:
-                p -= LEARNING_RATE * p.grad
-        return loss
+        return tensor_mlp_train_step(lib, params, x, y, rows)
 
     step()  # warm-up: lazily loaded code, first calls; its loss is dropped (no loop has one yet)
     gc.collect()

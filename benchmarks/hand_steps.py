@@ -122,7 +122,13 @@ def hand_update(params: list[Any], grads: list[Any]) -> None:
 
 def tensor_mlp_step(lib: Any, params: list[Any], x: Any, y: Any, rows: Any) -> float:
     """One SGD step with raw tensors; the same code runs on autograd_lite and PyTorch (`lib`
-    is the library's module)."""
+    is the library's module). Returns the loss as a number."""
+    return tensor_mlp_train_step(lib, params, x, y, rows).item()
+
+
+def tensor_mlp_train_step(lib: Any, params: list[Any], x: Any, y: Any, rows: Any) -> Any:
+    """`tensor_mlp_step`, returning the loss tensor itself (with whatever the library keeps of
+    its graph: what bench_memory.py measures)."""
     h = x
     for i in range(0, len(params), 2):
         h = h @ params[i] + params[i + 1]
@@ -135,4 +141,4 @@ def tensor_mlp_step(lib: Any, params: list[Any], x: Any, y: Any, rows: Any) -> f
     with lib.no_grad():
         for p in params:
             p -= LEARNING_RATE * p.grad
-    return loss.item()
+    return loss
