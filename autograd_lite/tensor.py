@@ -934,6 +934,8 @@ class Tensor:
         requires grad) is recorded as an op, as in PyTorch: the old values get a zero
         gradient, and a Tensor `value` gets the gradient.
         """
+        if type(value) is not type(self.array) and (is_host(value) or is_array(value)):
+            value = like(value, self.array)  # another device's array (a host draw): copied here
         value_grad = isinstance(value, Tensor)
         if _mode.grad_enabled and (self.requires_grad or value_grad):
             if self.requires_grad and self.is_leaf:
@@ -947,8 +949,6 @@ class Tensor:
             self.array, self.grad_fn = out.array, out.grad_fn
             self._requires_grad = out.requires_grad  # False for an integer tensor
             return self
-        if type(self.array) is not np.ndarray and is_host(value):  # drawn on the host: copied
-            value = like(value, self.array)
         self.array[...] = value.array if value_grad else value
         mark_modified(self)
         return self
@@ -966,8 +966,6 @@ class Tensor:
         if isinstance(src, Tensor) and src.device != self.device:
             src = src.to(self.device)  # across devices, as PyTorch copies (differentiably)
         value = src.array if isinstance(src, Tensor) else src if is_array(src) else np.asarray(src)
-        if type(value) is not type(self.array):  # an array of another device: copied across
-            value = like(value, self.array)
         try:
             if value.shape != self.array.shape:  # (an optimizer's step copies same shapes)
                 np.broadcast_to(value, self.shape)
